@@ -1,0 +1,165 @@
+"""The ``danvan`` command: a thin shell over the package (no logic lives here).
+
+User errors (:class:`~danvan_analysis.errors.DanvanError`) print a clear message and exit with status 2, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from danvan_analysis import paths
+from danvan_analysis.errors import DanvanError
+
+app = typer.Typer(
+    help="danvan-analysis: evaluate the 'dân vận' work of state agencies in Thái Nguyên.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+
+def _parse_years(text: str) -> list[int]:
+    """Parse ``2023`` or ``2021-2023`` or ``2021,2023``."""
+    years: list[int] = []
+    try:
+        for part in text.split(","):
+            if "-" in part:
+                first, last = (int(x) for x in part.split("-", 1))
+                years.extend(range(first, last + 1))
+            else:
+                years.append(int(part))
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a year, a range like 2021-2023, or a comma list.") from None
+    return sorted(set(years))
+
+
+@app.command()
+def demo(
+    year: Annotated[int, typer.Option(help="The year the reports are for (the last year generated).")] = 2023,
+    years: Annotated[str | None, typer.Option(help="Years to generate, e.g. 2021-2023 (default: year-2 … year).")] = None,
+    respondents: Annotated[int, typer.Option(help="Survey respondents per year, whole province.")] = 6000,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives identical files.")] = 2023,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write <year>/<dataset> files into.")] = paths.DEMO_DIR,
+) -> None:
+    """Write realistic synthetic data for every dataset (all 9 districts, 177 communes)."""
+    from danvan_analysis.demo import write_demo
+
+    chosen = _parse_years(years) if years else list(range(year - 2, year + 1))
+    written = write_demo(out_dir, years=chosen, respondents=respondents, seed=seed)
+    for written_year, folder in written.items():
+        out.print(f"{written_year}: {folder}")
+
+
+@app.command()
+def validate(
+    dataset: Annotated[str, typer.Argument(help="survey, dialogues, religion, complaints, boards, plans, …")],
+    path: Annotated[Path, typer.Argument(help="CSV, .xlsx or .parquet file.")],
+    sheet: Annotated[str | None, typer.Option(help="Excel sheet name (default: the first data sheet).")] = None,
+    encoding: Annotated[str | None, typer.Option(help="Text encoding of a CSV (default: detect UTF-8/UTF-16).")] = None,
+    problems_out: Annotated[Path | None, typer.Option(help="Save the problem list as .xlsx or .csv.")] = None,
+) -> None:
+    """Check a file against its dataset's contract and list every problem at once."""
+    from danvan_analysis.io import validate_file, write_problems
+
+    problems = validate_file(dataset, path, sheet=sheet, encoding=encoding)
+    if problems_out is not None:
+        write_problems(problems, problems_out)
+        out.print(f"Problem list written to {problems_out}")
+    errors = problems[problems["severity"] == "error"] if len(problems) else problems
+    if len(problems):
+        out.print(problems.to_string(index=False))
+    if len(errors):
+        err.print(f"{path}: {len(errors)} problem(s); the file was not changed.")
+        raise typer.Exit(1)
+    out.print(f"{path}: valid {dataset} data ({len(problems)} warning(s)).")
+
+
+@app.command()
+def template(
+    dataset: Annotated[str, typer.Argument(help="Dataset to make a fill-in workbook for.")],
+    unit: Annotated[str, typer.Option(help="Reporting unit: code or name (district, commune or agency).")],
+    year: Annotated[int, typer.Option(help="Reporting year.")] = 2023,
+    period: Annotated[str | None, typer.Option(help="Reporting period: Q1, H1, 9M or Y.")] = None,
+    out_path: Annotated[Path | None, typer.Option("--out", help="Output .xlsx (default: <dataset>_<unit>_<year>.xlsx).")] = None,
+) -> None:
+    """Write a fill-in Excel template for a reporting unit."""
+    from danvan_analysis.templates import write_template
+
+    written = write_template(dataset, out_path, unit=unit, year=year, period=period)
+    out.print(f"Template written to {written}")
+
+
+@app.command()
+def units(
+    district: Annotated[str | None, typer.Option(help="List the communes of this district (code or name).")] = None,
+) -> None:
+    """List the 2023 unit register (districts, or the communes of one district)."""
+    from danvan_analysis.units import register, resolve_unit
+
+    reg = register()
+    if district is None:
+        table = reg.to_frame("district")
+        table["communes"] = [len(reg.communes_of(c)) for c in table["code"]]
+        out.print(table[["code", "name", "type_name", "communes"]].to_string(index=False))
+        out.print(f"{len(reg.units('commune'))} communes in all; agencies: `danvan units --district agencies`")
+        return
+    if district.strip().lower() == "agencies":
+        out.print(reg.to_frame("agency")[["code", "name", "name_en"]].to_string(index=False))
+        return
+    chosen = resolve_unit(district, kind="district")
+    table = reg.to_frame("commune")
+    table = table[table["district_code"] == chosen.code]
+    out.print(f"{chosen.code} {chosen.name}: {len(table)} communes")
+    out.print(table[["code", "name", "type_name"]].to_string(index=False))
+
+
+@app.command()
+def reports(
+    year: Annotated[int, typer.Option(help="Year to report on.")] = 2023,
+    districts: Annotated[str | None, typer.Option(help="Comma-separated district codes or names (default: all 9).")] = None,
+    data: Annotated[Path | None, typer.Option(help="Data folder with <year>/<dataset> files (default: demo data).")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder (default: reports/<year>).")] = None,
+    jobs: Annotated[int | None, typer.Option(help="Parallel workers (default: number of cores).")] = None,
+    lang: Annotated[str, typer.Option(help="Report language: vi or en.")] = "vi",
+    scheduler: Annotated[str | None, typer.Option(help="tcp://HOST:PORT of a dask cluster, or local-dask.")] = None,
+    force: Annotated[bool, typer.Option(help="Rerun reports whose inputs have not changed.")] = False,
+    timeout: Annotated[int, typer.Option(help="Seconds allowed per report.")] = 600,
+) -> None:
+    """Produce the district evaluation reports and the provincial summary as self-contained HTML."""
+    from danvan_analysis.reports import BatchSettings, run_batch
+
+    settings = BatchSettings(
+        year=year,
+        districts=tuple(d.strip() for d in districts.split(",")) if districts else None,
+        data_dir=data,
+        out_dir=out_dir,
+        jobs=jobs,
+        lang=lang,
+        scheduler=scheduler,
+        force=force,
+        timeout=timeout,
+    )
+    result = run_batch(settings)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Entry point of the ``danvan`` command."""
+    try:
+        app()
+    except DanvanError as error:
+        err.print(f"[bold red]Error:[/bold red] {error}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()
