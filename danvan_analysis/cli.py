@@ -44,10 +44,14 @@ def _parse_years(text: str) -> list[int]:
 @app.command()
 def demo(
     year: Annotated[int, typer.Option(help="The year the reports are for (the last year generated).")] = 2023,
-    years: Annotated[str | None, typer.Option(help="Years to generate, e.g. 2021-2023 (default: year-2 … year).")] = None,
+    years: Annotated[
+        str | None, typer.Option(help="Years to generate, e.g. 2021-2023 (default: year-2 … year).")
+    ] = None,
     respondents: Annotated[int, typer.Option(help="Survey respondents per year, whole province.")] = 6000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives identical files.")] = 2023,
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write <year>/<dataset> files into.")] = paths.DEMO_DIR,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder to write <year>/<dataset> files into.")
+    ] = paths.DEMO_DIR,
 ) -> None:
     """Write realistic synthetic data for every dataset (all 9 districts, 177 communes)."""
     from danvan_analysis.demo import write_demo
@@ -88,7 +92,9 @@ def template(
     unit: Annotated[str, typer.Option(help="Reporting unit: code or name (district, commune or agency).")],
     year: Annotated[int, typer.Option(help="Reporting year.")] = 2023,
     period: Annotated[str | None, typer.Option(help="Reporting period: Q1, H1, 9M or Y.")] = None,
-    out_path: Annotated[Path | None, typer.Option("--out", help="Output .xlsx (default: <dataset>_<unit>_<year>.xlsx).")] = None,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="Output .xlsx (default: <dataset>_<unit>_<year>.xlsx).")
+    ] = None,
 ) -> None:
     """Write a fill-in Excel template for a reporting unit."""
     from danvan_analysis.templates import write_template
@@ -124,8 +130,12 @@ def units(
 @app.command()
 def reports(
     year: Annotated[int, typer.Option(help="Year to report on.")] = 2023,
-    districts: Annotated[str | None, typer.Option(help="Comma-separated district codes or names (default: all 9).")] = None,
-    data: Annotated[Path | None, typer.Option(help="Data folder with <year>/<dataset> files (default: demo data).")] = None,
+    districts: Annotated[
+        str | None, typer.Option(help="Comma-separated district codes or names (default: all 9).")
+    ] = None,
+    data: Annotated[
+        Path | None, typer.Option(help="Data folder with <year>/<dataset> files (default: demo data).")
+    ] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder (default: reports/<year>).")] = None,
     jobs: Annotated[int | None, typer.Option(help="Parallel workers (default: number of cores).")] = None,
     lang: Annotated[str, typer.Option(help="Report language: vi or en.")] = "vi",

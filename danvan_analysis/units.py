@@ -129,7 +129,9 @@ class Register:
         self._build(table)
 
     def _build(self, table: pd.DataFrame) -> None:
-        self._units[PROVINCE_CODE] = Unit(PROVINCE_CODE, PROVINCE_NAME, "province", "Tỉnh", None, "Thái Nguyên province")
+        self._units[PROVINCE_CODE] = Unit(
+            PROVINCE_CODE, PROVINCE_NAME, "province", "Tỉnh", None, "Thái Nguyên province"
+        )
         for row in table.drop_duplicates("district_code").itertuples():
             self._units[row.district_code] = Unit(
                 row.district_code, row.district_name, "district", row.district_type, row.district_code

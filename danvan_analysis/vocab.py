@@ -8,12 +8,12 @@ the Vietnamese labels in their dropdowns.
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
+from enum import StrEnum
 
 from danvan_analysis._text import fold
 
 
-class Vocab(str, Enum):
+class Vocab(StrEnum):
     """An Enum of string codes with Vietnamese and English labels."""
 
     def __new__(cls, code: str, vi: str, en: str) -> Vocab:
