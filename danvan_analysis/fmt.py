@@ -1,0 +1,390 @@
+"""Number, percent and date formatting for Vietnamese and English reports.
+
+Conventions (TCVN / Vietnamese administrative documents, and the house style of the English reports):
+
+=========  ==================  ==================
+           ``lang="vi"``       ``lang="en"``
+=========  ==================  ==================
+number     ``1.234,5``         ``1,234.5``
+count      ``1.234``           ``1,234``
+percent    ``82,4 %``          ``82.4%``
+date       ``15/03/2023``      ``15 Mar 2023``
+missing    ``–``               ``–``
+=========  ==================  ==================
+
+English dates use "15 Mar 2023" by default because a reader cannot mistake it for 3 May (``style="iso"`` gives
+``2023-03-15`` for tables meant for machines). Vietnamese percents carry a space before ``%``, as the decree on
+administrative document style writes them (Nghị định 30/2020/NĐ-CP); English ones do not. Rounding is half-up on
+the decimal value (82,45 → 82,5), as readers of official figures expect, not Python's round-half-even on the binary
+value. Every string returned is NFC.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Mapping
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Literal
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
+
+from danvan_analysis.errors import ParameterError
+
+Lang = Literal["vi", "en"]
+#: Shown for a missing value (an en dash, as in printed statistical tables).
+MISSING = "–"
+_SEPARATORS = {"vi": (".", ","), "en": (",", ".")}  # (thousands, decimal)
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+#: Display labels of the columns that results tables share.
+COLUMN_LABELS: dict[str, tuple[str, str]] = {
+    "indicator": ("Chỉ tiêu", "Indicator"),
+    "label_vi": ("Nội dung", "Description"),
+    "label_en": ("Nội dung (tiếng Anh)", "Description"),
+    "label": ("Nội dung", "Description"),
+    "unit_code": ("Mã đơn vị", "Unit code"),
+    "unit_name": ("Đơn vị", "Unit"),
+    "level": ("Cấp", "Level"),
+    "year": ("Năm", "Year"),
+    "period": ("Kỳ báo cáo", "Period"),
+    "dimension": ("Phân tổ", "Breakdown"),
+    "category": ("Nhóm", "Category"),
+    "numerator": ("Tử số", "Numerator"),
+    "denominator": ("Mẫu số", "Denominator"),
+    "value": ("Giá trị", "Value"),
+    "kind": ("Loại", "Kind"),
+    "threshold": ("Yêu cầu", "Requirement"),
+    "rule": ("Điều kiện", "Rule"),
+    "met": ("Đạt", "Met"),
+    "target": ("Chỉ tiêu", "Target"),
+    "status": ("Kết quả", "Status"),
+    "evidence": ("Căn cứ", "Evidence"),
+    "domain": ("Địa bàn", "Domain"),
+    "variable": ("Biến", "Variable"),
+    "estimate": ("Ước lượng (%)", "Estimate (%)"),
+    "se": ("Sai số chuẩn", "Standard error"),
+    "ci_low": ("Cận dưới KTC 95%", "95% CI low"),
+    "ci_high": ("Cận trên KTC 95%", "95% CI high"),
+    "n": ("Số người trả lời", "Respondents"),
+    "district_code": ("Mã huyện", "District code"),
+    "district_name": ("Huyện", "District"),
+    "deadline": ("Hạn nộp", "Deadline"),
+    "date_received": ("Ngày nhận", "Date received"),
+    "days_late": ("Số ngày chậm", "Days late"),
+}
+
+#: How :func:`format_table` renders each kind of column.
+ColumnKind = Literal["number", "count", "percent", "fraction", "date", "bool", "rule", "text"]
+_RULE_SYMBOLS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
+
+
+def _check_lang(lang: str) -> Lang:
+    if lang not in _SEPARATORS:
+        raise ParameterError(f"lang={lang!r} is not supported; expected 'vi' or 'en'.")
+    return lang  # type: ignore[return-value]
+
+
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _decimal(value: float | int | Decimal) -> Decimal:
+    """Return the decimal a person would read ``value`` as (``repr`` gives the shortest round-tripping digits)."""
+    if isinstance(value, Decimal):
+        return value
+    try:
+        return Decimal(repr(float(value))) if not isinstance(value, int) else Decimal(value)
+    except (InvalidOperation, ValueError, TypeError) as err:
+        raise ParameterError(f"{value!r} is not a number.") from err
+
+
+def format_number(value: object, *, lang: Lang = "vi", decimals: int = 1, grouping: bool = True) -> str:
+    """Format a number with the separators of ``lang``.
+
+    Parameters
+    ----------
+    value : a number; ``None``/NaN/NA give :data:`MISSING`.
+    lang : ``"vi"`` or ``"en"``.
+    decimals : digits after the decimal separator (rounded half-up).
+    grouping : group thousands.
+
+    Examples
+    --------
+    >>> format_number(1234.5)
+    '1.234,5'
+    >>> format_number(1234.5, lang="en")
+    '1,234.5'
+    >>> format_number(float("nan"))
+    '–'
+    """
+    lang = _check_lang(lang)
+    if _is_missing(value):
+        return MISSING
+    number = _decimal(value)  # type: ignore[arg-type]
+    if not number.is_finite():
+        return MISSING
+    rounded = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    if rounded == 0:
+        rounded = abs(rounded)  # no "-0,0"
+    text = f"{rounded:,.{decimals}f}" if grouping else f"{rounded:.{decimals}f}"
+    thousands, decimal = _SEPARATORS[lang]
+    # Swap through a placeholder: the English pattern "1,234.5" becomes "1.234,5".
+    text = text.replace(",", "\x00").replace(".", decimal).replace("\x00", thousands)
+    return unicodedata.normalize("NFC", text)
+
+
+def format_count(value: object, *, lang: Lang = "vi") -> str:
+    """Format a whole number with thousands grouping (``1.234`` / ``1,234``)."""
+    return format_number(value, lang=lang, decimals=0)
+
+
+def format_percent(
+    value: object,
+    *,
+    lang: Lang = "vi",
+    decimals: int = 1,
+    basis: Literal["fraction", "percent"] = "fraction",
+) -> str:
+    """Format a share as a percent.
+
+    Parameters
+    ----------
+    value : the share: a fraction (``0.824``) by default, or already a percent (``82.4``) with
+        ``basis="percent"`` (the indicator and survey tables store percents).
+    lang : ``"vi"`` (``82,4 %``) or ``"en"`` (``82.4%``).
+    decimals : digits after the decimal separator.
+    basis : ``"fraction"`` or ``"percent"``.
+
+    Examples
+    --------
+    >>> format_percent(0.824)
+    '82,4 %'
+    >>> format_percent(82.4, lang="en", basis="percent")
+    '82.4%'
+    """
+    lang = _check_lang(lang)
+    if basis not in ("fraction", "percent"):
+        raise ParameterError(f"basis={basis!r} is not allowed; expected 'fraction' or 'percent'.")
+    if _is_missing(value):
+        return MISSING
+    number = _decimal(value)  # type: ignore[arg-type]
+    # Scale in decimal arithmetic so that 0.8245 becomes exactly 82.45 and rounds to 82.5.
+    number = number * 100 if basis == "fraction" else number
+    text = format_number(number, lang=lang, decimals=decimals)
+    return f"{text} %" if lang == "vi" else f"{text}%"
+
+
+def format_date(value: object, *, lang: Lang = "vi", style: Literal["default", "iso"] = "default") -> str:
+    """Format a date: ``15/03/2023`` (vi), ``15 Mar 2023`` (en) or ``2023-03-15`` (``style="iso"``).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> format_date(dt.date(2023, 3, 15))
+    '15/03/2023'
+    >>> format_date(dt.date(2023, 3, 15), lang="en")
+    '15 Mar 2023'
+    """
+    lang = _check_lang(lang)
+    if _is_missing(value):
+        return MISSING
+    try:
+        day = pd.Timestamp(value).date()  # type: ignore[arg-type]
+    except (TypeError, ValueError) as err:
+        raise ParameterError(f"{value!r} is not a date; expected a date, a datetime or an ISO date string.") from err
+    if style == "iso":
+        return day.isoformat()
+    if lang == "vi":
+        return f"{day.day:02d}/{day.month:02d}/{day.year}"
+    return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+
+
+def format_bool(value: object, *, lang: Lang = "vi") -> str:
+    """Format a yes/no value: ``Có``/``Không`` (vi), ``Yes``/``No`` (en); missing → :data:`MISSING`."""
+    lang = _check_lang(lang)
+    if _is_missing(value):
+        return MISSING
+    yes, no = ("Có", "Không") if lang == "vi" else ("Yes", "No")
+    return yes if bool(value) else no
+
+
+def format_value(value: object, kind: str, *, lang: Lang = "vi", decimals: int = 1) -> str:
+    """Format an indicator or scorecard value by its kind.
+
+    ``kind`` is ``"percent"`` (a percent 0–100), ``"count"``, ``"rank"`` (whole number), ``"points"`` (score with
+    ``decimals``), ``"group"`` (a PAPI group code or position 1–4) or anything else (formatted as a number).
+    """
+    if kind == "percent":
+        return format_percent(value, lang=lang, decimals=decimals, basis="percent")
+    if kind in ("count", "rank"):
+        return format_count(value, lang=lang)
+    if kind == "group":
+        return format_papi_group(value, lang=lang)
+    return format_number(value, lang=lang, decimals=decimals)
+
+
+def format_papi_group(value: object, *, lang: Lang = "vi") -> str:
+    """Return the label of a PAPI group given as its code or its position (1 = highest … 4 = lowest)."""
+    from danvan_analysis.vocab import PapiGroup
+
+    if _is_missing(value):
+        return MISSING
+    codes = PapiGroup.codes()
+    if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
+        position = int(value)
+        if 1 <= position <= len(codes):
+            return PapiGroup(codes[position - 1]).label(lang)
+    code = PapiGroup.parse(value)
+    return PapiGroup(code).label(lang) if code else str(value)
+
+
+def _formatter(kind: ColumnKind, lang: Lang, decimals: int) -> Callable[[object], str]:
+    if kind == "number":
+        return lambda v: format_number(v, lang=lang, decimals=decimals)
+    if kind == "count":
+        return lambda v: format_count(v, lang=lang)
+    if kind == "percent":
+        return lambda v: format_percent(v, lang=lang, decimals=decimals, basis="percent")
+    if kind == "fraction":
+        return lambda v: format_percent(v, lang=lang, decimals=decimals)
+    if kind == "date":
+        return lambda v: format_date(v, lang=lang)
+    if kind == "bool":
+        return lambda v: format_bool(v, lang=lang)
+    if kind == "rule":
+        return lambda v: MISSING if _is_missing(v) else _RULE_SYMBOLS.get(str(v), str(v))
+    return lambda v: MISSING if _is_missing(v) else unicodedata.normalize("NFC", str(v))
+
+
+def guess_kinds(frame: pd.DataFrame) -> dict[str, ColumnKind]:
+    """Guess how to render each column of a results table from its name and dtype.
+
+    Percent-valued columns of our results (``estimate``, ``ci_low``, ``ci_high``, ``se``) are percents; integer
+    columns and ``numerator``/``denominator``/``n`` are counts; datetimes are dates; booleans are yes/no. A ``value``
+    column next to a ``kind`` column is rendered row by row (see :func:`format_table`).
+    """
+    kinds: dict[str, ColumnKind] = {}
+    for column in frame.columns:
+        dtype = frame[column].dtype
+        if column in ("estimate", "ci_low", "ci_high", "se"):
+            kinds[column] = "percent"
+        elif column in ("numerator", "denominator", "n", "year", "rank", "days_late"):
+            kinds[column] = "count"
+        elif column == "rule":
+            kinds[column] = "rule"
+        elif pd.api.types.is_bool_dtype(dtype):
+            kinds[column] = "bool"
+        elif pd.api.types.is_datetime64_any_dtype(dtype):
+            kinds[column] = "date"
+        elif pd.api.types.is_integer_dtype(dtype):
+            kinds[column] = "count"
+        elif pd.api.types.is_float_dtype(dtype):
+            kinds[column] = "number"
+        else:
+            kinds[column] = "text"
+    if "year" in kinds:
+        kinds["year"] = "text"  # 2023, not 2.023
+    return kinds
+
+
+def format_table(
+    frame: pd.DataFrame,
+    *,
+    lang: Lang = "vi",
+    kinds: Mapping[str, ColumnKind] | None = None,
+    decimals: int = 1,
+    rename: bool = True,
+) -> pd.DataFrame:
+    """Return a copy of a tidy table with every cell rendered as text in ``lang``.
+
+    Parameters
+    ----------
+    frame : a tidy results table (indicators, scorecard, estimates, …).
+    lang : ``"vi"`` or ``"en"``.
+    kinds : column → kind, overriding :func:`guess_kinds`.
+    decimals : digits after the decimal separator for numbers and percents.
+    rename : replace column names by their labels in :data:`COLUMN_LABELS`.
+
+    Notes
+    -----
+    When the table has ``value`` and ``kind`` columns (an indicator table), ``value`` and ``threshold`` are
+    rendered per row: percents as ``82,4 %``, counts as ``1.234``.
+    """
+    lang = _check_lang(lang)
+    chosen = {**guess_kinds(frame), **(kinds or {})}
+    out = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        if column in ("value", "threshold") and "kind" in frame.columns and column not in (kinds or {}):
+            out[column] = [
+                format_value(v, k, lang=lang, decimals=decimals)
+                for v, k in zip(frame[column], frame["kind"], strict=True)
+            ]
+        else:
+            render = _formatter(chosen[column], lang, decimals)
+            out[column] = [render(v) for v in frame[column]]
+    if rename:
+        out.columns = [column_label(c, lang=lang) for c in frame.columns]
+    return out
+
+
+def column_label(column: str, *, lang: Lang = "vi") -> str:
+    """Return the display label of a results column (the column name itself when it has none)."""
+    lang = _check_lang(lang)
+    vi, en = COLUMN_LABELS.get(column, (column, column))
+    return vi if lang == "vi" else en
+
+
+def style_table(
+    frame: pd.DataFrame,
+    *,
+    lang: Lang = "vi",
+    kinds: Mapping[str, ColumnKind] | None = None,
+    decimals: int = 1,
+    caption: str | None = None,
+) -> Styler:
+    """Return a pandas Styler that shows a tidy table in ``lang`` (formatted cells, translated headers).
+
+    The underlying values stay numeric, so sorting and conditional styles still work; only their display changes.
+
+    Parameters
+    ----------
+    frame : a tidy results table (its index is not shown).
+    lang : ``"vi"`` or ``"en"``.
+    kinds : column → kind, overriding :func:`guess_kinds`.
+    decimals : digits after the decimal separator.
+    caption : an optional caption.
+    """
+    lang = _check_lang(lang)
+    frame = frame.reset_index(drop=True)
+    chosen = {**guess_kinds(frame), **(kinds or {})}
+    per_row = [
+        c for c in ("value", "threshold") if c in frame.columns and "kind" in frame.columns and c not in (kinds or {})
+    ]
+    # A content-derived id keeps exported HTML identical between runs (pandas would pick a random one).
+    styler = frame.style.set_uuid(f"t{pd.util.hash_pandas_object(frame.astype(str), index=False).sum() % 10**10:010d}")
+    for column in frame.columns:
+        if column not in per_row:
+            styler = styler.format(_formatter(chosen[column], lang, decimals), subset=[column])
+    # An indicator table mixes percents and counts in one column: format each kind's rows separately.
+    for kind in frame["kind"].dropna().unique() if per_row else ():
+        rows = frame.index[frame["kind"] == kind]
+        styler = styler.format(
+            lambda v, _k=kind: format_value(v, _k, lang=lang, decimals=decimals), subset=(rows, per_row)
+        )
+    styler = styler.format_index(lambda c: column_label(str(c), lang=lang), axis=1).hide(axis="index")
+    if caption:
+        styler = styler.set_caption(unicodedata.normalize("NFC", caption))
+    return styler
+
+
+def is_nfc(text: str) -> bool:
+    """Whether ``text`` is in Unicode NFC (every string this module returns is)."""
+    return unicodedata.is_normalized("NFC", text)

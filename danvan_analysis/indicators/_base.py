@@ -1,0 +1,515 @@
+"""The result type shared by every indicator module, and the helpers they use.
+
+An **indicator** is a count or a percent computed from report data for one unit (the province, a district, …), one
+year and one reporting period. Each one keeps its numerator and denominator so that a reader can check it, its
+threshold and comparison rule from the 2023 plan, and whether it was met.
+
+Denominators come from the unit **register** (:func:`danvan_analysis.units.register`), never from the rows that
+happen to be present: a commune that sent no row still counts in "communes that issued a plan", as not done, and is
+listed in the table's :attr:`IndicatorTable.shortfalls` with the reason ``"no_row"``. This is the usual rule for
+coverage indicators in administrative statistics (a missing return is not a success) and it is what the plan's
+"100 % of …" targets mean.
+
+Results are immutable: :class:`Indicator` and :class:`Shortfall` are frozen dataclasses and an
+:class:`IndicatorTable` holds tuples of them; :meth:`IndicatorTable.to_frame` builds a fresh tidy DataFrame on each
+call.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+from danvan_analysis import vocab
+from danvan_analysis.errors import ParameterError, SchemaError, UnitError
+from danvan_analysis.units import PROVINCE_CODE, Unit, register, resolve_unit
+
+Kind = Literal["percent", "count"]
+Rule = Literal[">=", ">", "<=", "<", "=="]
+
+#: Columns of :meth:`IndicatorTable.to_frame`, in order.
+INDICATOR_COLUMNS = [
+    "indicator",
+    "label_vi",
+    "label_en",
+    "unit_code",
+    "level",
+    "year",
+    "period",
+    "dimension",
+    "category",
+    "numerator",
+    "denominator",
+    "value",
+    "kind",
+    "threshold",
+    "rule",
+    "met",
+]
+#: Columns of :meth:`IndicatorTable.shortfall_frame`, in order.
+SHORTFALL_COLUMNS = ["indicator", "scope_code", "period", "unit_code", "unit_name", "reason"]
+
+#: Why a unit is listed as a shortfall, in Vietnamese and English.
+REASONS = {
+    "no_row": ("chưa báo cáo", "sent no report"),
+    "deputy_only": ("chỉ có cấp phó chủ trì đối thoại", "dialogues chaired by a deputy only"),
+    "not_done": ("chưa thực hiện", "not done"),
+    "late": ("nộp muộn", "submitted late"),
+    "missing": ("chưa nộp", "not submitted"),
+}
+
+_QUARTER_LABELS = {
+    "Q1": ("Quý I", "Q1"),
+    "Q2": ("Quý II", "Q2"),
+    "Q3": ("Quý III", "Q3"),
+    "Q4": ("Quý IV", "Q4"),
+}
+_DIMENSION_VOCABS: dict[str, type[vocab.Vocab]] = {
+    "topic": vocab.Topic,
+    "field": vocab.Topic,
+    "religion": vocab.Religion,
+    "level": vocab.Level,
+    "unit_kind": vocab.UnitKind,
+    "chair": vocab.Chair,
+    "period": vocab.Period,
+}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator value for one unit, year and period.
+
+    Attributes
+    ----------
+    indicator : code, e.g. ``"plan_issued"``.
+    label_vi, label_en : what it measures, in Vietnamese and English.
+    unit_code : the unit the value describes (``"19"`` for the province, a district code, …).
+    level : ``"province"``, ``"district"`` or ``"commune"``: the level of ``unit_code``.
+    year : the reporting year.
+    period : the reporting period (``vocab.Period`` code) the figures refer to.
+    dimension, category : a breakdown (``"topic"``/``"land"``, ``"religion"``/``"buddhism"``, ``"quarter"``/``"Q2"``);
+        both ``None`` for the total.
+    numerator, denominator : the counts behind a percent; for a count, ``numerator`` is the count and
+        ``denominator`` is ``None``.
+    value : percent (0–100) or count; ``None`` when it cannot be computed (no data, zero denominator).
+    kind : ``"percent"`` or ``"count"``.
+    threshold, rule : the plan's requirement, read as ``value <rule> threshold``; ``None`` when there is none.
+    met : whether the requirement holds; ``None`` without a requirement or without a value.
+    """
+
+    indicator: str
+    label_vi: str
+    label_en: str
+    unit_code: str
+    level: str
+    year: int
+    period: str
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+    kind: Kind
+    threshold: float | None = None
+    rule: Rule | None = None
+    met: bool | None = None
+    dimension: str | None = None
+    category: str | None = None
+
+    def label(self, lang: str = "vi") -> str:
+        """Return the label in ``lang``."""
+        return self.label_vi if lang == "vi" else self.label_en
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A unit that counts against an indicator: it has no row, did not do the task, or reported late.
+
+    Attributes
+    ----------
+    indicator : the indicator code.
+    scope_code : the unit whose indicator it counts against (``"19"`` or a district code).
+    period : reporting period.
+    unit_code, unit_name : the unit that fell short.
+    reason : a key of :data:`REASONS`, or ``"late"`` with the days in ``detail``.
+    detail : extra evidence, e.g. ``"12"`` days late.
+    """
+
+    indicator: str
+    scope_code: str
+    period: str
+    unit_code: str
+    unit_name: str
+    reason: str
+    detail: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class IndicatorTable:
+    """The indicators of one theme for one scope and year.
+
+    Attributes
+    ----------
+    theme : ``"dialogues"``, ``"religion"``, ``"complaints"``, ``"boards"``, ``"plans"``, ``"inspections"`` or
+        ``"submissions"``.
+    year : reporting year.
+    scope_code : ``"19"`` (whole province, with one row set per district too) or a district code.
+    indicators : the values.
+    shortfalls : units counting against an indicator (the evidence behind "not met").
+    caveats : numbered remarks the reader must see (missing units, periods used, rows ignored, …).
+    """
+
+    theme: str
+    year: int
+    scope_code: str
+    indicators: tuple[Indicator, ...]
+    shortfalls: tuple[Shortfall, ...] = ()
+    caveats: tuple[str, ...] = ()
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the indicators as a tidy table with the columns of :data:`INDICATOR_COLUMNS`."""
+        records = [{c: getattr(i, c) for c in INDICATOR_COLUMNS} for i in self.indicators]
+        frame = pd.DataFrame.from_records(records, columns=INDICATOR_COLUMNS)
+        for column in ("numerator", "denominator", "value", "threshold"):
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+        frame["year"] = frame["year"].astype("int64")
+        frame["met"] = frame["met"].astype("boolean")
+        return frame
+
+    def shortfall_frame(self) -> pd.DataFrame:
+        """Return the shortfalls as a table (indicator, scope_code, period, unit_code, unit_name, reason, detail)."""
+        columns = [*SHORTFALL_COLUMNS, "detail"]
+        return pd.DataFrame.from_records(
+            [{c: getattr(s, c) for c in columns} for s in self.shortfalls], columns=columns
+        )
+
+    def get(
+        self,
+        indicator: str,
+        *,
+        unit_code: str | None = None,
+        dimension: str | None = None,
+        category: str | None = None,
+    ) -> Indicator:
+        """Return one indicator value (the total for the table's scope unless told otherwise).
+
+        Raises
+        ------
+        KeyError
+            No value matches; the message lists the indicator codes the table has.
+        """
+        unit_code = self.scope_code if unit_code is None else unit_code
+        for item in self.indicators:
+            if (item.indicator, item.unit_code, item.dimension, item.category) == (
+                indicator,
+                unit_code,
+                dimension,
+                category,
+            ):
+                return item
+        known = sorted({i.indicator for i in self.indicators})
+        raise KeyError(
+            f"No {indicator!r} value for unit {unit_code!r} (dimension={dimension!r}, category={category!r}) "
+            f"in the {self.theme} table; it has: {', '.join(known)}."
+        )
+
+    def shortfall_for(self, indicator: str, *, scope_code: str | None = None) -> tuple[Shortfall, ...]:
+        """Return the shortfalls behind one indicator of one scope (default: the table's scope)."""
+        scope_code = self.scope_code if scope_code is None else scope_code
+        return tuple(s for s in self.shortfalls if s.indicator == indicator and s.scope_code == scope_code)
+
+    def _repr_html_(self) -> str:
+        # Imported here: fmt is a presentation module and indicators must import without it.
+        from danvan_analysis.fmt import style_table
+
+        frame = self.to_frame()
+        shown = frame[frame["dimension"].isna()].drop(columns=["label_en", "dimension", "category"])
+        title = f"<p><b>{html.escape(self.theme)}</b> — {self.year}, {html.escape(unit_name(self.scope_code))}</p>"
+        table = style_table(shown, lang="vi").to_html()
+        notes = "".join(f"<li>{html.escape(c)}</li>" for c in self.caveats)
+        return title + table + (f"<ol>{notes}</ol>" if notes else "")
+
+
+# -- helpers used by the theme modules -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Scope:
+    """The units an indicator is computed over.
+
+    Attributes
+    ----------
+    code : ``"19"`` or a district code.
+    level : ``"province"`` or ``"district"``.
+    """
+
+    code: str
+    level: str
+
+    @property
+    def is_province(self) -> bool:
+        """Whether the scope is the whole province."""
+        return self.level == "province"
+
+    def units(self, *kinds: str) -> list[Unit]:
+        """Return the register units of the given kinds inside the scope, in register order.
+
+        The province scope holds the province itself, the 9 districts, all 177 communes and the provincial agencies;
+        a district scope holds the district and its communes (agencies and the province lie outside it).
+        """
+        reg = register()
+        chosen: list[Unit] = []
+        for kind in kinds:
+            if kind == "province":
+                chosen += [reg.unit(PROVINCE_CODE)] if self.is_province else []
+            elif kind == "agency":
+                chosen += reg.units("agency") if self.is_province else []
+            elif kind == "district":
+                chosen += reg.units("district") if self.is_province else [reg.unit(self.code)]
+            elif kind == "commune":
+                chosen += reg.units("commune") if self.is_province else reg.communes_of(self.code)
+            else:
+                raise ValueError(f"unknown unit kind {kind!r}")
+        return chosen
+
+    def district_scopes(self) -> list[Scope]:
+        """The district scopes inside this scope (all 9 for the province, itself for a district)."""
+        if self.is_province:
+            return [Scope(code, "district") for code in register().district_codes]
+        return [self]
+
+
+def resolve_scope(district: str | None) -> Scope:
+    """Return the scope for ``district`` (a district code or name), or the province for ``None``.
+
+    Raises
+    ------
+    ParameterError
+        ``district`` names no district of the 2023 register.
+    """
+    if district is None or str(district).strip() in ("", PROVINCE_CODE):
+        return Scope(PROVINCE_CODE, "province")
+    try:
+        unit = resolve_unit(district, kind="district")
+    except UnitError as err:
+        raise ParameterError(
+            f"district={district!r} is not a district of Thái Nguyên: {err} "
+            "Hint: pass a 3-digit district code such as '164', a district name, or None for the whole province."
+        ) from err
+    return Scope(unit.code, "district")
+
+
+def unit_name(code: str) -> str:
+    """Return the register name of a unit code, or the code itself when the register does not know it."""
+    try:
+        return register().unit(code).name
+    except UnitError:
+        return code
+
+
+def require_columns(frame: pd.DataFrame, columns: Sequence[str], *, dataset: str) -> None:
+    """Raise :class:`SchemaError` when ``frame`` lacks any of ``columns``."""
+    if not isinstance(frame, pd.DataFrame):
+        raise SchemaError(f"The {dataset} data must be a pandas DataFrame, got {type(frame).__name__}.")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        problems = pd.DataFrame(
+            {
+                "file": dataset,
+                "row": pd.NA,
+                "column": missing,
+                "value": pd.NA,
+                "expected": "column present",
+                "check": "column_in_dataframe",
+            }
+        )
+        raise SchemaError(
+            f"The {dataset} data lacks the column(s) {', '.join(missing)}; it has {', '.join(map(str, frame.columns))}. "
+            f"Hint: load it with danvan_analysis.io so that header aliases are mapped (see docs/design.md).",
+            problems,
+        )
+
+
+def check_year(year: object) -> int:
+    """Return ``year`` as an int, or raise :class:`ParameterError`."""
+    if isinstance(year, bool) or not isinstance(year, int | float) or int(year) != year:
+        raise ParameterError(f"year={year!r} is not a year; expected an integer such as 2023.")
+    return int(year)
+
+
+def rows_of_year(frame: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Return the rows of ``year`` (``year`` compared as an integer, so ``"2023"`` matches too)."""
+    years = pd.to_numeric(frame["year"], errors="coerce")
+    return frame.loc[years == year]
+
+
+def as_codes(series: pd.Series) -> pd.Series:
+    """Return unit codes as stripped strings, ``""`` for missing."""
+    return series.astype("string").fillna("").str.strip().astype(object)
+
+
+def as_flags(series: pd.Series) -> pd.Series:
+    """Return a boolean column with missing values read as ``False`` (not reported = not done)."""
+    return series.astype("boolean").fillna(False).astype(bool)
+
+
+def as_counts(series: pd.Series) -> pd.Series:
+    """Return a count column as floats (missing counts stay NaN so that sums can skip them)."""
+    return pd.to_numeric(series, errors="coerce").astype("float64")
+
+
+def latest_period(periods: Iterable[str]) -> str | None:
+    """Return the latest reporting period among ``periods`` (``Y`` > ``9M`` > ``H1`` > ``Q1``), or ``None``."""
+    order = vocab.Period.codes()
+    present = [p for p in order if p in set(periods)]
+    return present[-1] if present else None
+
+
+def percent(numerator: float, denominator: float) -> float | None:
+    """Return ``100 · numerator / denominator``, or ``None`` for a zero or missing denominator."""
+    if denominator is None or numerator is None or _isnan(denominator) or _isnan(numerator) or denominator == 0:
+        return None
+    return 100.0 * numerator / denominator
+
+
+def judge(value: float | None, threshold: float | None, rule: Rule | None) -> bool | None:
+    """Return whether ``value <rule> threshold``; ``None`` when either side is missing."""
+    if value is None or threshold is None or rule is None or _isnan(value):
+        return None
+    # Percents are compared after rounding to 10 decimals so that 100·9/9 is exactly 100 even with float noise.
+    value = round(float(value), 10)
+    return {
+        ">=": value >= threshold,
+        ">": value > threshold,
+        "<=": value <= threshold,
+        "<": value < threshold,
+        "==": value == threshold,
+    }[rule]  # plain floats, so this is a Python bool (never numpy's, which fails `is False`)
+
+
+def category_label(dimension: str | None, category: str | None, lang: str = "vi") -> str:
+    """Return the display label of a breakdown category (a topic, a religion, a quarter, a district, …)."""
+    if category is None:
+        return "Tổng" if lang == "vi" else "Total"
+    if dimension == "quarter" and category in _QUARTER_LABELS:
+        vi, en = _QUARTER_LABELS[category]
+        return vi if lang == "vi" else en
+    enum = _DIMENSION_VOCABS.get(dimension or "")
+    if enum is not None and category in enum.codes():
+        return enum(category).label(lang)
+    return unit_name(category) if dimension in ("district", "unit") else category
+
+
+def _isnan(x: float) -> bool:
+    return isinstance(x, float) and math.isnan(x)
+
+
+def _tidy_number(x: float | None) -> float | None:
+    """Return ``None`` for a missing number and a plain ``int`` for a whole one (counts print as 12, not 12.0)."""
+    if x is None or pd.isna(x):
+        return None
+    x = float(x)
+    return int(x) if x.is_integer() else x
+
+
+def total(series: pd.Series) -> float | None:
+    """Return the sum of a count column: 0 for no rows, ``None`` when every value is missing."""
+    if series.empty:
+        return 0
+    value = series.sum(min_count=1)
+    return None if pd.isna(value) else float(value)
+
+
+@dataclass
+class TableBuilder:
+    """Collects indicator values, shortfalls and caveats while a theme module computes; then freezes them."""
+
+    theme: str
+    year: int
+    scope: Scope
+    labels: dict[str, tuple[str, str]]
+    indicators: list[Indicator] = field(default_factory=list)
+    shortfalls: list[Shortfall] = field(default_factory=list)
+    caveats: list[str] = field(default_factory=list)
+
+    def add(
+        self,
+        code: str,
+        *,
+        unit_code: str,
+        period: str,
+        numerator: float | None,
+        denominator: float | None = None,
+        kind: Kind = "percent",
+        threshold: float | None = None,
+        rule: Rule | None = None,
+        dimension: str | None = None,
+        category: str | None = None,
+    ) -> Indicator:
+        """Add one value; the percent, the level and ``met`` are derived here so every module agrees."""
+        numerator, denominator = _tidy_number(numerator), _tidy_number(denominator)
+        value = percent(numerator, denominator) if kind == "percent" else numerator  # type: ignore[arg-type]
+        label_vi, label_en = self.labels[code]
+        item = Indicator(
+            indicator=code,
+            label_vi=label_vi,
+            label_en=label_en,
+            unit_code=unit_code,
+            level=_level_of(unit_code),
+            year=self.year,
+            period=period,
+            numerator=numerator,
+            denominator=denominator,
+            value=value,
+            kind=kind,
+            threshold=threshold,
+            rule=rule,
+            met=judge(value, threshold, rule),
+            dimension=dimension,
+            category=category,
+        )
+        self.indicators.append(item)
+        return item
+
+    def short(
+        self, code: str, scope_code: str, period: str, units: Iterable[str], reason: str, detail: str | None = None
+    ) -> None:
+        """List units that count against indicator ``code`` of ``scope_code``."""
+        for unit in units:
+            self.shortfalls.append(Shortfall(code, scope_code, period, unit, unit_name(unit), reason, detail))
+
+    def note(self, text: str) -> None:
+        """Add a caveat once."""
+        if text not in self.caveats:
+            self.caveats.append(text)
+
+    def note_unknown_units(self, codes: Iterable[str], *, dataset: str, column: str) -> None:
+        """Add a caveat naming unit codes that the register does not know (their rows are ignored)."""
+        known = {u.code for u in register().units()}
+        unknown = sorted({c for c in codes if c and c not in known})
+        if unknown:
+            shown = ", ".join(unknown[:10]) + (" …" if len(unknown) > 10 else "")
+            self.note(
+                f"{dataset}: {len(unknown)} code(s) in column {column} are not in the 2023 register and were ignored "
+                f"({shown}). Hint: check the codes, or 05764 → 05851 for Thị trấn Quân Chu."
+            )
+
+    def build(self) -> IndicatorTable:
+        """Freeze the collected values into an :class:`IndicatorTable`."""
+        return IndicatorTable(
+            theme=self.theme,
+            year=self.year,
+            scope_code=self.scope.code,
+            indicators=tuple(self.indicators),
+            shortfalls=tuple(self.shortfalls),
+            caveats=tuple(self.caveats),
+        )
+
+
+def _level_of(code: str) -> str:
+    try:
+        kind = register().unit(code).kind
+    except UnitError:
+        return "unknown"
+    return kind

@@ -1,0 +1,204 @@
+"""Target 3: heads of government who held at least one direct dialogue with citizens in the year.
+
+Indicators (period ``Y``; one row per scope, plus one row set per district for the province):
+
+- ``dialogue_heads``: heads who held ≥ 1 dialogue / all heads of the register in scope (province: the provincial
+  chair, the 9 district chairs and the 177 commune chairs = 187; district: its chair and its communes' chairs),
+  required 100 %; broken down by level. **Only dialogues chaired by the head in person count by default**: the plan
+  asks "người đứng đầu … tổ chức đối thoại trực tiếp", and a dialogue delegated to a deputy is not the head's own.
+  Set ``DialogueSettings(count_deputy_chaired=True)`` to count them too (the choice is stated in the caveats).
+- ``dialogue_count`` (all dialogues, whoever chaired), by chair, calendar quarter of ``date`` and topic.
+- ``dialogue_participants``, ``dialogue_opinions``: sums, by topic.
+- ``dialogue_answered_on_spot``: answered on the spot / opinions raised.
+- ``dialogue_resolved_later``: resolved later / referred (the opinions that were not answered on the spot but sent
+  on for settlement), so the two shares have different denominators.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from danvan_analysis import vocab
+from danvan_analysis.indicators._base import (
+    IndicatorTable,
+    Scope,
+    TableBuilder,
+    as_codes,
+    as_counts,
+    check_year,
+    require_columns,
+    resolve_scope,
+    rows_of_year,
+    total,
+)
+
+LABELS = {
+    "dialogue_heads": (
+        "Tỷ lệ người đứng đầu chính quyền đối thoại trực tiếp với Nhân dân (≥ 1 lần/năm)",
+        "Share of heads of government who held ≥ 1 direct dialogue",
+    ),
+    "dialogue_count": ("Số cuộc đối thoại trực tiếp", "Direct dialogues held"),
+    "dialogue_participants": ("Số lượt người dân tham dự đối thoại", "Citizens attending dialogues"),
+    "dialogue_opinions": ("Số ý kiến, kiến nghị tại đối thoại", "Opinions raised at dialogues"),
+    "dialogue_answered_on_spot": (
+        "Tỷ lệ ý kiến được trả lời trực tiếp tại hội nghị",
+        "Share of opinions answered on the spot",
+    ),
+    "dialogue_resolved_later": (
+        "Tỷ lệ ý kiến chuyển xử lý đã được giải quyết",
+        "Share of referred opinions resolved later",
+    ),
+}
+COLUMNS = [
+    "year",
+    "level",
+    "unit_code",
+    "date",
+    "chair",
+    "participants",
+    "opinions_raised",
+    "answered_on_spot",
+    "referred",
+    "resolved_later",
+    "topic",
+]
+
+
+@dataclass(frozen=True)
+class DialogueSettings:
+    """How dialogues count towards target 3.
+
+    Attributes
+    ----------
+    count_deputy_chaired : count a dialogue chaired by a deputy as the head's (default ``False``, see the module
+        docstring).
+    """
+
+    count_deputy_chaired: bool = False
+
+
+def compute_dialogue_indicators(
+    dialogues: pd.DataFrame,
+    *,
+    year: int,
+    district: str | None = None,
+    settings: DialogueSettings = DialogueSettings(),
+) -> IndicatorTable:
+    """Compute target 3 and the dialogue statistics for the province or one district.
+
+    Parameters
+    ----------
+    dialogues : the dialogues dataset (one row per dialogue; see docs/design.md).
+    year : reporting year.
+    district : a district code or name; ``None`` for the whole province.
+    settings : whether deputy-chaired dialogues count for target 3.
+
+    Returns
+    -------
+    IndicatorTable
+        The indicators listed in the module docstring; heads without a dialogue are in ``shortfalls``.
+    """
+    year = check_year(year)
+    require_columns(dialogues, COLUMNS, dataset="dialogues")
+    scope = resolve_scope(district)
+    rows = rows_of_year(dialogues, year).copy()
+    rows["unit_code"] = as_codes(rows["unit_code"])
+    rows["chair"] = as_codes(rows["chair"])
+    rows["topic"] = as_codes(rows["topic"])
+    builder = TableBuilder("dialogues", year, scope, LABELS)
+    builder.note_unknown_units(rows["unit_code"], dataset="dialogues", column="unit_code")
+    if settings.count_deputy_chaired:
+        builder.note("Target 3 counts dialogues chaired by a deputy as the head's (count_deputy_chaired=True).")
+    else:
+        builder.note(
+            "Target 3 counts only dialogues chaired by the head in person (the plan: 'người đứng đầu … tổ chức'); "
+            "deputy-chaired dialogues appear in dialogue_count but not in dialogue_heads."
+        )
+    if rows.empty:
+        builder.note(f"dialogues: no row for {year}; every head counts as not having held a dialogue.")
+
+    scopes = [scope, *scope.district_scopes()] if scope.is_province else [scope]
+    for current in scopes:
+        _add_heads(builder, current, rows, settings)
+    _add_statistics(builder, scope, rows)
+    return builder.build()
+
+
+def _add_heads(builder: TableBuilder, scope: Scope, rows: pd.DataFrame, settings: DialogueSettings) -> None:
+    """Add ``dialogue_heads`` for one scope, by level; list the heads without a (qualifying) dialogue."""
+    counted = rows if settings.count_deputy_chaired else rows[rows["chair"] == vocab.Chair.HEAD.value]
+    held = set(counted["unit_code"])
+    any_row = set(rows["unit_code"])
+    total_num = total_den = 0
+    for level in ("province", "district", "commune"):
+        heads = [u.code for u in scope.units(level)]
+        if not heads:
+            continue
+        done = [c for c in heads if c in held]
+        builder.add(
+            "dialogue_heads",
+            unit_code=scope.code,
+            period="Y",
+            numerator=len(done),
+            denominator=len(heads),
+            threshold=100.0,
+            rule=">=",
+            dimension="level",
+            category=level,
+        )
+        total_num, total_den = total_num + len(done), total_den + len(heads)
+        # A head with no dialogue row held none; one with rows but none counted had them chaired by a deputy.
+        builder.short("dialogue_heads", scope.code, "Y", [c for c in heads if c not in any_row], "not_done")
+        builder.short(
+            "dialogue_heads", scope.code, "Y", [c for c in heads if c in any_row and c not in held], "deputy_only"
+        )
+    builder.add(
+        "dialogue_heads",
+        unit_code=scope.code,
+        period="Y",
+        numerator=total_num,
+        denominator=total_den,
+        threshold=100.0,
+        rule=">=",
+    )
+
+
+def _add_statistics(builder: TableBuilder, scope: Scope, rows: pd.DataFrame) -> None:
+    """Add counts, sums and shares of the dialogues held inside the scope."""
+    in_scope = {u.code for u in scope.units("province", "district", "commune")}
+    rows = rows[rows["unit_code"].isin(in_scope)].copy()
+    for column in ("participants", "opinions_raised", "answered_on_spot", "referred", "resolved_later"):
+        rows[column] = as_counts(rows[column])
+    rows["quarter"] = "Q" + pd.to_datetime(rows["date"], errors="coerce").dt.quarter.astype("Int64").astype("string")
+
+    # (indicator, numerator column or None for a row count, denominator column or None for a count)
+    sums = (
+        ("dialogue_count", None, None),
+        ("dialogue_participants", "participants", None),
+        ("dialogue_opinions", "opinions_raised", None),
+        ("dialogue_answered_on_spot", "answered_on_spot", "opinions_raised"),
+        ("dialogue_resolved_later", "resolved_later", "referred"),
+    )
+    breakdowns: list[tuple[str | None, str | None, pd.DataFrame, tuple[str, ...]]] = [(None, None, rows, ())]
+    breakdowns += [("topic", t, rows[rows["topic"] == t], ()) for t in vocab.Topic.codes()]
+    breakdowns += [("chair", c, rows[rows["chair"] == c], ("dialogue_count",)) for c in vocab.Chair.codes()]
+    breakdowns += [("quarter", q, rows[rows["quarter"] == q], ("dialogue_count",)) for q in ("Q1", "Q2", "Q3", "Q4")]
+    for dimension, category, part, only in breakdowns:
+        for indicator, numerator, denominator in sums:
+            if only and indicator not in only:
+                continue
+            builder.add(
+                indicator,
+                unit_code=scope.code,
+                period="Y",
+                numerator=len(part) if numerator is None else total(part[numerator]),
+                denominator=None if denominator is None else total(part[denominator]),
+                kind="count" if denominator is None else "percent",
+                dimension=dimension,
+                category=category,
+            )
+    undated = int(rows["quarter"].isna().sum())
+    if undated:
+        builder.note(f"dialogues: {undated} dialogue(s) without a valid date are left out of the quarterly counts.")

@@ -1,0 +1,588 @@
+"""Figures for the reports, drawn from tidy results (they never estimate).
+
+Every function takes a results table (survey estimates with ``estimate``/``ci_low``/``ci_high``, an indicator table,
+a set of scorecards) and returns a :class:`matplotlib.figure.Figure`:
+
+- :func:`plot_index_bars`: item / element / aspect indices as bars with their 95 % confidence intervals;
+- :func:`plot_district_ranking`: districts as dots with CI whiskers, sorted, with the province's estimate as a line;
+- :func:`plot_target_heatmap`: district × target statuses; colour, hatching and a symbol in each cell, so that the
+  figure stays readable in grey print and for colour-blind readers;
+- :func:`plot_trends`: estimates over the years, one line per group, CI bands when given;
+- :func:`plot_topic_breakdown`: an indicator broken down by topic, field, religion, quarter, ….
+
+Design choices:
+
+- Figures are built with :class:`matplotlib.figure.Figure`, not ``pyplot``: they are never registered with a
+  global figure manager, so nothing needs closing and no figure leaks in a long batch run; Jupyter still shows a
+  returned figure.
+- No global state changes. Each figure is drawn inside ``matplotlib.rc_context`` with a style dict (seaborn's
+  "whitegrid" axes style + :data:`FONT_FAMILY`); importing this module changes no rcParams.
+- Vietnamese labels must render. DejaVu Sans, shipped with matplotlib, covers Vietnamese (Latin Extended
+  Additional); every figure checks, before it is returned, that the font used by each text has a glyph for each
+  character (:func:`find_missing_glyphs`), and raises :class:`~danvan_analysis.errors.ReportError` otherwise,
+  instead of matplotlib's silent empty boxes.
+- Deterministic output: fixed sizes and DPI, fixed colours, and :func:`save_figure` strips dates and software
+  versions from PNG/SVG/PDF metadata and fixes the SVG id salt, so the same results give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib import font_manager, ft2font
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.text import Text
+
+from danvan_analysis import fmt, vocab
+from danvan_analysis.disclosure import ensure_no_respondents
+from danvan_analysis.errors import ParameterError, ReportError, SchemaError, UnitError
+from danvan_analysis.units import PROVINCE_CODE, register
+
+#: The font every figure uses; it covers Vietnamese.
+FONT_FAMILY = "DejaVu Sans"
+#: Figure width in inches (fits an A4 page with margins at 100 % zoom).
+WIDTH = 7.5
+#: Status colours (ColorBrewer PiYG-like, distinct in lightness too), hatches and symbols.
+STATUS_STYLE: dict[str, dict[str, str]] = {
+    vocab.STATUS_MET: {"color": "#a6dba0", "hatch": "", "symbol": "✓"},
+    vocab.STATUS_NOT_MET: {"color": "#c2185b", "hatch": "///", "symbol": "✗"},
+    vocab.STATUS_NO_DATA: {"color": "#e0e0e0", "hatch": "..", "symbol": "?"},
+}
+_BAR_COLOUR = "#3b75af"
+_PROVINCE_COLOUR = "#c2185b"
+_TEXT = {
+    "estimate": ("Tỷ lệ hài lòng (%)", "Satisfied (%)"),
+    "ci": ("Khoảng tin cậy 95%", "95% confidence interval"),
+    "province": ("Toàn tỉnh", "Province"),
+    "threshold": ("Ngưỡng", "Threshold"),
+    "year": ("Năm", "Year"),
+    "target": ("Chỉ tiêu", "Target"),
+    "district": ("Huyện, thành phố", "District"),
+    "count": ("Số lượng", "Count"),
+    "percent": ("Tỷ lệ (%)", "Percent"),
+}
+
+
+def _t(key: str, lang: str) -> str:
+    return _TEXT[key][0 if lang == "vi" else 1]
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in ("vi", "en"):
+        raise ParameterError(f"lang={lang!r} is not supported; expected 'vi' or 'en'.")
+    return lang
+
+
+# -- style and fonts -------------------------------------------------------------------------------------------
+def figure_style() -> dict[str, Any]:
+    """Return the rcParams every figure is drawn with (seaborn whitegrid + our font; no math parsing)."""
+    style = dict(sns.axes_style("whitegrid"))
+    style.update(
+        {
+            "font.family": [FONT_FAMILY],
+            "font.size": 9,
+            "axes.titlesize": 10,
+            "axes.labelsize": 9,
+            "xtick.labelsize": 8,
+            "ytick.labelsize": 8,
+            "legend.fontsize": 8,
+            # Labels are data, not TeX: "$" or "_" in a commune name must print as is.
+            "text.parse_math": False,
+            "svg.hashsalt": "danvan-analysis",
+            "svg.fonttype": "path",
+            "pdf.fonttype": 42,
+            "figure.dpi": 100,
+            "savefig.dpi": 150,
+        }
+    )
+    return style
+
+
+@contextmanager
+def _drawing() -> Iterator[None]:
+    """Draw inside the figure style without touching the global rcParams."""
+    with mpl.rc_context(figure_style()):
+        yield
+
+
+def _new_figure(height: float, width: float = WIDTH) -> Figure:
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+@cache
+def _charmap(path: str) -> frozenset[int]:
+    return frozenset(ft2font.FT2Font(path).get_charmap())
+
+
+def _font_path(family: str) -> str:
+    try:
+        return font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+    except ValueError as err:
+        raise ReportError(f"The font {family!r} is not installed; matplotlib ships {FONT_FAMILY!r}.") from err
+
+
+def find_missing_glyphs(texts: Iterable[str], *, family: str = FONT_FAMILY) -> list[str]:
+    """Return the characters of ``texts`` that the font ``family`` cannot draw (sorted, without duplicates).
+
+    The check reads the font's character map (``FT2Font.get_charmap``) on the NFC form of each text, the form
+    every label in the toolkit has; white space and control characters are skipped.
+
+    Examples
+    --------
+    >>> find_missing_glyphs(["Chỉ tiêu 3: Đạt — Võ Nhai, Định Hóa"])
+    []
+    >>> find_missing_glyphs(["Thái Nguyên 太原"])
+    ['原', '太']
+    """
+    charmap = _charmap(_font_path(family))
+    missing = set()
+    for text in texts:
+        for char in unicodedata.normalize("NFC", str(text)):
+            if char.isspace() or unicodedata.category(char).startswith("C"):
+                continue
+            if ord(char) not in charmap:
+                missing.add(char)
+    return sorted(missing)
+
+
+def check_glyphs(texts: Iterable[str], *, family: str = FONT_FAMILY) -> None:
+    """Raise :class:`ReportError` when ``family`` lacks a glyph for any character of ``texts``."""
+    texts = list(texts)
+    missing = find_missing_glyphs(texts, family=family)
+    if missing:
+        shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in missing)
+        where = next(t for t in texts if any(c in unicodedata.normalize("NFC", str(t)) for c in missing))
+        raise ReportError(
+            f"The font {family!r} has no glyph for {shown}, used in the label {where!r}; the figure would show "
+            "empty boxes. Hint: remove or transliterate those characters, or choose a font that covers them."
+        )
+
+
+def _finish(fig: Figure) -> Figure:
+    """Check that every text on the figure can be drawn with its font, then lay the figure out.
+
+    The check runs before the first draw, so a missing glyph raises here instead of making matplotlib warn and
+    draw an empty box; the numeric tick labels that only appear when drawing are digits, which every font has.
+    """
+    by_font: dict[str, list[str]] = {}
+    for artist in fig.findobj(Text):
+        text = artist.get_text()
+        if text and artist.get_visible():
+            family = artist.get_fontfamily()[0] if artist.get_fontfamily() else FONT_FAMILY
+            by_font.setdefault(family, []).append(text)
+    for family, texts in by_font.items():
+        check_glyphs(texts, family=family if family not in ("sans-serif", "serif", "monospace") else FONT_FAMILY)
+    fig.draw_without_rendering()
+    return fig
+
+
+def save_figure(fig: Figure, path: str | Path, *, dpi: int = 150) -> Path:
+    """Save a figure deterministically (no creation date or software version in the file).
+
+    Parameters
+    ----------
+    fig : a figure from this module.
+    path : ``.png``, ``.svg`` or ``.pdf``.
+    dpi : resolution for PNG.
+
+    Returns
+    -------
+    Path
+        The path written.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    metadata = {
+        ".png": {"Software": None},
+        ".svg": {"Date": None, "Creator": None},
+        ".pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None},
+    }.get(suffix)
+    if metadata is None:
+        raise ParameterError(f"Cannot save a figure as {path.name!r}; expected a .png, .svg or .pdf file name.")
+    with _drawing():
+        fig.savefig(path, dpi=dpi, metadata=metadata)
+    return path
+
+
+# -- helpers ---------------------------------------------------------------------------------------------------
+def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise ParameterError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}.")
+    ensure_no_respondents(frame, what=what)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise SchemaError(
+            f"{what} lacks the column(s) {', '.join(missing)}; it has {', '.join(map(str, frame.columns))}. "
+            "Hint: pass the tidy output of danvan_analysis.survey or an indicator table's to_frame()."
+        )
+
+
+def _labels(frame: pd.DataFrame, lang: str, fallback: str) -> list[str]:
+    """Row labels: a ``label_<lang>`` or ``label`` column when present, else ``fallback``."""
+    for column in (f"label_{lang}", "label"):
+        if column in frame.columns:
+            return [unicodedata.normalize("NFC", str(v)) for v in frame[column]]
+    return [str(v) for v in frame[fallback]]
+
+
+def _ci_errors(frame: pd.DataFrame) -> np.ndarray | None:
+    """Asymmetric error-bar lengths from ``ci_low``/``ci_high`` (None without them)."""
+    if not {"ci_low", "ci_high"} <= set(frame.columns):
+        return None
+    estimate = frame["estimate"].to_numpy(dtype=float)
+    low = estimate - frame["ci_low"].to_numpy(dtype=float)
+    high = frame["ci_high"].to_numpy(dtype=float) - estimate
+    return np.vstack([np.clip(low, 0, None), np.clip(high, 0, None)])
+
+
+def _suppressed_note(frame: pd.DataFrame) -> list[str]:
+    if "note" in frame.columns:
+        return [str(v) if isinstance(v, str) and v else "" for v in frame["note"]]
+    return ["" for _ in range(len(frame))]
+
+
+# -- the figures -----------------------------------------------------------------------------------------------
+def plot_index_bars(
+    estimates: pd.DataFrame,
+    *,
+    lang: str = "vi",
+    title: str | None = None,
+    threshold: float | None = None,
+    xlabel: str | None = None,
+) -> Figure:
+    """Horizontal bars of indices (items, elements or aspects) with their 95 % confidence intervals.
+
+    Parameters
+    ----------
+    estimates : tidy rows, one per bar, in display order: ``variable`` and ``estimate`` (percent), optionally
+        ``ci_low``/``ci_high``, a label column (``label_vi``/``label_en``/``label``) and ``note`` (a suppressed
+        cell's marker, shown instead of the bar).
+    lang : ``"vi"`` or ``"en"``.
+    title : figure title.
+    threshold : draw a vertical reference line at this percent.
+    xlabel : axis label (default "Tỷ lệ hài lòng (%)" / "Satisfied (%)").
+    """
+    lang = _check_lang(lang)
+    _require(estimates, ["variable", "estimate"], "The estimates")
+    frame = estimates.reset_index(drop=True)
+    labels = _labels(frame, lang, "variable")
+    with _drawing():
+        fig = _new_figure(height=max(2.0, 0.32 * len(frame) + 1.0))
+        ax = fig.add_subplot()
+        y = np.arange(len(frame))
+        values = frame["estimate"].to_numpy(dtype=float)
+        ax.barh(y, np.nan_to_num(values), color=_BAR_COLOUR, height=0.65)
+        errors = _ci_errors(frame)
+        if errors is not None:
+            ax.errorbar(values, y, xerr=errors, fmt="none", ecolor="#222222", elinewidth=1, capsize=2.5)
+        # Each value is written just past the end of its CI whisker, so the number never sits on the whisker.
+        ends = values if errors is None else values + errors[1]
+        for i, (value, end, note) in enumerate(zip(values, ends, _suppressed_note(frame), strict=True)):
+            text = note if np.isnan(value) else fmt.format_number(value, lang=lang)  # type: ignore[arg-type]
+            _label_bar(ax, 0 if np.isnan(value) else end, i, text)
+        if threshold is not None:
+            _reference_line(ax, threshold, f"{_t('threshold', lang)} {fmt.format_number(threshold, lang=lang)}")
+        ax.set_yticks(y, labels)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 112)
+        ax.set_xticks(range(0, 101, 20))
+        ax.set_xlabel(xlabel or _t("estimate", lang))
+        ax.grid(axis="y", visible=False)
+        if title:
+            ax.set_title(title, loc="left")
+        return _finish(fig)
+
+
+def _label_bar(ax: Axes, x: float, y: float, text: str) -> None:
+    """Write a value just right of ``x`` (a fixed offset in points, so it does not depend on the axis scale)."""
+    ax.annotate(text, (x, y), xytext=(3, 0), textcoords="offset points", va="center", ha="left", fontsize=7)
+
+
+def _reference_line(ax: Axes, x: float, label: str) -> None:
+    ax.axvline(x, color=_PROVINCE_COLOUR, linestyle="--", linewidth=1.2, label=label)
+    ax.figure.legend(loc="outside upper right", frameon=False)
+
+
+def plot_district_ranking(
+    estimates: pd.DataFrame,
+    *,
+    variable: str = "overall",
+    lang: str = "vi",
+    title: str | None = None,
+    province_code: str = PROVINCE_CODE,
+) -> Figure:
+    """Dot plot of the districts' estimates of one variable, sorted, with CIs and the province as a line.
+
+    Parameters
+    ----------
+    estimates : tidy survey estimates with ``domain`` (district codes, and ``"19"`` for the province),
+        ``variable``, ``estimate`` and optionally ``ci_low``/``ci_high``.
+    variable : which variable to show.
+    lang : ``"vi"`` or ``"en"``.
+    title : figure title.
+    province_code : the domain of the provincial estimate.
+    """
+    lang = _check_lang(lang)
+    _require(estimates, ["domain", "variable", "estimate"], "The estimates")
+    rows = estimates[estimates["variable"].astype(str) == variable].copy()
+    rows["domain"] = rows["domain"].astype(str)
+    districts = set(register().district_codes)
+    points = rows[rows["domain"].isin(districts)].sort_values("estimate", ascending=True, na_position="first")
+    if points.empty:
+        raise SchemaError(
+            f"No district estimate of {variable!r} to plot; domains present: {sorted(set(rows['domain']))}."
+        )
+    province = rows[rows["domain"] == province_code]
+    names = [register().unit(c).short_name for c in points["domain"]]
+    with _drawing():
+        fig = _new_figure(height=max(2.5, 0.34 * len(points) + 1.2))
+        ax = fig.add_subplot()
+        y = np.arange(len(points))
+        values = points["estimate"].to_numpy(dtype=float)
+        errors = _ci_errors(points.reset_index(drop=True))
+        if errors is not None:
+            ax.errorbar(
+                values, y, xerr=errors, fmt="none", ecolor="#777777", elinewidth=1.2, capsize=0, label=_t("ci", lang)
+            )
+        ax.plot(values, y, "o", color=_BAR_COLOUR, markersize=6, zorder=3)
+        for i, value in enumerate(values):
+            text = fmt.format_number(value, lang=lang)  # type: ignore[arg-type]
+            ax.annotate(text, (value, i), xytext=(0, 6), textcoords="offset points", ha="center", fontsize=7)
+        if not province.empty and pd.notna(province["estimate"].iloc[0]):
+            value = float(province["estimate"].iloc[0])
+            ax.axvline(
+                value,
+                color=_PROVINCE_COLOUR,
+                linestyle="--",
+                linewidth=1.2,
+                label=f"{_t('province', lang)}: {fmt.format_number(value, lang=lang)}",
+            )
+        ax.set_yticks(y, names)
+        ax.set_xlabel(_t("estimate", lang))
+        ax.grid(axis="y", visible=False)
+        ax.legend(loc="lower right", frameon=True)
+        if title:
+            ax.set_title(title, loc="left")
+        return _finish(fig)
+
+
+def _status_matrix(scores: object) -> pd.DataFrame:
+    """Return a unit × target matrix of status codes from a ScorecardSet, a tidy frame or a matrix."""
+    if hasattr(scores, "to_matrix"):
+        return scores.to_matrix(value="status")  # type: ignore[no-any-return, attr-defined]
+    if not isinstance(scores, pd.DataFrame):
+        raise ParameterError(f"Cannot draw a heatmap from {type(scores).__name__}; pass a ScorecardSet or a DataFrame.")
+    if {"district_code", "target", "status"} <= set(scores.columns):
+        return scores.pivot(index="district_code", columns="target", values="status")
+    return scores
+
+
+def plot_target_heatmap(scores: object, *, lang: str = "vi", title: str | None = None) -> Figure:
+    """District × target heatmap of statuses, readable in grey print.
+
+    Each cell has a colour, a hatch and a symbol (✓ met, ✗ not met, ? no data), and the legend repeats all three,
+    so the statuses can be told apart without colour.
+
+    Parameters
+    ----------
+    scores : a :class:`~danvan_analysis.scorecard.ScorecardSet`, a tidy frame with ``district_code``, ``target``
+        and ``status``, or a matrix (rows = unit codes, columns = targets, cells = status codes).
+    lang : ``"vi"`` or ``"en"``.
+    title : figure title.
+    """
+    lang = _check_lang(lang)
+    matrix = _status_matrix(scores)
+    unknown = sorted({str(v) for v in matrix.to_numpy().ravel() if pd.notna(v)} - set(STATUS_STYLE))
+    if unknown:
+        raise SchemaError(f"Unknown status value(s) {unknown} in the heatmap data; expected {sorted(STATUS_STYLE)}.")
+    rows = [_unit_label(str(code), lang) for code in matrix.index]
+    with _drawing():
+        fig = _new_figure(height=max(2.5, 0.36 * len(rows) + 1.6))
+        ax = fig.add_subplot()
+        for i, code in enumerate(matrix.index):
+            for j, target in enumerate(matrix.columns):
+                status = matrix.at[code, target]
+                status = status if isinstance(status, str) else vocab.STATUS_NO_DATA
+                style = STATUS_STYLE[status]
+                ax.add_patch(
+                    Rectangle(
+                        (j, i), 1, 1, facecolor=style["color"], hatch=style["hatch"], edgecolor="white", linewidth=1.5
+                    )
+                )
+                colour = "white" if status == vocab.STATUS_NOT_MET else "black"
+                ax.text(
+                    j + 0.5,
+                    i + 0.5,
+                    style["symbol"],
+                    ha="center",
+                    va="center",
+                    fontsize=9,
+                    color=colour,
+                    fontweight="bold",
+                )
+        ax.set_xlim(0, len(matrix.columns))
+        ax.set_ylim(len(matrix.index), 0)
+        ax.set_xticks(np.arange(len(matrix.columns)) + 0.5, [str(c) for c in matrix.columns])
+        ax.set_yticks(np.arange(len(rows)) + 0.5, rows)
+        ax.xaxis.tick_top()
+        ax.set_xlabel(_t("target", lang))
+        ax.xaxis.set_label_position("top")
+        ax.grid(visible=False)
+        ax.tick_params(length=0)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        handles = [
+            Patch(
+                facecolor=s["color"],
+                hatch=s["hatch"],
+                edgecolor="#555555",
+                label=f"{s['symbol']} {vocab.STATUS_LABELS[lang][status]}",
+            )
+            for status, s in STATUS_STYLE.items()
+        ]
+        fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
+        if title:
+            ax.set_title(title, loc="left", pad=22)
+        return _finish(fig)
+
+
+def _unit_label(code: str, lang: str) -> str:
+    if code == PROVINCE_CODE:
+        return _t("province", lang)
+    try:
+        return register().unit(code).short_name
+    except UnitError:
+        return code  # an unknown code is shown as it is
+
+
+def plot_trends(
+    frame: pd.DataFrame,
+    *,
+    x: str = "year",
+    y: str = "estimate",
+    group: str | None = None,
+    lang: str = "vi",
+    title: str | None = None,
+    ylabel: str | None = None,
+    threshold: float | None = None,
+    group_labels: Mapping[str, str] | None = None,
+) -> Figure:
+    """Lines of an estimate or indicator over the years, one per group, with CI bands when given.
+
+    Parameters
+    ----------
+    frame : tidy rows with ``x`` (years), ``y`` and optionally ``group``, ``ci_low``/``ci_high``.
+    x, y, group : column names.
+    lang : ``"vi"`` or ``"en"``.
+    title, ylabel : texts (``ylabel`` defaults to "Tỷ lệ hài lòng (%)" / "Satisfied (%)").
+    threshold : a horizontal reference line.
+    group_labels : group value → label (default: unit names for unit codes, else the value).
+    """
+    lang = _check_lang(lang)
+    _require(frame, [x, y] + ([group] if group else []), "The trend data")
+    data = frame.sort_values(x)
+    groups = [(None, data)] if group is None else list(data.groupby(group, sort=False))
+    palette = sns.color_palette("colorblind", n_colors=max(1, len(groups)))
+    markers = ["o", "s", "^", "D", "v", "P", "X", "*", "h", "<"]
+    with _drawing():
+        fig = _new_figure(height=3.4)
+        ax = fig.add_subplot()
+        for k, (key, part) in enumerate(groups):
+            label = None
+            if key is not None:
+                key = str(key)
+                label = (group_labels or {}).get(key) or _unit_label(key, lang)
+            xs = part[x].to_numpy()
+            ax.plot(xs, part[y].to_numpy(dtype=float), marker=markers[k % len(markers)], color=palette[k], label=label)
+            if {"ci_low", "ci_high"} <= set(part.columns):
+                ax.fill_between(
+                    xs,
+                    part["ci_low"].to_numpy(dtype=float),
+                    part["ci_high"].to_numpy(dtype=float),
+                    color=palette[k],
+                    alpha=0.15,
+                    linewidth=0,
+                )
+        if threshold is not None:
+            ax.axhline(
+                threshold,
+                color="#444444",
+                linestyle="--",
+                linewidth=1,
+                label=f"{_t('threshold', lang)} {fmt.format_number(threshold, lang=lang)}",
+            )
+        years = sorted(pd.unique(data[x]))
+        ax.set_xticks(years, [str(v) for v in years])
+        ax.set_xlabel(_t("year", lang))
+        ax.set_ylabel(ylabel or _t("estimate", lang))
+        if group is not None or threshold is not None:
+            ax.legend(loc="best", frameon=True)
+        if title:
+            ax.set_title(title, loc="left")
+        return _finish(fig)
+
+
+def plot_topic_breakdown(
+    table: object,
+    *,
+    indicator: str,
+    dimension: str = "topic",
+    unit_code: str | None = None,
+    lang: str = "vi",
+    title: str | None = None,
+) -> Figure:
+    """Horizontal bars of one indicator broken down by a dimension (topic, field, religion, quarter, …).
+
+    Parameters
+    ----------
+    table : an :class:`~danvan_analysis.indicators.IndicatorTable` or its ``to_frame()``.
+    indicator : the indicator code, e.g. ``"dialogue_count"`` or ``"complaint_resolution"``.
+    dimension : the breakdown to show.
+    unit_code : the unit (default: the table's scope, or the only unit present).
+    lang : ``"vi"`` or ``"en"``.
+    title : figure title (default: the indicator's label).
+    """
+    from danvan_analysis.indicators import category_label
+
+    lang = _check_lang(lang)
+    frame = table.to_frame() if hasattr(table, "to_frame") else table
+    _require(frame, ["indicator", "unit_code", "dimension", "category", "value", "kind"], "The indicator table")
+    scope = unit_code or getattr(table, "scope_code", None) or str(frame["unit_code"].iloc[0])
+    rows = frame[(frame["indicator"] == indicator) & (frame["dimension"] == dimension) & (frame["unit_code"] == scope)]
+    if rows.empty:
+        raise SchemaError(
+            f"No {indicator!r} broken down by {dimension!r} for unit {scope!r}; "
+            f"dimensions present: {sorted(frame['dimension'].dropna().unique())}."
+        )
+    kind = str(rows["kind"].iloc[0])
+    labels = [category_label(dimension, str(c), lang) for c in rows["category"]]
+    values = rows["value"].to_numpy(dtype=float)
+    with _drawing():
+        fig = _new_figure(height=max(2.0, 0.34 * len(rows) + 1.0))
+        ax = fig.add_subplot()
+        y = np.arange(len(rows))
+        ax.barh(y, np.nan_to_num(values), color=_BAR_COLOUR, height=0.65)
+        for i, value in enumerate(values):
+            _label_bar(ax, 0 if np.isnan(value) else value, i, fmt.format_value(value, kind, lang=lang))  # type: ignore[arg-type]
+        ax.set_yticks(y, labels)
+        ax.invert_yaxis()
+        ax.set_xlabel(_t("percent" if kind == "percent" else "count", lang))
+        if kind == "percent":
+            ax.set_xlim(0, 105)
+        else:
+            ax.set_xlim(0, max(1.0, float(np.nanmax(values)) if np.isfinite(values).any() else 1.0) * 1.15)
+        ax.grid(axis="y", visible=False)
+        label_column = "label_vi" if lang == "vi" else "label_en"
+        ax.set_title(title or str(rows[label_column].iloc[0]), loc="left", wrap=True)
+        return _finish(fig)
