@@ -1,0 +1,80 @@
+"""Design-based survey estimation for the SIPAS-style citizen survey: estimates, indices, comparisons, models.
+
+The flow for a report (each step one call; every result has ``.to_frame()``, ``_repr_html_`` and ``caveats``)::
+
+    design = SurveyDesign()                                    # stratum = district, PSU = commune, weight
+    sipas_indices(survey, design)                              # province + districts: item/element/aspect/overall
+    sipas_indices(survey, commune_design(design, ssu="ssu"), by="commune_code")   # communes, village-based SE
+    estimate(survey, design, ["q01", "q02"], kind="proportion", at_least=4, by=[None, "district_code"])
+    priority_shares(survey, design); importance_performance(survey, design)
+    compare_districts(survey, design)                          # each district vs the rest, Holm-adjusted
+    compare_years(surveys_of_two_years, design)                # change with CI, independent samples
+    sipas_trend(surveys_of_several_years, design)              # indices per year, province + districts
+    fit_satisfaction_model(survey, design)                     # odds ratios, PSU-clustered design-based CIs
+
+Glossary: **stratum** (design stratum, the district), **PSU** (primary sampling unit, the commune), **SSU** (the
+village), **weight** (survey weight), **domain** (a subpopulation estimated from the full design: a district, a
+commune, women in a district, ...), **index** (a SIPAS-style satisfaction index, in percent 0-100).
+
+Variance: Taylor linearisation, PSUs with replacement within strata (ultimate cluster), optional fpc; see
+:mod:`danvan_analysis.survey.estimate` for the conventions (df, CIs, deff) and
+:mod:`danvan_analysis.survey._linearise` for the vectorised algorithm.
+"""
+
+from danvan_analysis.survey.compare import compare_districts, compare_years, sipas_trend
+from danvan_analysis.survey.design import SurveyDesign, commune_design
+from danvan_analysis.survey.estimate import EstimationSettings, estimate
+from danvan_analysis.survey.models import (
+    SATISFACTION_PREDICTORS,
+    ModelSettings,
+    fit_ordinal_model,
+    fit_satisfaction_model,
+    satisfaction_outcome,
+)
+from danvan_analysis.survey.results import (
+    Caveat,
+    Comparison,
+    Estimates,
+    ImportancePerformance,
+    ModelResult,
+    PriorityShares,
+    SipasIndices,
+    SurveyResult,
+)
+from danvan_analysis.survey.sipas import (
+    PRIORITY_ELEMENT,
+    IndexRule,
+    importance_performance,
+    priority_shares,
+    sipas_indices,
+    sipas_items,
+)
+
+__all__ = [
+    "PRIORITY_ELEMENT",
+    "SATISFACTION_PREDICTORS",
+    "Caveat",
+    "Comparison",
+    "Estimates",
+    "EstimationSettings",
+    "ImportancePerformance",
+    "IndexRule",
+    "ModelResult",
+    "ModelSettings",
+    "PriorityShares",
+    "SipasIndices",
+    "SurveyDesign",
+    "SurveyResult",
+    "commune_design",
+    "compare_districts",
+    "compare_years",
+    "estimate",
+    "fit_ordinal_model",
+    "fit_satisfaction_model",
+    "importance_performance",
+    "priority_shares",
+    "satisfaction_outcome",
+    "sipas_indices",
+    "sipas_items",
+    "sipas_trend",
+]

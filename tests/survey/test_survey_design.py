@@ -1,0 +1,113 @@
+"""SurveyDesign validation, argument errors, result objects, and one-call vs separate-call consistency."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from danvan_analysis.errors import DesignError, ParameterError, SchemaError
+from danvan_analysis.survey import EstimationSettings, SurveyDesign, commune_design, estimate
+from danvan_analysis.survey.design import compile_design
+
+
+def test_missing_design_column_names_it(survey):
+    with pytest.raises(SchemaError, match="'weight'"):
+        estimate(survey.drop(columns=["weight"]), SurveyDesign(), "q01")
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, np.nan])
+def test_bad_weight_names_column_and_row(survey, bad):
+    data = survey.copy()
+    data.loc[data.index[7], "weight"] = bad
+    with pytest.raises(DesignError, match=r"'weight'.*row index 7"):
+        estimate(data, SurveyDesign(), "q01")
+
+
+def test_missing_psu_is_refused(survey):
+    data = survey.copy()
+    data["psu"] = data["psu"].where(data.index != 3)
+    with pytest.raises(DesignError, match=r"'psu' \(PSU\) is missing"):
+        estimate(data, SurveyDesign(), "q01")
+
+
+def test_fpc_errors(survey):
+    with pytest.raises(DesignError, match="no sampling fraction for stratum"):
+        estimate(survey, SurveyDesign(fpc={"801": 0.1}), "q01")
+    with pytest.raises(DesignError, match="not in \\[0, 1\\]"):
+        estimate(survey, SurveyDesign(fpc=dict.fromkeys(survey["stratum"].unique(), 12.0)), "q01")
+    varying = survey.assign(f=np.linspace(0, 0.5, len(survey)))
+    with pytest.raises(DesignError, match="constant within a stratum"):
+        estimate(varying, SurveyDesign(fpc="f"), "q01")
+
+
+def test_psu_codes_are_nested_in_strata():
+    data = pd.DataFrame({"stratum": ["A", "A", "B", "B"], "psu": ["1", "2", "1", "2"], "weight": [1.0] * 4})
+    compiled = compile_design(data, SurveyDesign())
+    assert compiled.n_psus == 4 and compiled.n_strata == 2 and compiled.df == 2
+
+
+def test_policies_and_next_stage():
+    with pytest.raises(DesignError, match="not a known policy"):
+        SurveyDesign(single_psu="drop")  # type: ignore[arg-type]
+    with pytest.raises(DesignError, match="second-stage unit"):
+        SurveyDesign().next_stage()
+    nxt = SurveyDesign(fpc="f", single_psu="centre").next_stage(ssu="ssu")
+    assert (nxt.stratum, nxt.psu, nxt.fpc, nxt.single_psu) == (("stratum", "psu"), "ssu", None, "centre")
+    assert commune_design() == SurveyDesign(ssu="ssu").next_stage()
+
+
+def test_argument_errors(survey):
+    with pytest.raises(ParameterError, match="kind"):
+        estimate(survey, SurveyDesign(), "q01", kind="median")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="domain family"):
+        estimate(survey, SurveyDesign(), "q01", by=[["district_code"]])  # type: ignore[list-item]
+    with pytest.raises(SchemaError, match="no domain column"):
+        estimate(survey, SurveyDesign(), "q01", by="province")
+    with pytest.raises(SchemaError, match="no variable column"):
+        estimate(survey, SurveyDesign(), "q99")
+    with pytest.raises(SchemaError, match="expected numbers or booleans"):
+        estimate(survey, SurveyDesign(), "sex")
+    with pytest.raises(ParameterError, match="alpha"):
+        EstimationSettings(alpha=5)
+
+
+def test_one_call_equals_separate_calls(survey):
+    together = estimate(survey, SurveyDesign(), ["q01", "q30"], by=[None, "district_code", "area"]).to_frame()
+    for by in (None, "district_code", "area"):
+        alone = estimate(survey, SurveyDesign(), ["q01", "q30"], by=by).to_frame()
+        part = together[together["by"] == (by or "all")].reset_index(drop=True)
+        pd.testing.assert_frame_equal(
+            part[alone.columns.drop(["district_code", "area"], errors="ignore")],
+            alone.drop(columns=["district_code", "area"], errors="ignore"),
+        )
+
+
+def test_rows_without_a_domain_value_stay_in_the_design(survey):
+    # A respondent with no sex recorded belongs to no sex domain, but the domain variances use the full design:
+    # the same as giving them a missing answer.
+    data = survey.copy()
+    data["sex"] = data["sex"].where(data.index % 10 != 0)
+    blanked = data.copy()
+    blanked["q02"] = blanked["q02"].where(blanked["sex"].notna())
+    a = estimate(data, SurveyDesign(), "q02", by="sex").to_frame()
+    b = estimate(blanked, SurveyDesign(), "q02", by="sex").to_frame()
+    np.testing.assert_allclose(a["se"], b["se"], rtol=1e-12)
+    assert set(a["sex"]) == {"female", "male"}
+
+
+def test_results_are_immutable_with_html_and_caveats(survey):
+    result = estimate(survey, SurveyDesign(), "q01", by="commune_code", settings=EstimationSettings(min_n=200))
+    frame = result.to_frame()
+    frame.loc[0, "estimate"] = -1
+    assert result.to_frame().loc[0, "estimate"] != -1
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.title = "x"  # type: ignore[misc]
+    codes = [c.code for c in result.caveats]
+    assert "few_psus" in codes and "small_n" in codes
+    html = result._repr_html_()
+    assert "<table" in html and "Caveats" in html and "fewer than 2 PSUs" in html
+    assert result.caveat_lines("vi")[0].startswith("1. ")
+    assert "PSU" in repr(result)
