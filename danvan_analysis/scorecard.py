@@ -349,8 +349,8 @@ def score_targets(
         else the shipped ``published_indices.csv``.
     year : reporting year.
     district : a district code or name; ``None`` for the province.
-    satisfaction : tidy survey estimates (columns ``domain``, ``variable``, ``estimate``, ``se``, ``ci_low``,
-        ``ci_high``, ``n``), from :mod:`danvan_analysis.survey`; ``None`` → row 2e has no data (districts) or is
+    satisfaction : a :class:`~danvan_analysis.survey.SipasIndices` result, or tidy survey estimates (columns
+        ``domain``, ``variable``, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``n``); ``None`` → row 2e has no data (districts) or is
         left out (province).
     settings : thresholds and rules.
 
@@ -668,6 +668,8 @@ def _score_satisfaction(
     """Row 2e: the unit's satisfaction estimate against the configured threshold (point estimate)."""
     if satisfaction is None:
         return _missing("2e", scope, "percent", "survey")
+    if hasattr(satisfaction, "by_unit"):  # a SipasIndices result: read its province/district share rows
+        satisfaction = satisfaction.by_unit()
     needed = ["domain", "variable", "estimate", "ci_low", "ci_high", "n"]
     missing = [c for c in needed if c not in satisfaction.columns]
     if missing:

@@ -237,3 +237,19 @@ def test_score_all_districts_matrix(song_cong: dict[str, pd.DataFrame]) -> None:
     assert matrix.at["164", "1"] == "not_met"  # Thái Nguyên city sent no plan rows
     assert (matrix["2b"] == "not_met").all()
     assert scores.summary().loc["165"].sum() == len(matrix.columns)
+
+
+def test_scorecard_reads_sipas_indices_result_directly():
+    """Row 2e of a district reads the district's overall share index from a SipasIndices result unchanged."""
+    from danvan_analysis import demo
+    from danvan_analysis.survey import SurveyDesign, sipas_indices
+
+    survey = demo.generate_survey(2023, respondents=3000, seed=11)
+    indices = sipas_indices(survey, SurveyDesign())
+    frames = demo.generate_year(2023, respondents=100, seed=11)
+    card = score_targets(frames, year=2023, district="170", satisfaction=indices)
+    row = card.to_frame().set_index("target").loc["2e"]
+    overall = indices.overall()
+    expected = overall.loc[overall["district_code"] == "170", "estimate"].item()
+    assert row["value"] == pytest.approx(expected)
+    assert row["status"] == ("met" if expected >= 80 else "not_met")

@@ -116,6 +116,27 @@ class SipasIndices(SurveyResult):
         t = self._table
         return t[(t["level"] == level) & (t["measure"] == measure)].reset_index(drop=True)
 
+    def by_unit(self, measure: str = "share") -> pd.DataFrame:
+        """Return the province and district rows keyed by unit code, as the scorecard reads them.
+
+        Columns: ``domain`` (``"19"`` for the province, else the district code), ``variable`` (the index code:
+        ``overall``, ``policy``, ``service``, an element code or an item), ``estimate``, ``se``, ``ci_low``,
+        ``ci_high``, ``n``. Rows of other domain sets (sex, commune, …) are left out.
+        """
+        from danvan_analysis.units import PROVINCE_CODE
+
+        t = self._table[self._table["measure"] == measure]
+        if "district_code" in t.columns:
+            province = t["by"] == "all"
+            district = t["by"] == "district_code"
+            t = t[province | district].copy()
+            t["domain"] = t["district_code"].astype("object").where(t["by"] != "all", PROVINCE_CODE)
+        else:
+            t = t[t["by"] == "all"].copy()
+            t["domain"] = PROVINCE_CODE
+        t = t.rename(columns={"code": "variable"})
+        return t[["domain", "variable", "estimate", "se", "ci_low", "ci_high", "n"]].reset_index(drop=True)
+
 
 @dataclass(frozen=True, eq=False)
 class PriorityShares(SurveyResult):
