@@ -71,3 +71,10 @@ class ParameterError(DanvanError, ValueError):
 
 class ReportError(DanvanError):
     """A report could not be produced."""
+
+
+class DataWarning(UserWarning):
+    """A file loaded, but the loader repaired or ignored something (a code re-padded, a column dropped).
+
+    The full list is in the problem table (``validate_file``, ``DataBundle.warnings``), severity ``"warning"``.
+    """

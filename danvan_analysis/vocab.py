@@ -123,6 +123,13 @@ class PapiGroup(Vocab):
     LOWEST = ("lowest", "Nhóm thấp nhất", "Lowest")
 
 
+class ScoreUnit(Vocab):
+    """Scale of a published index score."""
+
+    PERCENT = ("percent", "Phần trăm", "Percent")
+    POINTS = ("points", "Điểm", "Points")
+
+
 class Sex(Vocab):
     MALE = ("male", "Nam", "Male")
     FEMALE = ("female", "Nữ", "Female")

@@ -1,0 +1,170 @@
+"""Checking a parsed frame against its contract and reporting every problem at once.
+
+Design
+------
+pandera runs the column checks lazily (``lazy=True``) and returns all failure cases; :func:`check_frame` maps
+them to the user's rows and words (the frame's index *is* the row number the user sees, so no index arithmetic
+happens here). The cross-field rules run outside pandera, vectorised, so a failing row is reported once in the
+column the rule names, with the values involved, instead of once per column of the row. Rules whose columns are
+absent from a file are skipped: the missing column is already reported.
+
+Cells that could not be parsed are reported by the parser; :func:`combine_problems` drops the schema's second
+report of the same cell (it would only say "required" or repeat the value).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+import pandera.errors
+import pandera.pandas as pa
+
+from danvan_analysis.schemas._base import PROBLEM_COLUMNS, DatasetSpec
+from danvan_analysis.schemas._parse import empty_problems, problem_table
+
+#: Checks of the parsing step; a cell with one of these is not reported again by the schema.
+PARSE_CHECKS = frozenset({"parse", "unit", "formula"})
+
+
+def check_frame(
+    spec: DatasetSpec,
+    frame: pd.DataFrame,
+    *,
+    raw: pd.DataFrame | None = None,
+    file: str = "",
+    downgrade: Iterable[str] = (),
+) -> pd.DataFrame:
+    """Return every contract problem of ``frame`` (parsed, index = row numbers) as a problem table.
+
+    Parameters
+    ----------
+    spec : the dataset.
+    frame : parsed columns; absent required columns are skipped (report them separately).
+    raw : the cells as read, same index; problem values are quoted from it when given.
+    file : file name written in the problem table.
+    downgrade : names of rules whose failures are warnings rather than errors (e.g. ``stratum_has_two_psus``).
+    """
+    present = [c for c in spec.column_names if c in frame.columns]
+    schema = spec.schema(present)
+    found: list[pd.DataFrame] = []
+    try:
+        schema.validate(frame[present], lazy=True)
+    except pandera.errors.SchemaErrors as error:
+        found.append(_translate(spec, schema, error.failure_cases, raw))
+    # Rules see only cells that passed their own column checks, so a bad cell is reported once, where it is.
+    checked = _blank_failed_cells(frame, found[0]) if found else frame
+    downgraded = set(downgrade)
+    for rule in spec.rules:
+        if not set(rule.involves) <= set(present):
+            continue
+        ok = rule.evaluate(spec.model, checked).to_numpy()
+        if ok.all():
+            continue
+        bad = frame.loc[~ok, list(rule.involves)]
+        suffix = pd.Series("", index=bad.index, dtype="str")
+        if rule.group:
+            group_id = bad.groupby(list(rule.group), dropna=False, sort=False).ngroup().to_numpy()
+            sizes = np.bincount(group_id)[group_id]
+            first = ~pd.Series(group_id).duplicated().to_numpy()
+            suffix = pd.Series(np.where(sizes > 1, [f" ({n} rows)" for n in sizes], ""), index=bad.index, dtype="str")
+            bad, suffix = bad[first], suffix[first]
+        values = _describe(bad, raw) + suffix
+        severity = "warning" if rule.name in downgraded else "error"
+        found.append(problem_table(bad.index, rule.column, values, rule.expected, rule.name, severity=severity))
+    problems = pd.concat(found, ignore_index=True) if found else empty_problems()
+    problems["file"] = file
+    return problems.astype({"file": "str"})
+
+
+def _blank_failed_cells(frame: pd.DataFrame, problems: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with the cells listed in ``problems`` set to missing."""
+    blanked = frame.copy()
+    for column, group in problems.groupby("column", sort=False):
+        if column in blanked.columns:
+            rows = blanked.index.intersection(pd.Index(group["row"].dropna().astype("int64")))
+            blanked.loc[rows, column] = None
+    return blanked
+
+
+def _translate(
+    spec: DatasetSpec, schema: pa.DataFrameSchema, cases: pd.DataFrame, raw: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Map pandera's failure cases to problem rows: user row, column, value as written, expected in words."""
+    tables = []
+    for (column, check, number), group in cases.groupby(["column", "check", "check_number"], dropna=False, sort=False):
+        meta = spec.column(column) if column in spec.column_names else None
+        expected = meta.expected() if meta is not None else ""
+        name = str(check)
+        if pd.notna(number) and column in schema.columns:
+            found_check = schema.columns[column].checks[int(number)]
+            name, expected = found_check.name, found_check.error or expected
+        elif check == "not_nullable":
+            name, expected = "required", f"not empty: {expected.removesuffix(', or empty')}"
+        elif str(check).startswith(("dtype(", "coerce_dtype(")):
+            name = "dtype"
+        rows = pd.to_numeric(group["index"], errors="coerce")
+        values = group["failure_case"].astype(object).to_numpy()
+        if raw is not None and column in raw.columns and rows.notna().all():
+            values = raw[column].reindex(rows.astype("int64")).astype(object).to_numpy()
+        tables.append(problem_table(rows.fillna(1).astype("int64"), str(column), values, expected, name))
+    return pd.concat(tables, ignore_index=True)
+
+
+def _describe(bad: pd.DataFrame, raw: pd.DataFrame | None) -> pd.Series:
+    """``"referred=4, resolved_later=6"`` for each failing row, quoting the cells as written when possible."""
+    text = pd.Series("", index=bad.index, dtype="str")
+    for i, column in enumerate(bad.columns):
+        source = raw[column].reindex(bad.index) if raw is not None and column in raw.columns else bad[column]
+        cell = source.astype("str").fillna("")
+        text = text + ("" if i == 0 else ", ") + f"{column}=" + cell
+    return text
+
+
+def combine_problems(*tables: pd.DataFrame, order: Iterable[str] = ()) -> pd.DataFrame:
+    """Concatenate problem tables, drop schema reports of cells the parser already reported, and sort by row.
+
+    ``order`` gives the column order used to sort problems within a row (the contract's column order).
+    """
+    frames = [t for t in tables if t is not None and len(t)]
+    if not frames:
+        return empty_problems()
+    problems = pd.concat(frames, ignore_index=True)
+    parsed = problems["check"].isin(PARSE_CHECKS) & (problems["severity"] == "error")
+    if parsed.any():
+        cells = pd.MultiIndex.from_frame(problems.loc[parsed, ["file", "row", "column"]].astype(str))
+        keys = pd.MultiIndex.from_frame(problems[["file", "row", "column"]].astype(str))
+        problems = problems[parsed.to_numpy() | ~keys.isin(cells)]
+    rank = {name: i for i, name in enumerate(order)}
+    position = problems["column"].map(rank).astype("float64").fillna(len(rank))
+    problems = problems.assign(_pos=position).sort_values(["file", "row", "_pos"], kind="stable", na_position="first")
+    return problems.drop(columns="_pos").reset_index(drop=True)[list(PROBLEM_COLUMNS)]
+
+
+def describe_problems(problems: pd.DataFrame, spec: DatasetSpec | None = None, *, limit: int = 20) -> str:
+    """A readable summary of a problem table: one line per problem (up to ``limit``), then the rules' hints."""
+    errors = problems[problems["severity"] == "error"]
+    files = ", ".join(dict.fromkeys(errors["file"].astype(str))) or "data"
+    lines = [f"{files}: {len(errors)} problem(s); nothing was loaded (input files are never modified)."]
+    labels = {c.name: c.vi for c in spec.columns} if spec is not None else {}
+    for problem in errors.head(limit).itertuples(index=False):
+        where = f"row {problem.row}" if pd.notna(problem.row) else "file"
+        label = f" ({labels[problem.column]})" if problem.column in labels else ""
+        value = "" if pd.isna(problem.value) else str(problem.value)
+        prefix = f"  {problem.file}: " if errors["file"].nunique() > 1 else "  "
+        lines.append(
+            f"{prefix}{where}, column {problem.column}{label}: found {value!r}; "
+            f"expected {problem.expected} [{problem.check}]"
+        )
+    if len(errors) > limit:
+        lines.append(
+            f"  … and {len(errors) - limit} more: see the exception's .problems table, or save it with "
+            "danvan_analysis.io.write_problems(err.problems, 'problems.xlsx')."
+        )
+    hints = {r.name: r.hint for r in (spec.rules if spec is not None else ()) if r.hint}
+    shown = [hints[c] for c in dict.fromkeys(errors["check"]) if c in hints]
+    if shown:
+        lines.append("Hints:")
+        lines += [f"  - {hint}" for hint in shown]
+    return "\n".join(lines)
