@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from danvan_analysis import vocab
 from danvan_analysis._demo_common import (
@@ -81,6 +82,11 @@ def _lower_type(name: str) -> str:
     return name[0].lower() + name[1:]
 
 
+def _by_level(level: np.ndarray, *, province: ArrayLike, district: ArrayLike, commune: ArrayLike) -> np.ndarray:
+    """Return, for each entry of ``level``, the value given for its level (scalars, or arrays shaped like ``level``)."""
+    return np.select([level == "province", level == "district"], [province, district], commune)
+
+
 def _text(values: list[str | None] | np.ndarray) -> pd.api.extensions.ExtensionArray:
     """Return a pandas ``str`` array (None → missing)."""
     return pd.array(list(values), dtype="str")
@@ -107,10 +113,11 @@ def generate_dialogues(year: int, *, seed: int = 2023) -> pd.DataFrame:
     rng = rng_for(seed, year, "dialogues")
     heads = _heads()
     level = heads["level"].to_numpy()
-    count = np.select(
-        [level == "province", level == "district"],
-        [rng.integers(2, 5, len(heads)), 1 + rng.choice(4, len(heads), p=[0.2, 0.4, 0.3, 0.1])],
-        1 + rng.choice(4, len(heads), p=[0.35, 0.4, 0.18, 0.07]),
+    count = _by_level(
+        level,
+        province=rng.integers(2, 5, len(heads)),
+        district=1 + rng.choice(4, len(heads), p=[0.2, 0.4, 0.3, 0.1]),
+        commune=1 + rng.choice(4, len(heads), p=[0.35, 0.4, 0.18, 0.07]),
     )
     communes = np.flatnonzero(level == "commune")
     silent = rng.choice(communes, size=int(rng.integers(1, 4)), replace=False)
@@ -130,10 +137,8 @@ def generate_dialogues(year: int, *, seed: int = 2023) -> pd.DataFrame:
     chair[head == delegated] = 1
 
     lvl = level[head]
-    participants = np.select(
-        [lvl == "province", lvl == "district"],
-        [150 + rng.poisson(200, n), 60 + rng.poisson(90, n)],
-        15 + rng.poisson(45, n),
+    participants = _by_level(
+        lvl, province=150 + rng.poisson(200, n), district=60 + rng.poisson(90, n), commune=15 + rng.poisson(45, n)
     )
     raised = rng.poisson(3 + 0.08 * participants)
     answered = rng.binomial(raised, rng.uniform(0.5, 0.75, n))
@@ -258,7 +263,7 @@ def generate_complaints(year: int, *, seed: int = 2023) -> pd.DataFrame:
     level = heads["level"].to_numpy()
     units, quarters, fields = len(heads), 4, len(_COMPLAINT_FIELD_P)
     shape = (units, quarters, fields)
-    volume = np.select([level == "province", level == "district"], [40.0, 25.0], 4.0) * rng.lognormal(0, 0.4, units)
+    volume = _by_level(level, province=40.0, district=25.0, commune=4.0) * rng.lognormal(0, 0.4, units)
     expected = volume[:, None, None] * _COMPLAINT_FIELD_P[None, None, :] * np.ones(shape)
     people = rng.poisson(expected)
     petitions = rng.poisson(0.8 * expected)
@@ -272,8 +277,8 @@ def generate_complaints(year: int, *, seed: int = 2023) -> pd.DataFrame:
     prolonged = rng.poisson(
         np.where(land, 0.08, 0.01) * np.where(level == "commune", 1.0, 2.0)[:, None, None] * np.ones(shape)
     )
-    regular_total = np.select([level == "province", level == "district"], [62, 60], 12)
-    head_due = np.select([level == "province", level == "district"], [3, 6], 13)
+    regular_total = _by_level(level, province=62, district=60, commune=12)
+    head_due = _by_level(level, province=3, district=6, commune=13)
     head_total = rng.binomial(np.repeat(head_due[:, None], quarters, axis=1), 0.92)
     regular = _apportion(rng, np.repeat(regular_total[:, None], quarters, axis=1))
     head_sessions = _apportion(rng, head_total)

@@ -178,6 +178,20 @@ def _map_header(cells: Sequence[object], spec: DatasetSpec, *, row: int, file: s
     return _Header(row=row, columns=columns, pii=pii, problems=problems)
 
 
+def _locate_header(
+    top: Sequence[Sequence[object]], spec: DatasetSpec, *, pii: PiiMode, file: str
+) -> tuple[int, _Header, list[pd.DataFrame]]:
+    """Find the header among the ``top`` rows and map it; return its index, the mapping and the problems found.
+
+    The problems are the header's own (unknown, duplicate, missing columns), the privacy guard's and a warning for
+    title rows skipped above the header.
+    """
+    index = _find_header(top, spec)
+    header = _map_header(top[index], spec, row=index + 1, file=file)
+    problems = header.problems + _privacy(header, pii, file=file) + _ignored_rows(top[:index], file=file)
+    return index, header, problems
+
+
 def _privacy(header: _Header, mode: PiiMode, *, file: str) -> list[pd.DataFrame]:
     """Apply the privacy guard to the header's personal-data columns."""
     if not header.pii:
@@ -272,9 +286,7 @@ def _read_csv(path: Path, spec: DatasetSpec, *, encoding: str | None, pii: PiiMo
         handle.seek(0)
         top = [row for _, row in zip(range(HEADER_SEARCH_ROWS), csv.reader(handle, delimiter=delimiter), strict=False)]
     top = [[c.lstrip("\ufeff") if j == 0 else c for j, c in enumerate(row)] for row in top]
-    index = _find_header(top, spec)
-    header = _map_header(top[index], spec, row=index + 1, file=file)
-    problems = header.problems + _privacy(header, pii, file=file) + _ignored_rows(top[:index], file=file)
+    index, header, problems = _locate_header(top, spec, pii=pii, file=file)
     width = len(top[index])
     keep = sorted(header.columns)
     ids = {p for p in keep if spec.column(header.columns[p]).kind == "id"}
@@ -454,9 +466,7 @@ def _read_xlsx(path: Path, spec: DatasetSpec, *, sheet: str | None, pii: PiiMode
         label = f"{file} [{ws.title}]"
         if not any(c not in (None, "") for r in top for c in r):
             raise InputFileError(f"{label}: the sheet is empty (no header row found).")
-        index = _find_header(top, spec)
-        header = _map_header(top[index], spec, row=index + 1, file=label)
-        problems = header.problems + _privacy(header, pii, file=label) + _ignored_rows(top[:index], file=label)
+        index, header, problems = _locate_header(top, spec, pii=pii, file=label)
         positions = sorted(header.columns)
         first_row = index + 2
         records = [
@@ -540,8 +550,8 @@ def _read_parquet(path: Path, spec: DatasetSpec, *, pii: PiiMode, file: str) -> 
     except (pa.ArrowInvalid, OSError) as error:
         raise InputFileError(f"{file}: not a readable Parquet file ({error}).") from error
     names = schema.names
-    header = _map_header(names, spec, row=1, file=file)
-    problems = header.problems + _privacy(header, pii, file=file)
+    # The schema's field names are the header: one row, with nothing above it.
+    _, header, problems = _locate_header([names], spec, pii=pii, file=file)
     positions = sorted(header.columns)
     # Text columns other than identifiers are read as dictionaries (pandas categoricals): the parser then works on
     # the few distinct values without hashing a million strings.
@@ -887,9 +897,7 @@ def load_bundle(
     found_warnings = everything[everything["severity"] == "warning"].reset_index(drop=True)
     if len(found_warnings):
         warnings.warn(DataWarning(describe_warnings(found_warnings)), stacklevel=2)
-    files: dict[str, tuple[Path, ...]] = {n: () for n in DATASETS}
-    for name, _, path in plan:
-        files[name] = (*files[name], path)
+    files = {name: tuple(path for path, _ in parts) for name, parts in loaded.items()}
     return DataBundle(**data, warnings=found_warnings, files=files, years=tuple(chosen))
 
 
@@ -961,8 +969,8 @@ def _plan_files(
             f"{root}: missing data file(s) for the reporting year {latest}: {'; '.join(expected_missing)}. "
             "Hint: pass datasets=[…] to load only some datasets, or years=[…] to choose the years."
         )
+    names = {f"{n}{s}" for n in DATASETS for s in (*CSV_SUFFIXES, *EXCEL_SUFFIXES, *PARQUET_SUFFIXES)}
     for year in chosen:
-        names = {f"{n}{s}" for n in DATASETS for s in (*CSV_SUFFIXES, *EXCEL_SUFFIXES, *PARQUET_SUFFIXES)}
         for stray in sorted(folders[year].iterdir()):
             if stray.is_file() and stray.name not in names and not stray.name.startswith((".", "~$")):
                 expected = f"a dataset file name: {', '.join(DATASETS)} (this file was not read)"

@@ -279,6 +279,10 @@ class Scope:
             return [Scope(code, "district") for code in register().district_codes]
         return [self]
 
+    def self_and_districts(self) -> list[Scope]:
+        """The scopes a table reports on: this one and, for the province, each of its districts after it."""
+        return [self, *self.district_scopes()] if self.is_province else [self]
+
 
 def resolve_scope(district: str | None) -> Scope:
     """Return the scope for ``district`` (a district code or name), or the province for ``None``.
@@ -361,9 +365,22 @@ def as_counts(series: pd.Series) -> pd.Series:
 
 def latest_period(periods: Iterable[str]) -> str | None:
     """Return the latest reporting period among ``periods`` (``Y`` > ``9M`` > ``H1`` > ``Q1``), or ``None``."""
-    order = vocab.Period.codes()
-    present = [p for p in order if p in set(periods)]
+    seen = set(periods)  # once: ``periods`` may be a one-shot iterator
+    present = [p for p in vocab.Period.codes() if p in seen]
     return present[-1] if present else None
+
+
+def rows_at_latest_period(rows: pd.DataFrame, by: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Return each unit's rows at the latest period it reported, and that period per unit.
+
+    Report figures are cumulative from 1 January, so a unit is read at its latest period only. ``by`` names the unit
+    column (``"unit_code"``, ``"district_code"``); a unit none of whose periods is a valid code has no rows kept and
+    no entry in the returned mapping.
+    """
+    periods = {u: latest_period(group["period"]) for u, group in rows.groupby(by, sort=False)}
+    periods = {u: p for u, p in periods.items() if p is not None}
+    keep = [periods.get(u) == p for u, p in zip(rows[by], rows["period"], strict=True)]
+    return rows.loc[keep], periods
 
 
 def percent(numerator: float, denominator: float) -> float | None:
@@ -478,6 +495,80 @@ class TableBuilder:
         """List units that count against indicator ``code`` of ``scope_code``."""
         for unit in units:
             self.shortfalls.append(Shortfall(code, scope_code, period, unit, unit_name(unit), reason, detail))
+
+    def short_not_done(
+        self,
+        code: str,
+        scope_code: str,
+        period: str,
+        units: Sequence[str],
+        *,
+        done: set[str],
+        reported: set[str],
+        reason_no_row: str = "no_row",
+        reason_not_done: str = "not_done",
+    ) -> None:
+        """List the ``units`` not in ``done``: first those without a row (not in ``reported``), then the others.
+
+        ``done`` is a subset of ``reported``. The two reasons are keys of :data:`REASONS`.
+        """
+        self.short(code, scope_code, period, [c for c in units if c not in reported], reason_no_row)
+        self.short(code, scope_code, period, [c for c in units if c in reported and c not in done], reason_not_done)
+
+    def add_coverage(
+        self,
+        code: str,
+        scope: Scope,
+        kinds: Sequence[str],
+        *,
+        done: set[str],
+        reported: set[str],
+        dimension: str,
+        reason_no_row: str = "no_row",
+        reason_not_done: str = "not_done",
+    ) -> None:
+        """Add a coverage indicator of one scope: units in ``done`` / units of the register, required 100 %.
+
+        One value per unit kind in ``kinds`` that has units in ``scope`` (``dimension``/kind), then the total, all
+        for period ``Y``; the units not done are listed by kind (see :meth:`short_not_done`).
+        """
+        done_total = units_total = 0
+        for kind in kinds:
+            units = [u.code for u in scope.units(kind)]
+            if not units:
+                continue
+            count = sum(c in done for c in units)
+            self.add(
+                code,
+                unit_code=scope.code,
+                period="Y",
+                numerator=count,
+                denominator=len(units),
+                threshold=100.0,
+                rule=">=",
+                dimension=dimension,
+                category=kind,
+            )
+            done_total, units_total = done_total + count, units_total + len(units)
+            self.short_not_done(
+                code,
+                scope.code,
+                "Y",
+                units,
+                done=done,
+                reported=reported,
+                reason_no_row=reason_no_row,
+                reason_not_done=reason_not_done,
+            )
+        self.add(
+            code,
+            unit_code=scope.code,
+            period="Y",
+            numerator=done_total,
+            denominator=units_total,
+            threshold=100.0,
+            rule=">=",
+        )
 
     def note(self, text: str) -> None:
         """Add a caveat once."""

@@ -40,7 +40,8 @@ LABELS = {
         "Share of communes with investment projects that have a Community Investment Supervision Board",
     ),
 }
-COLUMNS = ["year", "unit_code", "pib_in_place", "pib_active", "has_investment_projects", "cisb_in_place"]
+_FLAGS = ["pib_in_place", "pib_active", "has_investment_projects", "cisb_in_place"]
+COLUMNS = ["year", "unit_code", *_FLAGS]
 
 
 def compute_board_indicators(boards: pd.DataFrame, *, year: int, district: str | None = None) -> IndicatorTable:
@@ -63,19 +64,17 @@ def compute_board_indicators(boards: pd.DataFrame, *, year: int, district: str |
     builder = TableBuilder("boards", year, scope, LABELS)
     rows = rows_of_year(boards, year).copy()
     rows["unit_code"] = as_codes(rows["unit_code"])
-    for column in ("pib_in_place", "pib_active", "has_investment_projects", "cisb_in_place"):
+    for column in _FLAGS:
         rows[column] = as_flags(rows[column])
     builder.note_unknown_units(rows["unit_code"], dataset="boards", column="unit_code")
     # A board that is active is in place, whatever the other column says.
     rows["pib_in_place"] = rows["pib_in_place"] | rows["pib_active"]
-    grouped = rows.groupby("unit_code")[
-        ["pib_in_place", "pib_active", "has_investment_projects", "cisb_in_place"]
-    ].any()
+    grouped = rows.groupby("unit_code")[_FLAGS].any()
     # column → set of unit codes with the flag set; plain sets keep the per-unit look-ups below cheap.
     flags = {column: set(grouped.index[grouped[column]]) for column in grouped.columns}
     flags["reported"] = set(grouped.index)
 
-    for current in [scope, *scope.district_scopes()] if scope.is_province else [scope]:
+    for current in scope.self_and_districts():
         _add_pib(builder, current, flags)
         _add_cisb(builder, current, flags)
     return builder.build()
@@ -103,13 +102,8 @@ def _add_pib(builder: TableBuilder, scope: Scope, flags: dict[str, set[str]]) ->
             )
             totals[indicator][0] += len(done)
             totals[indicator][1] += len(units)
-        builder.short("pib_coverage", scope.code, "Y", [c for c in units if c not in flags["reported"]], "no_row")
-        builder.short(
-            "pib_coverage",
-            scope.code,
-            "Y",
-            [c for c in units if c in flags["reported"] and c not in flags["pib_in_place"]],
-            "not_done",
+        builder.short_not_done(
+            "pib_coverage", scope.code, "Y", units, done=flags["pib_in_place"], reported=flags["reported"]
         )
     for indicator, (done, units) in totals.items():
         builder.add(

@@ -33,6 +33,7 @@ from danvan_analysis.indicators._base import (
     latest_period,
     require_columns,
     resolve_scope,
+    rows_at_latest_period,
     rows_of_year,
     total,
 )
@@ -120,13 +121,11 @@ def compute_complaint_indicators(
     for column in _COUNTS:
         rows[column] = as_counts(rows[column])
     builder.note_unknown_units(rows["unit_code"], dataset="complaints", column="unit_code")
-    periods = {u: latest_period(g["period"]) for u, g in rows.groupby("unit_code", sort=False)}
-    keep = [periods.get(u) == p for u, p in zip(rows["unit_code"], rows["period"], strict=True)]
-    rows = rows.loc[keep]
-    period = latest_period(p for p in periods.values() if p) or "Y"
+    rows, periods = rows_at_latest_period(rows, "unit_code")
+    period = latest_period(periods.values()) or "Y"
     builder.note(f"complaints: each unit is read at its latest period of {year} (mostly {period}).")
 
-    for current in [scope, *scope.district_scopes()] if scope.is_province else [scope]:
+    for current in scope.self_and_districts():
         _add_scope(builder, current, period, rows, settings)
     return builder.build()
 
@@ -202,12 +201,6 @@ def _add_scope(
         numerator=sum(c in received for c in governments),
         denominator=len(governments),
     )
-    reported = set(part["unit_code"])
-    builder.short("reception_heads", scope.code, period, [c for c in governments if c not in reported], "no_row")
-    builder.short(
-        "reception_heads",
-        scope.code,
-        period,
-        [c for c in governments if c in reported and c not in received],
-        "not_done",
+    builder.short_not_done(
+        "reception_heads", scope.code, period, governments, done=received, reported=set(part["unit_code"])
     )

@@ -119,50 +119,22 @@ def compute_dialogue_indicators(
     if rows.empty:
         builder.note(f"dialogues: no row for {year}; every head counts as not having held a dialogue.")
 
-    scopes = [scope, *scope.district_scopes()] if scope.is_province else [scope]
-    for current in scopes:
-        _add_heads(builder, current, rows, settings)
+    counted = rows if settings.count_deputy_chaired else rows[rows["chair"] == vocab.Chair.HEAD.value]
+    held, any_row = set(counted["unit_code"]), set(rows["unit_code"])
+    for current in scope.self_and_districts():
+        # A head with no dialogue row held none; one with rows but none counted had them chaired by a deputy.
+        builder.add_coverage(
+            "dialogue_heads",
+            current,
+            ("province", "district", "commune"),
+            done=held,
+            reported=any_row,
+            dimension="level",
+            reason_no_row="not_done",
+            reason_not_done="deputy_only",
+        )
     _add_statistics(builder, scope, rows)
     return builder.build()
-
-
-def _add_heads(builder: TableBuilder, scope: Scope, rows: pd.DataFrame, settings: DialogueSettings) -> None:
-    """Add ``dialogue_heads`` for one scope, by level; list the heads without a (qualifying) dialogue."""
-    counted = rows if settings.count_deputy_chaired else rows[rows["chair"] == vocab.Chair.HEAD.value]
-    held = set(counted["unit_code"])
-    any_row = set(rows["unit_code"])
-    total_num = total_den = 0
-    for level in ("province", "district", "commune"):
-        heads = [u.code for u in scope.units(level)]
-        if not heads:
-            continue
-        done = [c for c in heads if c in held]
-        builder.add(
-            "dialogue_heads",
-            unit_code=scope.code,
-            period="Y",
-            numerator=len(done),
-            denominator=len(heads),
-            threshold=100.0,
-            rule=">=",
-            dimension="level",
-            category=level,
-        )
-        total_num, total_den = total_num + len(done), total_den + len(heads)
-        # A head with no dialogue row held none; one with rows but none counted had them chaired by a deputy.
-        builder.short("dialogue_heads", scope.code, "Y", [c for c in heads if c not in any_row], "not_done")
-        builder.short(
-            "dialogue_heads", scope.code, "Y", [c for c in heads if c in any_row and c not in held], "deputy_only"
-        )
-    builder.add(
-        "dialogue_heads",
-        unit_code=scope.code,
-        period="Y",
-        numerator=total_num,
-        denominator=total_den,
-        threshold=100.0,
-        rule=">=",
-    )
 
 
 def _add_statistics(builder: TableBuilder, scope: Scope, rows: pd.DataFrame) -> None:

@@ -109,7 +109,7 @@ def compute_inspection_indicators(
             rule=">=",
         )
 
-    for current in [scope, *scope.district_scopes()] if scope.is_province else [scope]:
+    for current in scope.self_and_districts():
         communes = {u.code for u in current.units("commune")}
         inspected = set(rows["inspected_unit_code"]) & communes
         builder.add("inspected_communes", unit_code=current.code, period="Y", numerator=len(inspected), kind="count")

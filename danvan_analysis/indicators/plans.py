@@ -13,7 +13,6 @@ import pandas as pd
 
 from danvan_analysis.indicators._base import (
     IndicatorTable,
-    Scope,
     TableBuilder,
     as_codes,
     as_flags,
@@ -30,7 +29,6 @@ LABELS = {
     ),
 }
 COLUMNS = ["year", "unit_code", "issued"]
-_KIND_OF = {"agency": "agency", "district": "district", "commune": "commune"}
 
 
 def compute_plan_indicators(plans: pd.DataFrame, *, year: int, district: str | None = None) -> IndicatorTable:
@@ -70,44 +68,13 @@ def compute_plan_indicators(plans: pd.DataFrame, *, year: int, district: str | N
     if rows.empty:
         builder.note(f"plans: no row for {year}; every unit counts as not having issued a plan.")
 
-    scopes = [scope, *scope.district_scopes()] if scope.is_province else [scope]
-    for current in scopes:
-        _add_scope(builder, current, issued, reported)
-    return builder.build()
-
-
-def _add_scope(builder: TableBuilder, scope: Scope, issued: set[str], reported: set[str]) -> None:
-    """Add ``plan_issued`` for one scope and its unit-kind breakdown; list the units without a plan."""
-    kinds = ("agency", "district", "commune")
-    total_num = total_den = 0
-    for kind in kinds:
-        units = [u.code for u in scope.units(kind)]
-        if not units:
-            continue
-        done = [c for c in units if c in issued]
-        builder.add(
+    for current in scope.self_and_districts():
+        builder.add_coverage(
             "plan_issued",
-            unit_code=scope.code,
-            period="Y",
-            numerator=len(done),
-            denominator=len(units),
-            threshold=100.0,
-            rule=">=",
+            current,
+            ("agency", "district", "commune"),
+            done=issued,
+            reported=reported,
             dimension="unit_kind",
-            category=_KIND_OF[kind],
         )
-        total_num += len(done)
-        total_den += len(units)
-        builder.short("plan_issued", scope.code, "Y", [c for c in units if c not in reported], "no_row")
-        builder.short(
-            "plan_issued", scope.code, "Y", [c for c in units if c in reported and c not in issued], "not_done"
-        )
-    builder.add(
-        "plan_issued",
-        unit_code=scope.code,
-        period="Y",
-        numerator=total_num,
-        denominator=total_den,
-        threshold=100.0,
-        rule=">=",
-    )
+    return builder.build()

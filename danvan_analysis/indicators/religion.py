@@ -33,6 +33,7 @@ from danvan_analysis.indicators._base import (
     percent,
     require_columns,
     resolve_scope,
+    rows_at_latest_period,
     rows_of_year,
     total,
     unit_name,
@@ -59,20 +60,6 @@ LABELS = {
     "religion_venues": ("Số cơ sở thờ tự", "Places of worship"),
     "religion_registered_activities": ("Số hoạt động tôn giáo được đăng ký", "Registered religious activities"),
 }
-COLUMNS = [
-    "year",
-    "period",
-    "district_code",
-    "religion",
-    "dignitaries_total",
-    "dignitaries_informed",
-    "venues",
-    "registered_activities",
-    "hot_spots",
-    "unlawful_followers",
-]
-#: The plan's threshold for informed dignitaries (strictly greater than).
-INFORMED_THRESHOLD = 80.0
 _COUNTS = (
     "dignitaries_total",
     "dignitaries_informed",
@@ -81,6 +68,9 @@ _COUNTS = (
     "hot_spots",
     "unlawful_followers",
 )
+COLUMNS = ["year", "period", "district_code", "religion", *_COUNTS]
+#: The plan's threshold for informed dignitaries (strictly greater than).
+INFORMED_THRESHOLD = 80.0
 
 
 def compute_religion_indicators(religion: pd.DataFrame, *, year: int, district: str | None = None) -> IndicatorTable:
@@ -110,8 +100,8 @@ def compute_religion_indicators(religion: pd.DataFrame, *, year: int, district: 
     for column in _COUNTS:
         data[column] = as_counts(data[column])
     builder.note_unknown_units(rows_of_year(data, year)["district_code"], dataset="religion", column="district_code")
-    current, periods = _latest_rows(data, year)
-    previous, _ = _latest_rows(data, year - 1)
+    current, periods = rows_at_latest_period(rows_of_year(data, year), "district_code")
+    previous, _ = rows_at_latest_period(rows_of_year(data, year - 1), "district_code")
 
     districts = [s.code for s in scope.district_scopes()]
     used = {d: periods[d] for d in districts if d in periods}
@@ -134,21 +124,12 @@ def compute_religion_indicators(religion: pd.DataFrame, *, year: int, district: 
         )
 
     scope_period = latest_period(used.values()) or "Y"
-    for current_scope in [scope, *scope.district_scopes()] if scope.is_province else [scope]:
+    for current_scope in scope.self_and_districts():
         members = [s.code for s in current_scope.district_scopes()]
         period = scope_period if current_scope.is_province else periods.get(current_scope.code, "Y")
         _add_scope(builder, current_scope, period, current, previous, members)
         builder.short("religion_informed", current_scope.code, period, [d for d in members if d in absent], "no_row")
     return builder.build()
-
-
-def _latest_rows(data: pd.DataFrame, year: int) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Return each district's rows at its latest period of ``year``, and the period used per district."""
-    rows = rows_of_year(data, year)
-    periods = {d: latest_period(group["period"]) for d, group in rows.groupby("district_code", sort=False)}
-    periods = {d: p for d, p in periods.items() if p is not None}
-    keep = [periods.get(d) == p for d, p in zip(rows["district_code"], rows["period"], strict=True)]
-    return rows.loc[keep], periods
 
 
 def _add_scope(

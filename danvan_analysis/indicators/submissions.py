@@ -151,10 +151,9 @@ def compute_submission_indicators(
     builder = TableBuilder("submissions", int(year), scope, LABELS)
     rule = "≤ the 15th" if settings.on_time_rule == "on_or_before" else "before the 15th (≤ the 14th)"
     builder.note(f"submissions: on time = received {rule} of the deadline month.")
-    known = set(detail["unit_code"])
-    rows = rows_of_year(submissions, int(year))
-    builder.note_unknown_units(as_codes(rows["unit_code"]), dataset="submissions", column="unit_code")
-    extra = sorted(set(as_codes(rows["unit_code"])) - known - {""})
+    codes = as_codes(rows_of_year(submissions, int(year))["unit_code"])
+    builder.note_unknown_units(codes, dataset="submissions", column="unit_code")
+    extra = sorted(set(codes) - set(detail["unit_code"]) - {""})
     if extra and scope.is_province:
         builder.note(f"submissions: rows of units that do not report to the Department were ignored: {extra}.")
     if settings.as_of is not None:

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from danvan_analysis.indicators import category_label, compute_plan_indicators
+from danvan_analysis.indicators._base import latest_period
 
 
 def _table():
@@ -30,3 +31,10 @@ def test_category_labels() -> None:
     assert category_label("quarter", "Q3", "vi") == "Quý III"
     assert category_label("religion", "catholicism", "en") == "Catholicism"
     assert category_label(None, None, "vi") == "Tổng"
+
+
+def test_latest_period_reads_a_one_shot_iterator() -> None:
+    """Y > 9M > H1 > Q1; a generator is consumed once, not once per period."""
+    assert latest_period(p for p in ["H1", "9M", "Q1"]) == "9M"
+    assert latest_period(iter(["Q1"])) == "Q1"
+    assert latest_period([]) is None

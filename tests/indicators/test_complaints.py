@@ -112,3 +112,15 @@ def test_configured_threshold_is_judged(complaints: pd.DataFrame) -> None:
         complaints, year=2023, district="165", settings=ComplaintSettings(resolution_threshold=80.0)
     )
     assert table.get("complaint_resolution").met is False
+
+
+def test_figures_are_labelled_with_the_latest_period_reported(complaints: pd.DataFrame) -> None:
+    """Without the Y rows, 165 is read at H1 and 05506 at 9M, so the figures are 9M ones, not full-year ones.
+
+    Land, 165 H1: 1 resolved of 9 in jurisdiction; 05506 9M: 2 of 4 → 3/13.
+    """
+    table = compute_complaint_indicators(complaints[complaints["period"] != "Y"], year=2023, district="165")
+    resolution = table.get("complaint_resolution")
+    assert resolution.period == "9M"
+    assert (resolution.numerator, resolution.denominator) == (3, 13)
+    assert any("mostly 9M" in c for c in table.caveats)
