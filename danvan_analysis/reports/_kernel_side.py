@@ -1,0 +1,223 @@
+"""Runs INSIDE a warm report kernel: snapshot the interpreter state, restore it, prove it was restored.
+
+A warm kernel runs many reports one after another. Before each report the runner calls :func:`restore_state`,
+which puts back everything a report can change through normal use (the IPython namespace and execution counter,
+open matplotlib figures and ``rcParams``, pandas options, NumPy error/print settings and the legacy global random
+state, :mod:`random`, warnings filters, environment variables, working directory, ``sys.path``, the root logger,
+the :mod:`decimal` context) and then compares a fingerprint of the whole observable state with the one taken right
+after warm-up. Any difference (including things we do not restore: display formatters registered by a report,
+threads left running, the inline-backend configuration, the locale) is returned to the runner, which then throws
+the kernel away and starts a fresh one: a report never runs in a kernel whose state differs from a fresh kernel's
+after the same warm-up imports.
+
+Modules imported by a report stay imported (Python cannot unload them); that is why warm-up imports what the
+notebooks import, and why the package has no import-time side effects.
+
+Everything here is private to the kernel process and leaves no name in the user namespace.
+"""
+
+from __future__ import annotations
+
+import copy
+import decimal
+import hashlib
+import locale
+import logging
+import os
+import random
+import sys
+import threading
+import warnings
+from typing import Any
+
+_baseline: dict[str, Any] | None = None
+_fingerprint: dict[str, str] | None = None
+
+
+def capture_baseline() -> None:
+    """Record the state to restore before every report (call once, after the warm-up imports)."""
+    global _baseline, _fingerprint
+    if "matplotlib.pyplot" in sys.modules:
+        import matplotlib.pyplot as plt
+
+        # Resolve the backend now: the inline backend registers its display formatters and configuration on
+        # first use, which must be part of the baseline rather than look like a change made by a report.
+        plt.close(plt.figure())
+    _reset_ipython()
+    _baseline = _snapshot()
+    _fingerprint = _fingerprint_state()
+
+
+def restore_state() -> list[str]:
+    """Restore the baseline and return the names of the state items that still differ (empty = clean)."""
+    if _baseline is None or _fingerprint is None:
+        return ["no baseline captured"]
+    _reset_ipython()
+    _restore(_baseline)
+    now = _fingerprint_state()
+    return sorted(key for key in set(now) | set(_fingerprint) if now.get(key) != _fingerprint.get(key))
+
+
+# -- what is restored ---------------------------------------------------------------------------------------------
+
+
+def _reset_ipython() -> None:
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is not None:
+        # new_session=True also sets execution_count back to 1, so prompts/counts match a fresh kernel.
+        shell.reset(new_session=True, aggressive=False)
+
+
+def _snapshot() -> dict[str, Any]:
+    state: dict[str, Any] = {
+        "cwd": os.getcwd(),
+        "environ": dict(os.environ),
+        "sys.path": list(sys.path),
+        "warnings": list(warnings.filters),
+        "random": random.getstate(),
+        "decimal": decimal.getcontext().copy(),
+        "logging": (logging.root.level, list(logging.root.handlers)),
+    }
+    if "matplotlib" in sys.modules:
+        import matplotlib
+
+        state["rcParams"] = {key: copy.deepcopy(value) for key, value in dict.items(matplotlib.rcParams)}
+    if "numpy" in sys.modules:
+        import numpy as np
+
+        state["np.err"] = np.geterr()
+        state["np.print"] = np.get_printoptions()
+        state["np.random"] = np.random.get_state()
+    if "pandas" in sys.modules:
+        state["pandas"] = _pandas_options()
+    return state
+
+
+def _restore(state: dict[str, Any]) -> None:
+    if "matplotlib.pyplot" in sys.modules:
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+    if "rcParams" in state:
+        import matplotlib
+
+        # What matplotlib.rc_context does on exit: bypass validation and deprecation warnings.
+        dict.update(matplotlib.rcParams, state["rcParams"])
+    if "np.err" in state:
+        import numpy as np
+
+        np.seterr(**state["np.err"])
+        np.set_printoptions(**state["np.print"])
+        np.random.set_state(state["np.random"])
+    if "pandas" in state:
+        import pandas as pd
+
+        for key, value in state["pandas"].items():
+            if pd.get_option(key) != value:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    pd.set_option(key, value)
+    os.chdir(state["cwd"])
+    os.environ.clear()
+    os.environ.update(state["environ"])
+    sys.path[:] = state["sys.path"]
+    warnings.filters[:] = state["warnings"]
+    mutated = getattr(warnings, "_filters_mutated", None)
+    if mutated is not None:
+        mutated()  # invalidate the per-module "once" registries, as warnings.catch_warnings does on exit
+    random.setstate(state["random"])
+    decimal.setcontext(state["decimal"].copy())
+    level, handlers = state["logging"]
+    logging.root.setLevel(level)
+    logging.root.handlers[:] = handlers
+
+
+# -- what is compared ---------------------------------------------------------------------------------------------
+
+
+def _fingerprint_state() -> dict[str, str]:
+    """A digest per state item; only equality matters."""
+    items: dict[str, Any] = {
+        "user_ns": _user_names(),
+        "cwd": os.getcwd(),
+        "environ": sorted(os.environ.items()),
+        "sys.path": sys.path,
+        "warnings": warnings.filters,
+        "random": random.getstate(),
+        "decimal": decimal.getcontext(),
+        "logging": (logging.root.level, logging.root.handlers),
+        "threads": sorted(t.name for t in threading.enumerate()),
+        "locale": locale.setlocale(locale.LC_ALL),
+        "formatters": _formatter_registrations(),
+        "inline_backend": _inline_backend_config(),
+    }
+    if "matplotlib" in sys.modules:
+        import matplotlib
+
+        items["rcParams"] = sorted((key, repr(value)) for key, value in dict.items(matplotlib.rcParams))
+    if "matplotlib.pyplot" in sys.modules:
+        import matplotlib.pyplot as plt
+
+        items["figures"] = plt.get_fignums()
+    if "numpy" in sys.modules:
+        import numpy as np
+
+        items["np.err"] = sorted(np.geterr().items())
+        items["np.print"] = sorted(np.get_printoptions().items())
+        items["np.random"] = [repr(part) for part in np.random.get_state()]
+    if "pandas" in sys.modules:
+        items["pandas"] = sorted(_pandas_options().items())
+    return {key: hashlib.sha256(repr(value).encode()).hexdigest() for key, value in items.items()}
+
+
+def _user_names() -> list[str]:
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return []
+    return sorted(name for name in shell.user_ns if name not in shell.user_ns_hidden)
+
+
+def _formatter_registrations() -> list[tuple[str, bool, list[str]]]:
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return []
+    found = []
+    for mime, formatter in shell.display_formatter.formatters.items():
+        # repr of the printer functions includes their identity: replacing one is a change too.
+        printers = [*formatter.type_printers.items(), *formatter.singleton_printers.items()]
+        registered = sorted(f"{key!r}={value!r}" for key, value in printers)
+        registered += sorted(f"{key!r}={value!r}" for key, value in formatter.deferred_printers.items())
+        found.append((mime, bool(formatter.enabled), registered))
+    return sorted(found)
+
+
+def _inline_backend_config() -> str:
+    module = sys.modules.get("matplotlib_inline.config")
+    if module is None:
+        return ""
+    return repr(sorted(module.InlineBackend.instance().trait_values().items()))
+
+
+def _pandas_options() -> dict[str, Any]:
+    import pandas as pd
+
+    def walk(prefix: str, node: Any) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for name in dir(node):
+            key = f"{prefix}.{name}" if prefix else name
+            value = getattr(node, name)
+            if type(value).__name__ == "DictWrapper":
+                found.update(walk(key, value))
+            else:
+                found[key] = value
+        return found
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # reading a deprecated option warns
+        return walk("", pd.options)

@@ -1,0 +1,248 @@
+"""Validation of report-notebook parameters: parameters are data, never code, never a way out of the data folder.
+
+papermill injects parameters as Python literals (``repr``), so a value such as ``"); import os; os.remove('x') #``
+arrives as an inert string; papermill only *warns* about unknown names and checks no types or values. The second
+cell of every report notebook therefore calls one of the functions here, which turn the raw values into a frozen,
+typed :class:`DistrictParams` / :class:`ProvinceParams` or raise :class:`~danvan_analysis.errors.ParameterError`
+naming the parameter, the value found, what is allowed and a hint.
+
+Rules (the same for the command line, papermill ``-p``/``-y`` and JupyterLab):
+
+- ``district``: a district code (``164``/``"164"``) or name (``"Định Hóa"``, ``"huyen dinh hoa"``) resolved against
+  the 2023 register; anything else is refused with suggestions.
+- ``year``: an integer from 2000 to 2100 (``True`` is not a year).
+- ``data_dir``: an existing folder holding a ``<year>`` sub-folder with at least one dataset file; a path such as
+  ``../../etc/passwd`` is refused because it names no such folder. The folder is only ever read.
+- ``shared_cache``: empty, or a folder written by the batch runner (it carries a ``meta.json`` with our format tag
+  and the year); nothing else is read from it.
+- ``lang``: ``"vi"`` or ``"en"``; ``suppression_threshold``: an integer ≥ 1.
+- Every text value: at most 4096 characters, no control characters (NUL, newline, …).
+
+File names of reports are built from the *resolved* unit code (:func:`report_stem`), never from the text a user
+typed, so a parameter cannot choose where a report is written.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from danvan_analysis._text import fold, nfc
+from danvan_analysis.errors import ParameterError, UnitError
+
+if TYPE_CHECKING:
+    from danvan_analysis.units import Unit
+
+#: Report languages.
+LANGUAGES = ("vi", "en")
+#: Dataset files a year folder may hold (any of the formats the loaders read).
+DATASETS = ("survey", "dialogues", "religion", "complaints", "boards", "plans", "inspections", "submissions", "indices")
+DATA_SUFFIXES = (".csv", ".xlsx", ".parquet")
+#: Format tag written by the batch runner into ``<shared cache>/meta.json``.
+SHARED_CACHE_FORMAT = "danvan-shared-cache/1"
+#: Base name of the province report (district reports are named by :func:`report_stem`).
+PROVINCE_STEM = "province"
+
+_MAX_TEXT = 4096
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class DistrictParams:
+    """Validated parameters of the district report.
+
+    Attributes
+    ----------
+    district : the district, resolved against the register.
+    year : the year reported on.
+    data_dir : absolute path of the data folder (holds ``<year>/<dataset>`` files).
+    lang : ``"vi"`` or ``"en"``.
+    suppression_threshold : survey cells built from fewer respondents are suppressed.
+    shared_cache : folder of batch-shared results, or ``None`` to compute them in the notebook.
+    """
+
+    district: Unit
+    year: int
+    data_dir: Path
+    lang: str
+    suppression_threshold: int
+    shared_cache: Path | None
+
+
+@dataclass(frozen=True)
+class ProvinceParams:
+    """Validated parameters of the province report (see :class:`DistrictParams`)."""
+
+    year: int
+    data_dir: Path
+    lang: str
+    suppression_threshold: int
+    shared_cache: Path | None
+
+
+def validate_district_params(
+    *,
+    district: object,
+    year: object,
+    data_dir: object,
+    lang: object = "vi",
+    suppression_threshold: object = 10,
+    shared_cache: object = "",
+) -> DistrictParams:
+    """Check the parameters of ``district_report.ipynb``; see the module docstring for the rules.
+
+    Returns
+    -------
+    DistrictParams
+
+    Raises
+    ------
+    ParameterError
+        A value is of the wrong type, names no district, or points to no usable data folder.
+
+    Examples
+    --------
+    >>> p = validate_district_params(district="Định Hóa", year=2023, data_dir=".", lang="vi")  # doctest: +SKIP
+    >>> p.district.code  # doctest: +SKIP
+    '164'
+    """
+    year_value = _check_year(year)
+    return DistrictParams(
+        district=_check_district(district),
+        year=year_value,
+        data_dir=_check_data_dir(data_dir, year_value),
+        lang=_check_lang(lang),
+        suppression_threshold=_check_threshold(suppression_threshold),
+        shared_cache=_check_shared_cache(shared_cache, year_value),
+    )
+
+
+def validate_province_params(
+    *,
+    year: object,
+    data_dir: object,
+    lang: object = "vi",
+    suppression_threshold: object = 10,
+    shared_cache: object = "",
+) -> ProvinceParams:
+    """Check the parameters of ``province_report.ipynb`` (same rules as :func:`validate_district_params`)."""
+    year_value = _check_year(year)
+    return ProvinceParams(
+        year=year_value,
+        data_dir=_check_data_dir(data_dir, year_value),
+        lang=_check_lang(lang),
+        suppression_threshold=_check_threshold(suppression_threshold),
+        shared_cache=_check_shared_cache(shared_cache, year_value),
+    )
+
+
+def report_stem(unit_code: str) -> str:
+    """Return the file name stem of a unit's report: ``"164-dinh-hoa"`` for a district, ``"province"`` for ``"19"``.
+
+    Built from the register (code + folded short name), so it is stable, ASCII and safe on every file system.
+    """
+    from danvan_analysis.units import PROVINCE_CODE, resolve_unit
+
+    if unit_code == PROVINCE_CODE:
+        return PROVINCE_STEM
+    unit = resolve_unit(unit_code, kind="district")
+    return f"{unit.code}-{fold(unit.short_name).replace(' ', '-')}"
+
+
+# -- single checks ------------------------------------------------------------------------------------------------
+
+
+def _check_text(name: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise ParameterError(f"Parameter {name}: expected text, got {type(value).__name__} {value!r}.")
+    if len(value) > _MAX_TEXT:
+        raise ParameterError(f"Parameter {name}: {len(value)} characters; at most {_MAX_TEXT} are allowed.")
+    if _CONTROL.search(value):
+        raise ParameterError(
+            f"Parameter {name}: {value!r} contains control characters (newline, NUL, …); expected plain text."
+        )
+    return value
+
+
+def _check_year(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ParameterError(f"Parameter year: expected an integer such as 2023, got {value!r}.")
+    text = str(value).strip()
+    if not text.isdigit() or not 2000 <= int(text) <= 2100:
+        raise ParameterError(f"Parameter year: {value!r} is not a year from 2000 to 2100.")
+    return int(text)
+
+
+def _check_district(value: object) -> Unit:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ParameterError(f"Parameter district: expected a district code or name, got {value!r}.")
+    from danvan_analysis.units import resolve_unit
+
+    text = _check_text("district", str(value))
+    try:
+        return resolve_unit(text, kind="district")
+    except UnitError as error:
+        raise ParameterError(
+            f"Parameter district: {error} Hint: `danvan units` lists the 9 districts with their codes."
+        ) from error
+
+
+def _check_lang(value: object) -> str:
+    text = _check_text("lang", value)
+    if text not in LANGUAGES:
+        raise ParameterError(f"Parameter lang: {text!r} is not a report language; expected one of {LANGUAGES}.")
+    return text
+
+
+def _check_threshold(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ParameterError(f"Parameter suppression_threshold: expected an integer ≥ 1, got {value!r}.")
+    return value
+
+
+def _check_data_dir(value: object, year: int) -> Path:
+    text = _check_text("data_dir", str(value) if isinstance(value, Path) else value)
+    if not text.strip():
+        raise ParameterError("Parameter data_dir: empty; expected the folder that holds <year>/<dataset> files.")
+    folder = Path(nfc(text)).expanduser().resolve()
+    if not folder.is_dir():
+        raise ParameterError(
+            f"Parameter data_dir: {text!r} is not a folder; expected a data folder with one sub-folder per year "
+            "(e.g. data/demo, holding 2023/survey.parquet). Hint: `danvan demo` writes the demo data."
+        )
+    year_dir = folder / str(year)
+    found = (
+        [p for p in year_dir.iterdir() if p.stem in DATASETS and p.suffix in DATA_SUFFIXES] if year_dir.is_dir() else []
+    )
+    if not found:
+        available = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name.isdigit())
+        raise ParameterError(
+            f"Parameter data_dir: {folder} has no data for {year} (expected {year_dir} with files such as "
+            f"survey.parquet or dialogues.csv); years found: {', '.join(available) or 'none'}."
+        )
+    return folder
+
+
+def _check_shared_cache(value: object, year: int) -> Path | None:
+    text = _check_text("shared_cache", str(value) if isinstance(value, Path) else value)
+    if not text.strip():
+        return None
+    folder = Path(text).expanduser().resolve()
+    meta_path = folder / "meta.json"
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ParameterError(
+            f"Parameter shared_cache: {text!r} is not a shared-results folder written by `danvan reports` "
+            f"(cannot read {meta_path.name}: {error}). Hint: leave it empty to compute the results in the notebook."
+        ) from None
+    if not isinstance(meta, dict) or meta.get("format") != SHARED_CACHE_FORMAT or meta.get("year") != year:
+        raise ParameterError(
+            f"Parameter shared_cache: {folder} does not hold shared results of format {SHARED_CACHE_FORMAT!r} for "
+            f"{year} (found format={meta.get('format') if isinstance(meta, dict) else None!r}). "
+            "Hint: leave it empty to compute the results in the notebook."
+        )
+    return folder

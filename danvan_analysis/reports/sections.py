@@ -1,0 +1,511 @@
+"""Display helpers for the report notebooks: headings, escaped text and tables, headline figures.
+
+These functions assemble and display results that other modules computed; they never compute a figure. Every
+string that may come from data (unit names, notes, free text) is HTML-escaped here, so ``<script>`` typed into a
+data file shows as text in JupyterLab and in the exported HTML.
+
+Headings carry their anchor in the output metadata so the exported page gets a table of contents
+(:func:`danvan_analysis.reports.export.collect_toc`); the section titles live in :data:`SECTION_TITLES` in both
+report languages.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from danvan_analysis.reports.export import HEADING_META, HEADLINE_MIME
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Section titles of the reports (key → language → title).
+SECTION_TITLES: dict[str, dict[str, str]] = {
+    "summary": {"vi": "Tóm tắt kết quả thực hiện các chỉ tiêu", "en": "Summary of the targets"},
+    "satisfaction": {"vi": "Mức độ hài lòng của người dân", "en": "Citizen satisfaction"},
+    "sat_indices": {"vi": "Các chỉ số hài lòng", "en": "Satisfaction indices"},
+    "sat_elements": {"vi": "Chỉ số theo yếu tố", "en": "Indices by element"},
+    "sat_items": {"vi": "Chỉ số theo tiêu chí", "en": "Indices by item"},
+    "sat_compare": {"vi": "So sánh với toàn tỉnh", "en": "Comparison with the province"},
+    "sat_trend": {"vi": "Xu hướng qua các năm", "en": "Trend over the years"},
+    "sat_determinants": {"vi": "Các yếu tố liên quan đến sự hài lòng", "en": "Determinants of satisfaction"},
+    "priorities": {"vi": "Ưu tiên cải thiện", "en": "Improvement priorities"},
+    "dialogues": {"vi": "Đối thoại trực tiếp với Nhân dân", "en": "Direct dialogues with citizens"},
+    "religion": {"vi": "Công tác tôn giáo", "en": "Religious outreach"},
+    "complaints": {"vi": "Tiếp công dân, giải quyết khiếu nại, tố cáo", "en": "Citizen reception and complaints"},
+    "democracy": {"vi": "Thực hiện dân chủ ở cơ sở", "en": "Grassroots democracy"},
+    "boards": {
+        "vi": "Ban Thanh tra nhân dân, Ban Giám sát đầu tư cộng đồng",
+        "en": "Inspection and supervision boards",
+    },
+    "plans": {"vi": "Ban hành kế hoạch", "en": "Plans issued"},
+    "inspections": {"vi": "Kiểm tra", "en": "Inspections"},
+    "reporting": {"vi": "Chế độ báo cáo", "en": "Reporting compliance"},
+    "recommendations": {"vi": "Kiến nghị", "en": "Recommendations"},
+    "appendix": {"vi": "Phụ lục: chất lượng dữ liệu và phương pháp", "en": "Appendix: data quality and method"},
+    "data_quality": {"vi": "Cảnh báo khi kiểm tra dữ liệu", "en": "Validation warnings"},
+    "responses": {"vi": "Số phiếu khảo sát", "en": "Survey responses"},
+    "caveats": {"vi": "Lưu ý", "en": "Caveats"},
+    "method": {"vi": "Phương pháp", "en": "Method"},
+    "ranking": {"vi": "Xếp hạng các huyện", "en": "District ranking"},
+    "heatmap": {"vi": "Kết quả theo huyện và chỉ tiêu", "en": "Targets by district"},
+    "indices_tracker": {"vi": "Theo dõi các chỉ số công bố", "en": "Published-index tracker"},
+    "district_reports": {"vi": "Báo cáo của từng huyện", "en": "District reports"},
+}
+
+
+def section_title(key: str, lang: str) -> str:
+    """Return the title of section ``key`` in ``lang``."""
+    return SECTION_TITLES[key][lang]
+
+
+def heading(text_or_key: str, *, lang: str = "vi", level: int = 2, anchor: str | None = None) -> Any:
+    """Return a displayable heading (``<h2 id=…>``) recorded for the table of contents.
+
+    Parameters
+    ----------
+    text_or_key : a key of :data:`SECTION_TITLES`, or the heading text itself (escaped).
+    lang : language of the title when a key is given.
+    level : 1 (report title, not in the table of contents), 2 or 3.
+    anchor : id of the heading; default ``s-<key>`` for keys. Only ``[a-z0-9-]`` are kept.
+    """
+    from IPython.display import HTML
+
+    if text_or_key in SECTION_TITLES:
+        text = SECTION_TITLES[text_or_key][lang]
+        anchor = anchor or f"s-{text_or_key.replace('_', '-')}"
+    else:
+        text = text_or_key
+    anchor = "".join(ch for ch in (anchor or _slug(text)) if ch.isascii() and (ch.isalnum() or ch == "-")).lower()
+    markup = f'<h{level} id="{anchor}">{html.escape(text)}</h{level}>'
+    return HTML(markup, metadata={HEADING_META: {"level": level, "id": anchor, "text": text}})
+
+
+def text(content: str, *, css_class: str | None = None) -> Any:
+    """Return a displayable paragraph of plain text (escaped; line breaks kept)."""
+    from IPython.display import HTML
+
+    klass = f' class="{html.escape(css_class)}"' if css_class else ""
+    body = "<br>".join(html.escape(line) for line in str(content).splitlines())
+    return HTML(f"<p{klass}>{body}</p>")
+
+
+def bullets(items: list[str], *, css_class: str | None = None) -> Any:
+    """Return a displayable bulleted list of plain-text items (escaped)."""
+    from IPython.display import HTML
+
+    klass = f' class="{html.escape(css_class)}"' if css_class else ""
+    rows = "".join(f"<li>{html.escape(str(item))}</li>" for item in items)
+    return HTML(f"<ul{klass}>{rows}</ul>")
+
+
+def table(frame: pd.DataFrame, *, caption: str | None = None, index: bool = False) -> Any:
+    """Return a displayable table; every cell and header is HTML-escaped, missing values show as ``–``."""
+    from IPython.display import HTML
+
+    markup = frame.to_html(index=index, escape=True, na_rep="–", border=0, classes="data")
+    if caption:
+        markup = markup.replace(">", f"><caption>{html.escape(caption)}</caption>", 1)
+    return HTML(markup)
+
+
+def headline(figures: Mapping[str, str]) -> Any:
+    """Return a displayable row of headline boxes (label → already formatted value), escaped."""
+    from IPython.display import HTML
+
+    boxes = "".join(
+        f"<div>{html.escape(str(label))}<b>{html.escape(str(value))}</b></div>" for label, value in figures.items()
+    )
+    return HTML(f'<div class="headline">{boxes}</div>')
+
+
+def record_headline(**figures: Any) -> None:
+    """Record headline figures for the batch index page (not shown in the report).
+
+    The values must be JSON-serialisable (numbers, text, ``None``); the runner reads them from the executed
+    notebook (:func:`danvan_analysis.reports.export.read_headline`), like scrapbook's ``glue``.
+    """
+    from IPython.display import display
+
+    # An empty text/plain beside the data: JupyterLab then shows nothing instead of "no renderer".
+    display({HEADLINE_MIME: figures, "text/plain": ""}, raw=True)
+
+
+def _slug(value: str) -> str:
+    from danvan_analysis._text import fold
+
+    return "s-" + fold(value).replace(" ", "-")
+
+
+# -- report sections ----------------------------------------------------------------------------------------------
+# Each show_* function displays one section of a report from a view (danvan_analysis.reports.views): tables are
+# formatted by danvan_analysis.fmt and escaped, figures come from danvan_analysis.plots, sentences from
+# danvan_analysis.narrative. They select and arrange results; they never compute one.
+
+_WORDS: dict[str, dict[str, str]] = {
+    "vi": {
+        "district_title": "Báo cáo đánh giá công tác dân vận chính quyền năm {year}: {unit}",
+        "province_title": "Báo cáo đánh giá công tác dân vận chính quyền năm {year}: toàn tỉnh Thái Nguyên",
+        "targets_met": "Chỉ tiêu đạt",
+        "satisfaction": "Mức độ hài lòng chung",
+        "ci": "KTC 95 %",
+        "no_model": "Không ước lượng được mô hình cho huyện này: {reason}",
+        "model_note": "Tỷ số chênh (odds ratio) > 1: nhóm này có khả năng hài lòng cao hơn nhóm tham chiếu.",
+        "not_significant": "Không có khác biệt có ý nghĩa thống kê với phần còn lại của tỉnh (sau hiệu chỉnh Holm).",
+        "no_previous": "Chưa có số liệu năm trước để so sánh.",
+        "no_recommendation": "Tất cả các chỉ tiêu đo được đều đạt; không có kiến nghị bổ sung.",
+        "no_warnings": "Không có cảnh báo khi kiểm tra dữ liệu.",
+        "notes": "Ghi chú của các cuộc đối thoại",
+        "respondents": "Số người trả lời khảo sát năm {year}: {n} (toàn tỉnh: {total}).",
+        "method": (
+            "Chỉ số hài lòng theo phương pháp SIPAS: tỷ lệ có trọng số người trả lời ở mức 4–5 trên thang 5 (không "
+            "tính 'không biết' và để trống); chỉ số yếu tố, lĩnh vực và chung là trung bình cộng của các thành phần. "
+            "Sai số chuẩn và khoảng tin cậy 95 % theo thiết kế mẫu phân tầng nhiều giai đoạn (tầng = huyện, đơn vị "
+            "mẫu bậc 1 = xã), tính bằng tuyến tính hóa Taylor; huyện là miền con của toàn bộ thiết kế. Ô có ít hơn "
+            "{threshold} người trả lời không được công bố. Các chỉ tiêu từ số liệu báo cáo tính trên danh mục đơn vị "
+            "hành chính năm 2023: đơn vị không có số liệu được tính là chưa thực hiện."
+        ),
+        "links": "Báo cáo chi tiết của từng huyện, thành phố:",
+    },
+    "en": {
+        "district_title": "Evaluation of mass-mobilisation work in {year}: {unit}",
+        "province_title": "Evaluation of mass-mobilisation work in {year}: Thái Nguyên province",
+        "targets_met": "Targets met",
+        "satisfaction": "Overall satisfaction",
+        "ci": "95% CI",
+        "no_model": "The model could not be estimated for this district: {reason}",
+        "model_note": "An odds ratio above 1: this group is more likely to be satisfied than the reference group.",
+        "not_significant": "No statistically significant difference with the rest of the province (Holm-adjusted).",
+        "no_previous": "No previous year to compare with.",
+        "no_recommendation": "Every measured target is met; no further recommendation.",
+        "no_warnings": "No validation warnings.",
+        "notes": "Notes of the dialogues",
+        "respondents": "Survey respondents in {year}: {n} (province: {total}).",
+        "method": (
+            "SIPAS-style satisfaction index: the weighted share of respondents answering 4-5 on the 5-point scale "
+            "('don't know' and missing excluded); element, aspect and overall indices are unweighted means of their "
+            "parts. Standard errors and 95% confidence intervals follow the stratified multi-stage design (stratum = "
+            "district, primary sampling unit = commune) by Taylor linearisation; a district is a domain of the whole "
+            "design. Cells from fewer than {threshold} respondents are suppressed. Report-data indicators use the "
+            "2023 register of units: a unit without data counts as not done."
+        ),
+        "links": "Detailed report of each district:",
+    },
+}
+
+
+def show_district_title(view: Any) -> None:
+    """Title, headline boxes, and the headline figures recorded for the index page."""
+    from danvan_analysis import fmt
+    from danvan_analysis.reports.views import headline_figures
+
+    lang, words = view.lang, _WORDS[view.lang]
+    title = words["district_title"].format(year=view.params.year, unit=view.unit.name)
+    _show_title(title, headline_figures(view), lang, words, fmt)
+
+
+def show_province_title(view: Any) -> None:
+    """Title and headline boxes of the province report."""
+    from danvan_analysis import fmt
+    from danvan_analysis.reports.views import headline_figures
+
+    words = _WORDS[view.lang]
+    _show_title(words["province_title"].format(year=view.params.year), headline_figures(view), view.lang, words, fmt)
+
+
+def show_summary(view: Any) -> None:
+    """The scorecard table and one sentence per target."""
+    from IPython.display import display
+
+    from danvan_analysis import narrative
+
+    display(heading("summary", lang=view.lang))
+    display(_scorecard_table(view.scorecard, view.lang))
+    display(bullets(narrative.describe_scorecard(view.scorecard, lang=view.lang)))
+
+
+def show_satisfaction(view: Any) -> None:
+    """Indices with CIs, elements, items, comparison with the province, trend, determinants, priorities."""
+    from IPython.display import display
+
+    from danvan_analysis import disclosure, plots
+
+    lang, code, year = view.lang, view.unit.code, view.params.year
+    rule = disclosure.DisclosureSettings(min_n=view.params.suppression_threshold)
+    table = view.satisfaction
+    mine = disclosure.suppress_small_cells(table[(table["year"] == year) & (table["domain"] == code)], settings=rule)
+    display(heading("satisfaction", lang=lang))
+    display(heading("sat_indices", lang=lang, level=3))
+    headline_rows = mine[mine["level"].isin(["overall", "aspect"])]
+    display(table_of(headline_rows, lang, ["label", "estimate", "ci_low", "ci_high", "n"]))
+    display(heading("sat_elements", lang=lang, level=3))
+    elements = mine[mine["level"] == "element"]
+    _show_figure(plots.plot_index_bars(elements, lang=lang, threshold=80.0), section_title("sat_elements", lang))
+    display(heading("sat_items", lang=lang, level=3))
+    display(table_of(mine[mine["level"] == "item"], lang, ["variable", "label", "estimate", "ci_low", "ci_high", "n"]))
+    display(heading("sat_compare", lang=lang, level=3))
+    comparison = view.shared.comparison.to_frame()
+    comparison = comparison[(comparison["district_code"] == code) & (comparison["measure"] == "share")]
+    columns = ["label", "estimate", "estimate_rest", "difference", "ci_low", "ci_high", "p_holm"]
+    display(table_of(comparison.rename(columns={"code": "variable"}), lang, columns))
+    if not comparison["significant"].any():
+        display(text(_WORDS[lang]["not_significant"], css_class="note"))
+    overall = table[(table["year"] == year) & (table["variable"] == "overall")]
+    _show_figure(plots.plot_district_ranking(overall, lang=lang), section_title("ranking", lang))
+    display(heading("sat_trend", lang=lang, level=3))
+    trend = table[table["domain"].isin([code, "19"]) & (table["variable"] == "overall")]
+    _show_figure(plots.plot_trends(trend, group="domain", lang=lang, threshold=80.0), section_title("sat_trend", lang))
+    _show_change(view, code)
+    display(heading("sat_determinants", lang=lang, level=3))
+    if isinstance(view.model, str):
+        display(text(_WORDS[lang]["no_model"].format(reason=view.model), css_class="note"))
+    else:
+        model = view.model.to_frame()
+        model = model[model["term"] != "(Intercept)"]
+        display(
+            table_of(model, lang, ["predictor", "level", "reference", "odds_ratio", "ci_low", "ci_high", "p_value"])
+        )
+        display(text(_WORDS[lang]["model_note"], css_class="note"))
+    display(heading("priorities", lang=lang, level=3))
+    shares = view.priorities.to_frame()
+    shares = disclosure.suppress_small_cells(shares[shares["district_code"] == code], settings=rule)
+    display(table_of(shares.sort_values("rank"), lang, ["rank", "label", "estimate", "ci_low", "ci_high", "n"]))
+
+
+#: Report-data theme → its section key in SECTION_TITLES.
+_THEME_SECTION = {"submissions": "reporting"}
+
+
+def show_theme(view: Any, theme: str, *, breakdown: str | None = None, dimension: str = "topic") -> None:
+    """A report-data theme: its headline indicators, optionally a breakdown chart (``breakdown`` by ``dimension``)."""
+    from IPython.display import display
+
+    from danvan_analysis import plots
+
+    lang = view.lang
+    table = view.indicators[theme]
+    frame = table.to_frame()
+    key = _THEME_SECTION.get(theme, theme)
+    display(heading(key, lang=lang, level=3 if theme in ("boards", "plans", "inspections") else 2))
+    main = frame[frame["dimension"].isna()] if "dimension" in frame.columns else frame
+    columns = ["label", "period", "numerator", "denominator", "value", "threshold", "met"]
+    display(table_of(main, lang, columns))
+    if breakdown is not None:
+        figure = plots.plot_topic_breakdown(table, indicator=breakdown, dimension=dimension, lang=lang)
+        _show_figure(figure, section_title(key, lang))
+    if theme == "dialogues":
+        notes = view.shared.bundle.dialogues
+        notes = notes[(notes["year"] == view.params.year) & (notes["district_code"] == view.unit.code)]
+        notes = notes[notes["note"].notna() & (notes["note"].astype(str).str.len() > 0)]
+        if len(notes):
+            display(heading(_WORDS[lang]["notes"], level=3, anchor="s-dialogue-notes"))
+            display(table_of(notes, lang, ["date", "unit_code", "topic", "note"]))
+
+
+def show_democracy(view: Any) -> None:
+    """Grassroots democracy: boards, plans and inspections."""
+    from IPython.display import display
+
+    display(heading("democracy", lang=view.lang))
+    for theme in ("boards", "plans", "inspections"):
+        show_theme(view, theme)
+
+
+def show_recommendations(view: Any) -> None:
+    """One recommendation per missed target, naming the units behind it."""
+    from IPython.display import display
+
+    from danvan_analysis import narrative
+
+    display(heading("recommendations", lang=view.lang))
+    actions = narrative.recommend_actions(view.scorecard, lang=view.lang)
+    display(bullets(actions) if actions else text(_WORDS[view.lang]["no_recommendation"]))
+
+
+def show_appendix(view: Any) -> None:
+    """Data quality (validation warnings, response counts, caveats) and method."""
+    from IPython.display import display
+
+    from danvan_analysis import fmt
+
+    lang, year = view.lang, view.params.year
+    words = _WORDS[lang]
+    display(heading("appendix", lang=lang))
+    display(heading("data_quality", lang=lang, level=3))
+    warnings = view.shared.bundle.warnings
+    display(table_of(warnings, lang, list(warnings.columns)) if len(warnings) else text(words["no_warnings"]))
+    display(heading("responses", lang=lang, level=3))
+    survey = view.shared.bundle.survey
+    survey = survey[survey["year"] == year]
+    code = getattr(getattr(view, "unit", None), "code", None)
+    mine = int((survey["district_code"] == code).sum()) if code else len(survey)
+    display(
+        text(
+            words["respondents"].format(
+                year=year, n=fmt.format_count(mine, lang=lang), total=fmt.format_count(len(survey), lang=lang)
+            )
+        )
+    )
+    display(heading("caveats", lang=lang, level=3))
+    caveats = view.shared.indices[year].caveat_lines(lang) + view.shared.comparison.caveat_lines(lang)
+    caveats += list(view.scorecard.caveats)
+    display(bullets(caveats) if caveats else text("–"))
+    display(heading("method", lang=lang, level=3))
+    display(text(words["method"].format(threshold=view.params.suppression_threshold)))
+
+
+def show_province_overview(view: Any) -> None:
+    """Province report: ranking, district × target heatmap, trends, published-index tracker, links."""
+    from IPython.display import display
+
+    from danvan_analysis import plots
+
+    lang, year = view.lang, view.params.year
+    table = view.satisfaction
+    display(heading("ranking", lang=lang))
+    overall = table[(table["year"] == year) & (table["variable"] == "overall")]
+    _show_figure(plots.plot_district_ranking(overall, lang=lang), section_title("ranking", lang))
+    for aspect in ("policy", "service"):
+        rows = table[(table["year"] == year) & (table["variable"] == aspect)]
+        _show_figure(
+            plots.plot_district_ranking(rows, variable=aspect, lang=lang), f"{section_title('ranking', lang)}: {aspect}"
+        )
+    display(heading("heatmap", lang=lang))
+    _show_figure(plots.plot_target_heatmap(view.scorecards, lang=lang), section_title("heatmap", lang))
+    display(heading("sat_trend", lang=lang))
+    trend = table[table["variable"] == "overall"]
+    _show_figure(plots.plot_trends(trend, group="domain", lang=lang, threshold=80.0), section_title("sat_trend", lang))
+    display(heading("indices_tracker", lang=lang))
+    indices = view.shared.bundle.indices
+    columns = ["index_code", "year", "score", "rank", "n_provinces", "group"]
+    display(table_of(indices.sort_values(["index_code", "year"]), lang, [c for c in columns if c in indices.columns]))
+    rows = view.scorecard.to_frame()
+    display(_scorecard_table(view.scorecard, lang, targets=rows["target"].str.startswith("2").tolist()))
+
+
+def show_district_links(view: Any) -> None:
+    """Relative links to every district's report (same folder, as the batch writes them)."""
+    from IPython.display import HTML, display
+
+    from danvan_analysis.reports.params import report_stem
+    from danvan_analysis.units import district_codes, resolve_unit
+
+    display(heading("district_reports", lang=view.lang))
+    items = "".join(
+        f'<li><a href="{html.escape(report_stem(code))}.html">{html.escape(resolve_unit(code).name)}</a></li>'
+        for code in district_codes()
+    )
+    display(HTML(f"<p>{html.escape(_WORDS[view.lang]['links'])}</p><ul>{items}</ul>"))
+
+
+#: Labels of result columns that danvan_analysis.fmt does not label (column → (vi, en)).
+_COLUMN_LABELS = {
+    "estimate_rest": ("Phần còn lại của tỉnh (%)", "Rest of the province (%)"),
+    "difference": ("Chênh lệch (điểm %)", "Difference (points)"),
+    "p_value": ("Giá trị p", "p-value"),
+    "p_holm": ("Giá trị p (Holm)", "p-value (Holm)"),
+    "year_from": ("Từ năm", "From"),
+    "year_to": ("Đến năm", "To"),
+    "estimate_from": ("Năm trước (%)", "Before (%)"),
+    "estimate_to": ("Năm nay (%)", "Now (%)"),
+    "change": ("Thay đổi (điểm %)", "Change (points)"),
+    "predictor": ("Yếu tố", "Predictor"),
+    "reference": ("Nhóm tham chiếu", "Reference group"),
+    "odds_ratio": ("Tỷ số chênh", "Odds ratio"),
+    "rank": ("Thứ tự", "Rank"),
+    "date": ("Ngày", "Date"),
+    "topic": ("Lĩnh vực", "Topic"),
+    "note": ("Ghi chú", "Note"),
+    "index_code": ("Chỉ số", "Index"),
+    "score": ("Điểm", "Score"),
+    "n_provinces": ("Số tỉnh", "Provinces"),
+    "group": ("Nhóm", "Group"),
+}
+#: Columns shown with more decimals than fmt's default of one (p-values, odds ratios).
+_DECIMALS = {"p_value": 3, "p_holm": 3, "odds_ratio": 2}
+
+
+def table_of(frame: pd.DataFrame, lang: str, columns: list[str]) -> Any:
+    """A displayable table of ``columns`` of ``frame`` formatted for ``lang`` (``label`` = the label in ``lang``)."""
+    from danvan_analysis import fmt
+
+    frame = frame.reset_index(drop=True)
+    if "label" in columns and "label" not in frame.columns:
+        source = f"label_{lang}" if f"label_{lang}" in frame.columns else f"name_{lang}"
+        frame = frame.assign(label=frame[source]) if source in frame.columns else frame
+    chosen = [c for c in columns if c in frame.columns]
+    frame = frame[chosen]
+    precise = {
+        c: frame[c].map(lambda v, d=d: fmt.format_number(v, lang=lang, decimals=d))
+        for c, d in _DECIMALS.items()
+        if c in chosen
+    }
+    if "odds_ratio" in chosen:  # the odds ratio's CI has the odds ratio's precision
+        precise.update(
+            {
+                c: frame[c].map(lambda v: fmt.format_number(v, lang=lang, decimals=2))
+                for c in ("ci_low", "ci_high")
+                if c in chosen
+            }
+        )
+    shown = fmt.format_table(frame.assign(**precise), lang=lang, kinds=dict.fromkeys(precise, "text"))
+    index = 0 if lang == "vi" else 1
+    return table(shown.rename(columns={c: labels[index] for c, labels in _COLUMN_LABELS.items()}))
+
+
+def _show_title(title: str, figures: dict[str, Any], lang: str, words: dict[str, str], fmt: Any) -> None:
+    from IPython.display import display
+
+    display(heading(title, level=1, anchor="title"))
+    satisfaction = fmt.format_percent(figures["satisfaction"], lang=lang, basis="percent")
+    if figures["satisfaction_low"] is not None:
+        low = fmt.format_number(figures["satisfaction_low"], lang=lang)
+        high = fmt.format_number(figures["satisfaction_high"], lang=lang)
+        satisfaction = f"{satisfaction} ({words['ci']}: {low}–{high})"
+    display(
+        headline(
+            {
+                words["targets_met"]: f"{figures['targets_met']}/{figures['targets_total']}",
+                words["satisfaction"]: satisfaction,
+            }
+        )
+    )
+    record_headline(**figures)
+
+
+def _scorecard_table(card: Any, lang: str, targets: list[bool] | None = None) -> Any:
+    frame = card.to_frame()
+    if targets is not None:
+        frame = frame[targets]
+    frame = frame.assign(
+        label=frame[f"label_{lang}"], status=frame[f"status_{lang}"], evidence=frame[f"evidence_{lang}"]
+    )
+    return table_of(frame, lang, ["target", "label", "status", "evidence"])
+
+
+def _show_change(view: Any, code: str) -> None:
+    from IPython.display import display
+
+    lang = view.lang
+    if view.shared.change is None:
+        display(text(_WORDS[lang]["no_previous"], css_class="note"))
+        return
+    change = view.shared.change.to_frame()
+    change = change[(change["district_code"] == code) & (change["measure"] == "share")]
+    columns = ["label", "year_from", "year_to", "estimate_from", "estimate_to", "change", "ci_low", "ci_high", "p_holm"]
+    display(table_of(change.rename(columns={"code": "variable"}), lang, columns))
+
+
+def _show_figure(figure: Any, alt: str) -> None:
+    """Display a matplotlib figure as an embedded PNG with alt text, then close it."""
+    import io
+
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    buffer = io.BytesIO()
+    # No "Software" entry: the PNG bytes depend only on the figure, so reruns give identical reports.
+    figure.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
+    plt.close(figure)
+    display(Image(data=buffer.getvalue(), format="png", alt=alt))

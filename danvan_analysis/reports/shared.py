@@ -1,0 +1,178 @@
+"""Results every report of a batch needs, computed once per batch and handed to the notebooks as a folder.
+
+A district report needs the whole province's data and estimates: the checked data bundle (loading and validating
+every file takes seconds), the SIPAS-style indices of every district and year (its trend and its place in the
+province), the comparison of each district with the rest of the province and the year-on-year changes (the most
+expensive estimates). Computed in every notebook they would dominate the batch, so ``danvan reports`` runs
+``templates/shared_results.ipynb`` once, which calls :func:`write_shared_results`; every report then gets the
+folder as its ``shared_cache`` parameter and :func:`load_shared_results` reads it. With an empty ``shared_cache``
+(JupyterLab, papermill) the notebook computes the same results itself with :func:`compute_shared_results`: the two
+paths give identical reports (tested in ``tests/reports``).
+
+The folder holds data only, never code: one Parquet file per table and a ``meta.json`` (format tag, year, the
+titles/caveats of the result objects, the bundle's file list), written last, so a folder without ``meta.json`` is
+incomplete and ignored. Result objects are rebuilt from their class name looked up in
+:mod:`danvan_analysis.survey.results` only. This module assembles results of :mod:`danvan_analysis.io` and
+:mod:`danvan_analysis.survey`; it computes no figure itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from danvan_analysis.reports._files import write_atomic
+from danvan_analysis.reports.params import SHARED_CACHE_FORMAT
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from danvan_analysis.io import DataBundle
+    from danvan_analysis.reports.params import DistrictParams, ProvinceParams
+    from danvan_analysis.survey import Comparison, SipasIndices
+
+_DATASETS = (
+    "survey",
+    "dialogues",
+    "religion",
+    "complaints",
+    "boards",
+    "plans",
+    "inspections",
+    "submissions",
+    "indices",
+)
+_RESULTS = ("comparison", "change")
+
+
+@dataclass(frozen=True)
+class SharedResults:
+    """The batch-shared results of a year.
+
+    Attributes
+    ----------
+    year : the year reported on.
+    bundle : every dataset of the data folder, all years, as loaded and checked by :func:`danvan_analysis.io.load_bundle`.
+    indices : SIPAS-style indices of the province and each district, one result per survey year (each year is
+        its own sample and design: a commune sampled in two years is two PSUs, so years are never pooled).
+    comparison : each district against the rest of the province in ``year`` (:func:`~danvan_analysis.survey.compare_districts`).
+    change : change from the previous survey year to ``year`` for the province and each district
+        (:func:`~danvan_analysis.survey.compare_years`); ``None`` when there is no previous year.
+    """
+
+    year: int
+    bundle: DataBundle
+    indices: dict[int, SipasIndices]
+    comparison: Comparison
+    change: Comparison | None
+
+
+def compute_shared_results(*, data_dir: Path, year: int) -> SharedResults:
+    """Load the data folder and compute the shared estimates (see the module docstring)."""
+    from danvan_analysis.io import load_bundle
+    from danvan_analysis.survey import SurveyDesign, compare_districts, compare_years, sipas_indices
+
+    bundle = load_bundle(data_dir)
+    survey = bundle.survey
+    design = SurveyDesign()
+    years = sorted(int(y) for y in survey["year"].unique())
+    indices = {y: sipas_indices(survey[survey["year"] == y], design) for y in years}
+    comparison = compare_districts(survey[survey["year"] == year], design)
+    change = compare_years(survey, design, years=(years[years.index(year) - 1], year)) if years.index(year) else None
+    return SharedResults(year=year, bundle=bundle, indices=indices, comparison=comparison, change=change)
+
+
+def write_shared_results(results: SharedResults, out: Path) -> Path:
+    """Write ``results`` to the folder ``out`` (Parquet tables, then ``meta.json`` last)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    meta: dict[str, Any] = {"format": SHARED_CACHE_FORMAT, "year": results.year, "results": {}}
+    for name in (*_DATASETS, "warnings"):
+        _write_table(getattr(results.bundle, name), out / f"data_{name}.parquet")
+    meta["bundle"] = {
+        "files": {k: [str(p) for p in v] for k, v in results.bundle.files.items()},
+        "years": list(results.bundle.years),
+    }
+    named = {f"indices_{y}": r for y, r in results.indices.items()}
+    named.update({name: getattr(results, name) for name in _RESULTS})
+    for name, result in named.items():
+        if result is not None:
+            meta["results"][name] = _write_result(result, out / f"result_{name}.parquet")
+    write_atomic(out / "meta.json", json.dumps(meta, ensure_ascii=False, indent=1, default=str))
+    return out
+
+
+def read_shared_results(folder: Path) -> SharedResults:
+    """Read a folder written by :func:`write_shared_results`."""
+    import pandas as pd
+
+    from danvan_analysis.errors import ReportError
+    from danvan_analysis.io import DataBundle
+    from danvan_analysis.survey import Caveat, SurveyResult
+    from danvan_analysis.survey import results as survey_results
+
+    folder = Path(folder)
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    frames = {name: pd.read_parquet(folder / f"data_{name}.parquet") for name in (*_DATASETS, "warnings")}
+    bundle = DataBundle(
+        **frames,
+        files={k: tuple(Path(p) for p in v) for k, v in meta["bundle"]["files"].items()},
+        years=tuple(meta["bundle"]["years"]),
+    )
+
+    def rebuild(name: str) -> Any:
+        entry = meta["results"].get(name)
+        if entry is None:
+            return None
+        cls = getattr(survey_results, entry["class"], None)
+        if not (isinstance(cls, type) and issubclass(cls, SurveyResult)):
+            raise ReportError(f"{folder}: {entry['class']!r} is not a survey result class; rebuild the cache.")
+        fields = dict(entry["fields"])
+        fields["caveats"] = tuple(Caveat(**c) for c in fields.get("caveats", []))
+        return cls(_table=pd.read_parquet(folder / f"result_{name}.parquet"), **fields)
+
+    years = sorted(int(name.split("_")[1]) for name in meta["results"] if name.startswith("indices_"))
+    return SharedResults(
+        year=int(meta["year"]),
+        bundle=bundle,
+        indices={y: rebuild(f"indices_{y}") for y in years},
+        comparison=rebuild("comparison"),
+        change=rebuild("change"),
+    )
+
+
+def load_shared_results(params: DistrictParams | ProvinceParams) -> SharedResults:
+    """The shared results for a report: read from ``params.shared_cache``, or computed when it is empty."""
+    if params.shared_cache is not None:
+        return read_shared_results(params.shared_cache)
+    return compute_shared_results(data_dir=params.data_dir, year=params.year)
+
+
+def build_shared_results(*, year: int, data_dir: str, out: str) -> Path:
+    """Entry point of ``templates/shared_results.ipynb``: compute and write the shared results of a batch."""
+    return write_shared_results(compute_shared_results(data_dir=Path(data_dir), year=year), Path(out))
+
+
+def _write_result(result: Any, path: Path) -> dict[str, Any]:
+    """Write a survey result's table to ``path``; return its class name and other fields for meta.json."""
+    fields: dict[str, Any] = {}
+    for spec in dataclasses.fields(result):
+        value = getattr(result, spec.name)
+        if spec.name == "_table":
+            _write_table(value, path)
+        elif spec.name == "caveats":
+            fields["caveats"] = [dataclasses.asdict(c) for c in value]
+        else:
+            fields[spec.name] = value
+    return {"class": type(result).__name__, "fields": fields}
+
+
+def _write_table(frame: pd.DataFrame, path: Path) -> None:
+    import io
+
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=True)
+    write_atomic(path, buffer.getvalue())

@@ -1,0 +1,192 @@
+"""Everything one report shows, gathered in one immutable object by calling the package's estimators.
+
+:func:`build_district_view` and :func:`build_province_view` take validated parameters and return a frozen view
+whose fields are results of :mod:`danvan_analysis.survey`, :mod:`danvan_analysis.indicators` and
+:mod:`danvan_analysis.scorecard`; :mod:`danvan_analysis.reports.sections` displays them. Nothing here computes a
+figure: the only operations are selecting rows of a district, year or measure and renaming columns so that the
+survey module's tables feed the scorecard and the plots (:func:`tidy_indices`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from danvan_analysis.indicators import IndicatorTable
+    from danvan_analysis.reports.params import DistrictParams, ProvinceParams
+    from danvan_analysis.reports.shared import SharedResults
+    from danvan_analysis.scorecard import Scorecard, ScorecardSet
+    from danvan_analysis.survey import ModelResult, PriorityShares
+    from danvan_analysis.units import Unit
+
+PROVINCE_DOMAIN = "19"
+#: Report-data themes: view attribute → (bundle dataset, indicators function).
+THEMES = {
+    "dialogues": ("dialogues", "compute_dialogue_indicators"),
+    "religion": ("religion", "compute_religion_indicators"),
+    "complaints": ("complaints", "compute_complaint_indicators"),
+    "boards": ("boards", "compute_board_indicators"),
+    "plans": ("plans", "compute_plan_indicators"),
+    "inspections": ("inspections", "compute_inspection_indicators"),
+    "submissions": ("submissions", "compute_submission_indicators"),
+}
+
+
+@dataclass(frozen=True)
+class DistrictView:
+    """The results shown in a district report.
+
+    Attributes
+    ----------
+    params : the validated parameters.
+    shared : the batch-shared results (data bundle, indices of all districts and years, comparisons).
+    satisfaction : tidy indices of every district and the province (``domain`` "19"), all years
+        (:func:`tidy_indices`).
+    scorecard : the district's targets.
+    indicators : theme → the district's indicator table.
+    model : the determinants model fitted on the district's respondents, or the reason it could not be.
+    priorities : improvement priorities of the province and every district (domains of the full design).
+    """
+
+    params: DistrictParams
+    shared: SharedResults
+    satisfaction: pd.DataFrame
+    scorecard: Scorecard
+    indicators: dict[str, IndicatorTable]
+    model: ModelResult | str
+    priorities: PriorityShares
+
+    @property
+    def unit(self) -> Unit:
+        """The district."""
+        return self.params.district
+
+    @property
+    def lang(self) -> str:
+        """The report language."""
+        return self.params.lang
+
+
+@dataclass(frozen=True)
+class ProvinceView:
+    """The results shown in the province report (see :class:`DistrictView`)."""
+
+    params: ProvinceParams
+    shared: SharedResults
+    satisfaction: pd.DataFrame
+    scorecard: Scorecard
+    scorecards: ScorecardSet
+
+    @property
+    def lang(self) -> str:
+        """The report language."""
+        return self.params.lang
+
+
+def tidy_indices(shared: SharedResults) -> pd.DataFrame:
+    """The share-measure indices of every year as the tidy table the scorecard and plots read.
+
+    Columns: ``year``, ``domain`` (district code, ``"19"`` for the province), ``level``, ``variable`` (index code),
+    ``label_vi``, ``label_en``, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``n``.
+    """
+    import pandas as pd
+
+    frames = []
+    for year, result in shared.indices.items():
+        table = result.to_frame()
+        table = table[table["measure"] == "share"]
+        domain = table["district_code"].astype("object").where(table["district_code"].notna(), PROVINCE_DOMAIN)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "year": year,
+                    "domain": domain.astype(str),
+                    "level": table["level"],
+                    "variable": table["code"],
+                    "label_vi": table["name_vi"],
+                    "label_en": table["name_en"],
+                    "estimate": table["estimate"],
+                    "se": table["se"],
+                    "ci_low": table["ci_low"],
+                    "ci_high": table["ci_high"],
+                    "n": table["n"],
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def build_district_view(params: DistrictParams) -> DistrictView:
+    """Gather the results of a district report (shared results from the batch cache when given)."""
+    from danvan_analysis import indicators
+    from danvan_analysis.errors import EstimationError, ReportError
+    from danvan_analysis.reports.shared import load_shared_results
+    from danvan_analysis.scorecard import score_targets
+    from danvan_analysis.survey import SurveyDesign, fit_satisfaction_model, priority_shares
+
+    shared = load_shared_results(params)
+    code, year = params.district.code, params.year
+    satisfaction = tidy_indices(shared)
+    this_year = satisfaction[satisfaction["year"] == year]
+    bundle = shared.bundle
+    tables = {
+        theme: getattr(indicators, function)(bundle[dataset], year=year, district=code)
+        for theme, (dataset, function) in THEMES.items()
+    }
+    survey = bundle.survey
+    respondents = survey[(survey["year"] == year) & (survey["district_code"] == code)]
+    if respondents.empty:
+        raise ReportError(
+            f"The survey data in {params.data_dir} has no respondent of {params.district.name} ({code}) in {year}; "
+            "the district's satisfaction section cannot be produced. Hint: check that district's survey file "
+            "(`danvan validate survey <file>`) and that it was merged into survey.parquet/.csv."
+        )
+    try:
+        model: ModelResult | str = fit_satisfaction_model(respondents, SurveyDesign())
+    except EstimationError as error:
+        model = str(error)
+    return DistrictView(
+        params=params,
+        shared=shared,
+        satisfaction=satisfaction,
+        scorecard=score_targets(bundle, year=year, district=code, satisfaction=this_year),
+        indicators=tables,
+        model=model,
+        priorities=priority_shares(survey[survey["year"] == year], SurveyDesign()),
+    )
+
+
+def build_province_view(params: ProvinceParams) -> ProvinceView:
+    """Gather the results of the province report."""
+    from danvan_analysis.reports.shared import load_shared_results
+    from danvan_analysis.scorecard import score_all_districts, score_targets
+
+    shared = load_shared_results(params)
+    satisfaction = tidy_indices(shared)
+    this_year = satisfaction[satisfaction["year"] == params.year]
+    return ProvinceView(
+        params=params,
+        shared=shared,
+        satisfaction=satisfaction,
+        scorecard=score_targets(shared.bundle, year=params.year, satisfaction=this_year),
+        scorecards=score_all_districts(shared.bundle, year=params.year, satisfaction=this_year),
+    )
+
+
+def headline_figures(view: DistrictView | ProvinceView) -> dict[str, Any]:
+    """Targets met / scored and the overall satisfaction with its CI (for the index page and the title box)."""
+    summary = view.scorecard.summary()
+    domain = view.unit.code if isinstance(view, DistrictView) else PROVINCE_DOMAIN
+    table = view.satisfaction
+    row = table[(table["year"] == view.params.year) & (table["domain"] == domain) & (table["variable"] == "overall")]
+    overall = row.iloc[0] if len(row) else None
+    return {
+        "targets_met": int(summary.get("met", 0)),
+        "targets_total": int(sum(summary.values())),
+        "satisfaction": None if overall is None else round(float(overall["estimate"]), 6),
+        "satisfaction_low": None if overall is None else round(float(overall["ci_low"]), 6),
+        "satisfaction_high": None if overall is None else round(float(overall["ci_high"]), 6),
+    }

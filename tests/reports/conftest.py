@@ -1,0 +1,35 @@
+"""Shared fixtures of the report tests: a minimal data folder, and a project-like sandbox with the demo data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
+
+
+@pytest.fixture
+def minimal_data(tmp_path: Path) -> Path:
+    """A data folder the runner accepts (``2023/`` with one dataset file); fixture notebooks never read it."""
+    year = tmp_path / "data" / "2023"
+    year.mkdir(parents=True)
+    (year / "survey.csv").write_text("respondent_id\n", encoding="utf-8")
+    return tmp_path / "data"
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project-like folder: ``notebooks/`` (copies) and ``data/demo/`` (the demo data), as in a fresh clone.
+
+    The notebooks' default ``data_dir`` (``../data/demo``) resolves here exactly as it does in the repository, and
+    no test writes into the repository.
+    """
+    import shutil
+
+    from danvan_analysis.demo import write_demo
+
+    root = tmp_path_factory.mktemp("project")
+    shutil.copytree(NOTEBOOKS, root / "notebooks")
+    write_demo(root / "data" / "demo", years=[2021, 2022, 2023])
+    return root

@@ -1,0 +1,112 @@
+"""The report notebooks: stored clean, thin, documented parameters, run under papermill, parameters refused."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
+NAMES = ("district_report.ipynb", "province_report.ipynb", "explore.ipynb")
+ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.MatMult)
+
+
+def _papermill(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "papermill", *args, "--no-progress-bar"]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_stored_without_outputs(name: str) -> None:
+    """nbstripout-clean: no outputs, no execution counts, no papermill metadata."""
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    nbformat.validate(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+    assert "papermill" not in nb.metadata and "widgets" not in nb.metadata
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebooks_are_thin(name: str) -> None:
+    """No function or class definitions and no arithmetic: every figure comes from the package."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        # IPython's own transformer turns %magics into the Python calls they stand for.
+        for node in ast.walk(ast.parse(TransformerManager().transform_cell(cell.source))):
+            assert not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda), cell.source
+            assert not isinstance(node, ast.AugAssign), cell.source
+            assert not (isinstance(node, ast.BinOp) and isinstance(node.op, ARITHMETIC)), cell.source
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("district_report.ipynb", ["district", "year", "data_dir", "lang", "suppression_threshold", "shared_cache"]),
+        ("province_report.ipynb", ["year", "data_dir", "lang", "suppression_threshold", "shared_cache"]),
+        ("explore.ipynb", ["data_dir", "year", "district", "lang"]),
+    ],
+)
+def test_parameters_are_documented(name: str, expected: list[str]) -> None:
+    """papermill --help-notebook lists every parameter with its type, default and help text."""
+    import papermill
+
+    found = papermill.inspect_notebook(str(NOTEBOOKS / name))
+    assert list(found) == expected
+    for parameter in found.values():
+        assert parameter["help"] and parameter["inferred_type_name"] in ("str", "int")
+    assert found["data_dir"]["default"] == '"../data/demo"'
+
+
+@pytest.mark.parametrize("name", ["district_report.ipynb", "province_report.ipynb"])
+def test_parameters_are_validated_right_after_the_parameters_cell(name: str) -> None:
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    tags = [cell.metadata.get("tags", []) for cell in nb.cells]
+    first = next(i for i, t in enumerate(tags) if "parameters" in t)
+    assert "imports" in tags[first + 1]
+    assert "validate_" in nb.cells[first + 2].source
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("parameter", "value", "message"),
+    [
+        ("district", "\"); import os; os.remove('x') #", "Parameter district"),
+        ("data_dir", "../../etc/passwd", "Parameter data_dir"),
+    ],
+)
+def test_injection_and_traversal_are_refused(
+    sandbox: Path, tmp_path: Path, parameter: str, value: str, message: str
+) -> None:
+    """Through papermill's own CLI: the value arrives as text and the validation cell refuses it."""
+    sentinel = tmp_path / "x"
+    sentinel.write_text("must survive", encoding="utf-8")
+    out = tmp_path / "out.ipynb"
+    notebook = str(sandbox / "notebooks" / "district_report.ipynb")
+    run = _papermill(notebook, str(out), "-p", parameter, value, "--cwd", str(tmp_path), cwd=tmp_path)
+    assert run.returncode != 0
+    assert sentinel.read_text(encoding="utf-8") == "must survive"
+    executed = json.loads(out.read_text(encoding="utf-8"))
+    errors = [o for c in executed["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"]
+    assert errors[0]["ename"] == "ParameterError" and message in errors[0]["evalue"]
+
+
+@pytest.mark.slow
+def test_explore_runs_top_to_bottom_with_its_defaults(sandbox: Path, tmp_path: Path) -> None:
+    """As an analyst opens it in JupyterLab: kernel in notebooks/, default data_dir ../data/demo."""
+    out = tmp_path / "explore.ipynb"
+    run = _papermill("explore.ipynb", str(out), cwd=sandbox / "notebooks")
+    assert run.returncode == 0, run.stderr[-3000:]
+    executed = nbformat.read(out, as_version=4)
+    shown = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
+    assert any("image/png" in o.get("data", {}) for o in shown)
+    assert any("Huyện Định Hóa" in json.dumps(o, ensure_ascii=False) for o in shown)
