@@ -85,7 +85,7 @@ def export_html(nb: NotebookNode, *, lang: str, title: str) -> str:
     exporter = _exporter(lang)
     extra = {
         "title": title,
-        "toc": collect_toc(nb),
+        "toc": nest_toc(collect_toc(nb)),
         "toc_title": _TOC_TITLE[lang],
         "figure_alt": _FIGURE_ALT[lang],
         "css": _css(),
@@ -125,6 +125,17 @@ def collect_toc(nb: NotebookNode) -> list[TocEntry]:
             if meta and int(meta.get("level", 0)) in (2, 3):
                 entries.append(TocEntry(int(meta["level"]), str(meta["id"]), str(meta["text"])))
     return entries
+
+
+def nest_toc(entries: list[TocEntry]) -> list[tuple[TocEntry, list[TocEntry]]]:
+    """Group level-3 entries under the level-2 entry before them, so the numbered list counts sections only."""
+    tree: list[tuple[TocEntry, list[TocEntry]]] = []
+    for entry in entries:
+        if entry.level == 3 and tree:
+            tree[-1][1].append(entry)
+        else:
+            tree.append((entry, []))
+    return tree
 
 
 def read_headline(nb: NotebookNode) -> dict[str, Any]:

@@ -9,7 +9,15 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from danvan_analysis.reports.export import HEADLINE_MIME, collect_toc, export_html, read_headline, template_dir
+from danvan_analysis.reports.export import (
+    HEADLINE_MIME,
+    TocEntry,
+    collect_toc,
+    export_html,
+    nest_toc,
+    read_headline,
+    template_dir,
+)
 from danvan_analysis.reports.sections import heading, record_headline, table, text
 
 # A 1×1 PNG, written out by hand (signature, IHDR, IDAT, IEND).
@@ -96,6 +104,22 @@ def test_table_of_contents_links_to_headings(notebook: nbformat.NotebookNode) ->
         assert f'id="{target}"' in page, target  # every entry jumps to a heading that exists
     assert "Huyện Định Hóa" not in toc.group(0)  # the level-1 title is not a TOC entry
     assert [e.level for e in collect_toc(notebook)] == [2, 2, 3, 3]
+
+
+def test_table_of_contents_numbers_sections_and_nests_subsections(notebook: nbformat.NotebookNode) -> None:
+    """Level-3 entries sit in a list inside their section's item, so the numbered list counts sections only."""
+    import xml.etree.ElementTree as ET
+
+    page = export_html(notebook, lang="en", title="t")
+    nav = ET.fromstring(re.search(r'<nav class="toc".*?</nav>', page, re.S).group(0))
+    top = nav.find("ol").findall("li")
+    assert [li.get("class") for li in top] == ["toc-2", "toc-2"]
+    assert [li.get("class") for li in top[1].find("ul").findall("li")] == ["toc-3", "toc-3"]
+
+
+def test_nest_toc_keeps_a_leading_subsection_at_the_top() -> None:
+    entries = [TocEntry(3, "a", "A"), TocEntry(2, "b", "B"), TocEntry(3, "c", "C")]
+    assert nest_toc(entries) == [(entries[0], []), (entries[1], [entries[2]])]
 
 
 def test_size_budget(notebook: nbformat.NotebookNode) -> None:
