@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
+import openpyxl
+import pandas as pd
 import pytest
 
 COMMANDS = ["demo", "validate", "template", "units", "reports"]
@@ -41,3 +44,50 @@ def test_user_error_exits_2_without_traceback():
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "No district of Thái Nguyên (2023 register) is called 'Huyện Phú Xuyênn'" in result.stderr
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_validate_lists_every_problem_and_saves_them_for_the_reporting_unit(tmp_path):
+    """A bad file: exit 1, every problem printed, the list saved as .xlsx, the input untouched."""
+    source = DATA / "bad" / "complaints_many_problems.csv"
+    before = source.read_bytes()
+    saved = tmp_path / "problems.xlsx"
+    result = _run("validate", "complaints", str(source), "--problems-out", str(saved))
+    assert result.returncode == 1, result.stderr
+    assert "problem(s); the file was not changed" in result.stderr
+    problems = pd.read_excel(saved, dtype=str)
+    assert {"file", "row", "column", "value", "expected"} <= set(problems.columns)
+    assert (problems["severity"] == "error").sum() >= 2
+    assert source.read_bytes() == before
+
+
+def test_validate_accepts_a_good_file():
+    result = _run("validate", "dialogues", str(DATA / "good" / "dialogues.csv"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "valid dialogues data" in result.stdout
+
+
+def test_template_then_validate_round_trip(tmp_path):
+    """The workbook `danvan template` writes is read back by `danvan validate` with the same row numbers."""
+    workbook = tmp_path / "plans.xlsx"
+    result = _run("template", "plans", "--unit", "H. Đại Từ", "--year", "2023", "--out", str(workbook))
+    assert result.returncode == 0, result.stderr
+    assert openpyxl.load_workbook(workbook).sheetnames[0]
+    # Unfilled, the template has one row per unit that must report: Đại Từ's People's Committee and its 29
+    # communes; the only problem is the answer nobody has given yet.
+    checked = _run("validate", "plans", str(workbook), "--problems-out", str(tmp_path / "p.csv"))
+    assert checked.returncode == 1
+    problems = pd.read_csv(tmp_path / "p.csv", dtype=str, encoding="utf-8-sig")
+    assert set(problems["column"]) == {"issued"}
+    assert len(problems) == 1 + 29
+
+
+def test_demo_writes_every_dataset(tmp_path):
+    result = _run("demo", "--years", "2023", "--respondents", "300", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    names = sorted(p.stem for p in (tmp_path / "2023").iterdir())
+    assert {"survey", "dialogues", "religion", "complaints", "boards", "plans", "inspections", "submissions"} <= set(
+        names
+    )
