@@ -9,10 +9,15 @@ Reference runs (once each; they are slow): svy estimates the 33 item shares for 
 (``estimation.mean`` of the 0/1 "rating >= 4" indicator, nulls dropped); samplics estimates one item by district.
 The numbers are checked equal (max abs difference printed) before the speed ratios are printed.
 
+Report calls: the one-call estimators the reports run (comparisons, trend, priorities, the district models) on the
+demo data of the report tests, 3 years x 6,000 respondents (``generate_all([2021, 2022, 2023], respondents=6000,
+seed=2023)``), best wall time of 5 calls each.
+
 Memory: peak of traced allocations (``tracemalloc``: Python objects and numpy buffers) during the call, above what is
 allocated once the data are loaded; and the peak resident set size growth sampled every 2 ms.
 
-Run: ``/tmp/venv/bin/python benchmarks/bench_estimation.py [--respondents 1000000] [--skip-references]``.
+Run: ``/tmp/venv/bin/python benchmarks/bench_estimation.py [--respondents 1000000] [--skip-references]
+[--report-calls-only]``.
 Not a test: timings depend on the machine and its load.
 """
 
@@ -28,7 +33,19 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from danvan_analysis.survey import IndexRule, SurveyDesign, commune_design, estimate, sipas_indices
+from danvan_analysis.survey import (
+    IndexRule,
+    SurveyDesign,
+    commune_design,
+    compare_districts,
+    compare_years,
+    estimate,
+    fit_satisfaction_model,
+    importance_performance,
+    priority_shares,
+    sipas_indices,
+    sipas_trend,
+)
 from danvan_analysis.vocab import DONT_KNOW, ITEMS
 
 DOMAINS = [None, "district_code", "commune_code"]
@@ -125,11 +142,55 @@ def run_samplics(data: pd.DataFrame, item: str) -> tuple[pd.DataFrame, float]:
     return out, elapsed
 
 
+def report_calls(repeat: int = 5) -> None:
+    """Print the best of ``repeat`` wall times of each estimator a report batch calls, on the 18,000-row demo."""
+    from danvan_analysis.demo import generate_all
+    from danvan_analysis.errors import EstimationError
+
+    data = generate_all([2021, 2022, 2023], respondents=6000, seed=2023)["survey"]
+    design = SurveyDesign()
+    year = data[data["year"] == 2023]
+
+    def district_models() -> int:
+        fitted = 0
+        for code in sorted(year["district_code"].unique()):
+            try:
+                fit_satisfaction_model(year, design, domain=("district_code", code))
+                fitted += 1
+            except EstimationError:
+                pass  # too few cases in a small district: the report shows the reason
+        return fitted
+
+    calls = {
+        "sipas_indices (2023, province + districts)": lambda: sipas_indices(year, design),
+        "compare_districts (2023)": lambda: compare_districts(year, design),
+        "compare_years (2022 -> 2023)": lambda: compare_years(data, design, years=(2022, 2023)),
+        "compare_years (every pair)": lambda: compare_years(data, design),
+        "sipas_trend (3 years)": lambda: sipas_trend(data, design),
+        "priority_shares (2023)": lambda: priority_shares(year, design),
+        "importance_performance (2023)": lambda: importance_performance(year, design),
+        "fit_satisfaction_model (2023, province)": lambda: fit_satisfaction_model(year, design),
+        "fit_satisfaction_model (2023, 9 district domains)": district_models,
+    }
+    print(f"report calls on the demo survey: {len(data):,} respondents (3 years x 6,000); best of {repeat}")
+    for name, call in calls.items():
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - start)
+        print(f"  {name:<50s} {min(times):6.3f} s   (worst {max(times):.3f} s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--respondents", type=int, default=1_000_000)
     parser.add_argument("--skip-references", action="store_true", help="skip the svy and samplics runs")
+    parser.add_argument("--report-calls-only", action="store_true", help="time only the report calls (18,000 rows)")
     args = parser.parse_args()
+    if args.report_calls_only:
+        report_calls()
+        return
 
     t0 = time.perf_counter()
     data = load_survey(args.respondents)
@@ -171,6 +232,8 @@ def main() -> None:
         f"ours  communes, next-stage design (villages as PSUs): {len(communes):,} rows in "
         f"{time.perf_counter() - start:.2f} s, {int(communes['se'].notna().sum()):,} with an SE"
     )
+    del communes
+    report_calls()
 
     if args.skip_references:
         return

@@ -3,8 +3,8 @@
 :func:`build_district_view` and :func:`build_province_view` take validated parameters and return a frozen view
 whose fields are results of :mod:`danvan_analysis.survey`, :mod:`danvan_analysis.indicators` and
 :mod:`danvan_analysis.scorecard`; :mod:`danvan_analysis.reports.sections` displays them. Nothing here computes a
-figure: the only operations are selecting rows of a district, year or measure and renaming columns so that the
-survey module's tables feed the scorecard and the plots (:func:`tidy_indices`).
+figure: the only operations are selecting rows of a district, year or measure; the survey results give the tidy
+tables the scorecard and the plots read (:meth:`~danvan_analysis.survey.SipasIndices.tidy`).
 """
 
 from __future__ import annotations
@@ -43,11 +43,12 @@ class DistrictView:
     ----------
     params : the validated parameters.
     shared : the batch-shared results (data bundle, indices of all districts and years, comparisons).
-    satisfaction : tidy indices of every district and the province (``domain`` "19"), all years
-        (:func:`tidy_indices`).
+    satisfaction : tidy share indices of every district and the province (``domain`` "19"), all years
+        (:meth:`~danvan_analysis.survey.SipasIndices.tidy` of each year's result).
     scorecard : the district's targets.
     indicators : theme → the district's indicator table.
-    model : the determinants model fitted on the district's respondents, or the reason it could not be.
+    model : the determinants model of the district (a domain of the year's survey design), or the reason it could
+        not be fitted.
     priorities : improvement priorities of the province and every district (domains of the full design).
     """
 
@@ -86,41 +87,10 @@ class ProvinceView:
         return self.params.lang
 
 
-def tidy_indices(shared: SharedResults) -> pd.DataFrame:
-    """The share-measure indices of every year as the tidy table the scorecard and plots read.
-
-    Columns: ``year``, ``domain`` (district code, ``"19"`` for the province), ``level``, ``variable`` (index code),
-    ``label_vi``, ``label_en``, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``n``.
-    """
-    import pandas as pd
-
-    frames = []
-    for year, result in shared.indices.items():
-        table = result.to_frame()
-        table = table[table["measure"] == "share"]
-        domain = table["district_code"].astype("object").where(table["district_code"].notna(), PROVINCE_DOMAIN)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "year": year,
-                    "domain": domain.astype(str),
-                    "level": table["level"],
-                    "variable": table["code"],
-                    "label_vi": table["name_vi"],
-                    "label_en": table["name_en"],
-                    "estimate": table["estimate"],
-                    "se": table["se"],
-                    "ci_low": table["ci_low"],
-                    "ci_high": table["ci_high"],
-                    "n": table["n"],
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True)
-
-
 def build_district_view(params: DistrictParams) -> DistrictView:
     """Gather the results of a district report (shared results from the batch cache when given)."""
+    import pandas as pd
+
     from danvan_analysis import indicators
     from danvan_analysis.errors import EstimationError, ReportError
     from danvan_analysis.reports.shared import load_shared_results
@@ -129,7 +99,7 @@ def build_district_view(params: DistrictParams) -> DistrictView:
 
     shared = load_shared_results(params)
     code, year = params.district.code, params.year
-    satisfaction = tidy_indices(shared)
+    satisfaction = pd.concat([r.tidy(year=y) for y, r in shared.indices.items()], ignore_index=True)
     this_year = satisfaction[satisfaction["year"] == year]
     bundle = shared.bundle
     tables = {
@@ -145,7 +115,9 @@ def build_district_view(params: DistrictParams) -> DistrictView:
             "(`danvan validate survey <file>`) and that it was merged into survey.parquet/.csv."
         )
     try:
-        model: ModelResult | str = fit_satisfaction_model(respondents, SurveyDesign())
+        model: ModelResult | str = fit_satisfaction_model(
+            survey[survey["year"] == year], SurveyDesign(), domain=("district_code", code)
+        )
     except EstimationError as error:
         model = str(error)
     return DistrictView(
@@ -161,11 +133,13 @@ def build_district_view(params: DistrictParams) -> DistrictView:
 
 def build_province_view(params: ProvinceParams) -> ProvinceView:
     """Gather the results of the province report."""
+    import pandas as pd
+
     from danvan_analysis.reports.shared import load_shared_results
     from danvan_analysis.scorecard import score_all_districts, score_targets
 
     shared = load_shared_results(params)
-    satisfaction = tidy_indices(shared)
+    satisfaction = pd.concat([r.tidy(year=y) for y, r in shared.indices.items()], ignore_index=True)
     this_year = satisfaction[satisfaction["year"] == params.year]
     return ProvinceView(
         params=params,

@@ -4,6 +4,7 @@ The flow for a report (each step one call; every result has ``.to_frame()``, ``_
 
     design = SurveyDesign()                                    # stratum = district, PSU = commune, weight
     sipas_indices(survey, design)                              # province + districts: item/element/aspect/overall
+    sipas_indices(survey, design).tidy(year=2023)              # the tidy table plots and scorecard read
     sipas_indices(survey, commune_design(design, ssu="ssu"), by="commune_code")   # communes, village-based SE
     estimate(survey, design, ["q01", "q02"], kind="proportion", at_least=4, by=[None, "district_code"])
     priority_shares(survey, design); importance_performance(survey, design)
@@ -11,6 +12,7 @@ The flow for a report (each step one call; every result has ``.to_frame()``, ``_
     compare_years(surveys_of_two_years, design)                # change with CI, independent samples
     sipas_trend(surveys_of_several_years, design)              # indices per year, province + districts
     fit_satisfaction_model(survey, design)                     # odds ratios, PSU-clustered design-based CIs
+    fit_satisfaction_model(survey, design, domain=("district_code", "164"))   # a district, within the full design
 
 Glossary: **stratum** (design stratum, the district), **PSU** (primary sampling unit, the commune), **SSU** (the
 village), **weight** (survey weight), **domain** (a subpopulation estimated from the full design: a district, a

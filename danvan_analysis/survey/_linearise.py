@@ -353,7 +353,8 @@ def _read_column(data: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarra
     series = data[column]
     if pd.api.types.is_bool_dtype(series.dtype):
         mask = series.isna().to_numpy()
-        codes = np.where(mask, 0, series.to_numpy(dtype=np.int64, na_value=0) + 1)
+        # na_value=False: a pyarrow-backed boolean column refuses an integer fill value.
+        codes = np.where(mask, 0, series.to_numpy(dtype=np.int64, na_value=False) + 1)
         return codes, np.array([np.nan, 0.0, 1.0])
     if not pd.api.types.is_numeric_dtype(series.dtype):
         raise SchemaError(
@@ -372,9 +373,16 @@ def _read_column(data: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarra
             lo, hi = int(lo), int(hi)
             if hi - lo >= _MAX_LEVELS:
                 return series.to_numpy(dtype=np.float64, na_value=np.nan), None
-        # Missing values become lo - 1, i.e. level code 0 after the shift.
-        codes = series.to_numpy(dtype=np.int16 if numpy_dtype.itemsize == 1 else np.int64, na_value=lo - 1)
-        codes -= lo - 1
+        wide = np.int16 if numpy_dtype.itemsize == 1 else np.int64
+        if isinstance(series.array, pd.arrays.IntegerArray):
+            # Missing values become lo - 1, i.e. level code 0 after the shift.
+            codes = series.to_numpy(dtype=wide, na_value=lo - 1)
+            codes -= lo - 1
+        else:
+            # A pyarrow-backed column fills missing values in its own type, where lo - 1 may not fit (int8: -129).
+            codes = series.to_numpy(dtype=wide, na_value=0)
+            codes -= lo - 1
+            codes[series.isna().to_numpy()] = 0
         return codes, np.concatenate([[np.nan], np.arange(lo, hi + 1, dtype=np.float64)])
     values = series.to_numpy(dtype=np.float64, na_value=np.nan)
     finite = values[np.isfinite(values)]

@@ -12,19 +12,34 @@ of independent cases in the model's own variance and df, which is not the design
 *Standard errors* are design-based (the sandwich of Binder 1983, as ``svyglm``): with ``A = sum_i w_i mu_i (1 - mu_i)
 x_i x_i'`` and ``u_i = A^{-1} w_i x_i (y_i - mu_i)``, ``V = sum_h (1-f_h) n_h/(n_h-1) sum_j (U_hj - Ubar_h)(...)'``
 over PSU totals ``U_hj`` of ``u_i``: the cluster-robust covariance by PSU, stratified, with the design's fpc and
-single-PSU policy. Respondents outside the model (outcome or a predictor missing) contribute zero, the full design
-is kept (domain estimation). Wald t-tests use ``df = design df - p + 1`` (R ``svyglm``'s residual df).
+single-PSU policy. Respondents outside the model (outcome or a predictor missing, or outside ``domain``) contribute
+zero, the full design is kept (domain estimation). Wald t-tests use ``df = design df - p + 1`` (R ``svyglm``'s
+residual df), the design df being R's ``degf`` of the design subset to the model's respondents: the PSUs minus the
+strata that hold them. With ``df <= 0`` (a domain in a handful of PSUs) the odds ratios are reported without
+tests or intervals, with a caveat.
 
 *Outcome.* "Satisfied with the service aspect" = the respondent's mean rating over the items of that aspect that
 they answered (1-5; 9 and missing left out) is at least the rule's threshold (4). A respondent who answered none
 is out of the model. The ordinal model's outcome is the respondent's mean rating over all answered items, rounded
 half up to 1-5.
 
+*Domains* (a district, women, ...). ``domain=`` fits the model for a subpopulation **of the full design**, as R's
+``svyglm(design = subset(d, ...))`` and svy's ``glm.fit(where=...)``: respondents outside the domain get zero
+weight in the estimating equations (their scores are 0), but every PSU and stratum of the design stays in the
+variance (the domain rule of :mod:`danvan_analysis.survey.estimate`). Cutting the data to the domain instead drops
+the PSUs without domain members, so its strata count too few PSUs and the variance is wrong. The degrees of freedom
+follow R's ``degf`` of the subset design: the PSUs minus the strata that hold respondents in the model, less
+``p - 1``.
+
+*Predictors with a single category* among the respondents in the model (area in a wholly rural district, say)
+carry no information: they are left out of the model with a numbered caveat. Only when no predictor is left, or
+there are too few cases, is the model refused.
+
 *Ordinal model.* statsmodels' ``OrderedModel`` has no weights, so it is fitted here with the weighted
 log-likelihood (a subclass whose ``loglike`` weights ``loglikeobs``) and the same design-based sandwich, with
 numerical per-respondent scores and Hessian. Coefficients are log cumulative odds of a *higher* rating.
 
-Failures (too few cases, a predictor with a single category, complete or quasi-complete separation, no convergence)
+Failures (too few cases, no predictor with two categories, complete or quasi-complete separation, no convergence)
 raise :class:`~danvan_analysis.errors.EstimationError` with the reason; statsmodels warnings never leak.
 """
 
@@ -33,29 +48,25 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal, TypeVar
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
-from statsmodels.miscmodels.ordinal_model import OrderedModel
-from statsmodels.tools.numdiff import approx_fprime
-from statsmodels.tools.sm_exceptions import (
-    ConvergenceWarning,
-    HessianInversionWarning,
-    PerfectSeparationError,
-    PerfectSeparationWarning,
-)
 
 from danvan_analysis.errors import EstimationError, ParameterError, SchemaError
 from danvan_analysis.survey._linearise import dense_psu_totals, psu_covariance
 from danvan_analysis.survey.design import CompiledDesign, SurveyDesign, compile_design
+from danvan_analysis.survey.estimate import t_quantile, t_sf
 from danvan_analysis.survey.results import Caveat, ModelResult
 from danvan_analysis.survey.sipas import IndexRule, sipas_items
 from danvan_analysis.vocab import AgeGroup, Area, Channel, Education, Ethnicity, Occupation, Sex, Vocab
 
 _T = TypeVar("_T")
+
+#: A model domain: ``(column, value)`` (e.g. ``("district_code", "164")``) or a boolean mask aligned with the data
+#: (``<NA>`` counts as outside); ``None`` = the whole population.
+Domain = tuple[str, object] | pd.Series | np.ndarray | None
 
 #: Predictors of the satisfaction models, in the order reported.
 SATISFACTION_PREDICTORS: tuple[str, ...] = ("sex", "age_group", "ethnicity", "area", "channel", "education")
@@ -121,6 +132,7 @@ def fit_satisfaction_model(
     aspect: str = "service",
     predictors: Sequence[str] = SATISFACTION_PREDICTORS,
     references: Mapping[str, str] | None = None,
+    domain: Domain = None,
     rule: IndexRule | None = None,
     settings: ModelSettings | None = None,
 ) -> ModelResult:
@@ -139,6 +151,11 @@ def fit_satisfaction_model(
     references
         Reference level per predictor; default the first level of the vocabulary present in the data
         (male, 18-29, kinh, urban, in_person, primary).
+    domain
+        Fit the model for a subpopulation of the full design: ``(column, value)``, e.g.
+        ``("district_code", "164")``, or a boolean mask aligned with ``data``. Pass the whole survey (one year),
+        not the domain's rows: rows outside the domain get zero weight but keep the design's PSUs and strata in
+        the variance (see the module docstring). ``None``: everybody.
     rule
         The threshold (default 4) defining "satisfied".
     settings
@@ -148,32 +165,44 @@ def fit_satisfaction_model(
     -------
     ModelResult
         Columns ``term``, ``predictor``, ``level``, ``reference``, ``coef`` (log-odds), ``se``, ``odds_ratio``,
-        ``ci_low``, ``ci_high`` (odds-ratio scale), ``t``, ``df``, ``p_value``.
+        ``ci_low``, ``ci_high`` (odds-ratio scale), ``t``, ``df``, ``p_value``. Predictors with a single category
+        in the model are left out, each with a caveat.
 
     Raises
     ------
     EstimationError
-        Too few cases, a predictor with one category, separation, or no convergence.
+        No respondent in the domain, too few cases, no predictor with two categories, separation, or no
+        convergence.
+
+    Examples
+    --------
+    >>> fit_satisfaction_model(survey_2023, SurveyDesign(), domain=("district_code", "164"))  # doctest: +SKIP
     """
     settings = settings or ModelSettings()
     rule = rule or IndexRule()
     compiled = compile_design(data, design)
+    inside, where = _domain_mask(data, domain)
     y = satisfaction_outcome(data, aspect=aspect, rule=rule)
-    x, terms, rows = _design_matrix(data, predictors, references, outcome=y, intercept=True)
+    x, terms, rows, dropped = _design_matrix(data, predictors, references, outcome=y, intercept=True, inside=inside)
     yv = y.to_numpy(dtype=np.float64, na_value=np.nan)[rows]
     events = int(yv.sum())
     rarer = min(events, len(yv) - events)
     needed = settings.min_events_per_parameter * (x.shape[1] - 1)
     if rarer < needed:
+        scope = f" in the domain {where}" if where else ""
         raise EstimationError(
-            f"Too few cases for the satisfaction model: {len(yv)} respondents, {events} satisfied, "
+            f"Too few cases for the satisfaction model{scope}: {len(yv)} respondents, {events} satisfied, "
             f"{len(yv) - events} not; the rarer outcome has {rarer} cases but {x.shape[1] - 1} coefficients need "
             f"at least {needed:.0f} ({settings.min_events_per_parameter:g} per coefficient). Hint: use fewer "
             "predictors or a larger domain."
         )
     _check_separation(x, yv, terms)
+    # statsmodels is imported on first fit, not with the package (it takes seconds; the estimators never need it).
+    from statsmodels.genmod.families import Binomial
+    from statsmodels.genmod.generalized_linear_model import GLM
+
     w = compiled.weights[rows]
-    model = sm.GLM(yv, x, family=sm.families.Binomial(), var_weights=w / w.mean())
+    model = GLM(yv, x, family=Binomial(), var_weights=w / w.mean())
     fit = _quietly(lambda: model.fit(tol=settings.tol, maxiter=settings.maxiter), what="logistic model")
     if not getattr(fit, "converged", True):
         raise EstimationError(
@@ -185,19 +214,23 @@ def fit_satisfaction_model(
     bread = (x * (w * mu * (1 - mu))[:, None]).T @ x
     scores = x * (w * (yv - mu))[:, None]
     cov = _sandwich(scores, bread, rows, compiled)
-    df = compiled.df - x.shape[1] + 1
+    design_df = _active_df(rows, compiled)
+    df = design_df - x.shape[1] + 1
     table = _coefficient_table(terms, beta, cov, df, settings.alpha)
-    caveats = _model_caveats(compiled, df)
+    caveats = _model_caveats(compiled, df, design_df=design_df, n_coef=x.shape[1], dropped=dropped, where=where)
     outcome = (
         f"satisfied with the {aspect} aspect: mean rating over the answered {aspect} items >= {rule.threshold} "
         "(9 and missing left out)"
     )
+    scope = f", domain {where}" if where else ""
+    level = f"{1 - settings.alpha:.0%}"
     return ModelResult(
-        title=f"Survey-weighted logistic model, {outcome} (odds ratios, design-based {1 - settings.alpha:.0%} CI)",
+        title=f"Survey-weighted logistic model{scope}, {outcome} (odds ratios, design-based {level} CI)",
         _table=table,
         caveats=caveats,
         outcome=outcome,
         n=len(yv),
+        domain=where,
     )
 
 
@@ -207,6 +240,7 @@ def fit_ordinal_model(
     *,
     predictors: Sequence[str] = SATISFACTION_PREDICTORS,
     references: Mapping[str, str] | None = None,
+    domain: Domain = None,
     rule: IndexRule | None = None,
     distr: Literal["logit", "probit"] = "logit",
     settings: ModelSettings | None = None,
@@ -217,17 +251,23 @@ def fit_ordinal_model(
     cumulative odds of a higher rating; ``odds_ratio`` > 1 means higher ratings than the reference group. Weights
     enter the pseudo-log-likelihood (statsmodels' ``OrderedModel`` has none of its own) and SEs are design-based.
 
+    ``domain`` restricts the model to a subpopulation of the full design, and predictors with a single category
+    are left out with a caveat, as in :func:`fit_satisfaction_model`.
+
     Raises
     ------
     EstimationError
-        Fewer than 3 observed rating categories, a predictor with one category, or no convergence.
+        Fewer than 3 observed rating categories, no predictor with two categories, or no convergence.
     """
     settings = settings or ModelSettings()
     rule = rule or IndexRule()
     compiled = compile_design(data, design)
+    inside, where = _domain_mask(data, domain)
     mean = _mean_rating(data, aspect="overall", rule=rule)
     rating = pd.Series(np.where(np.isnan(mean), np.nan, np.floor(mean + 0.5)), index=data.index)
-    x, terms, rows = _design_matrix(data, predictors, references, outcome=rating, intercept=False)
+    x, terms, rows, dropped = _design_matrix(
+        data, predictors, references, outcome=rating, intercept=False, inside=inside
+    )
     yv = rating.to_numpy()[rows].astype(int)
     categories = np.unique(yv)
     if len(categories) < 3:
@@ -238,7 +278,7 @@ def fit_ordinal_model(
     endog = pd.Series(pd.Categorical(yv, categories=categories, ordered=True))
     w = compiled.weights[rows]
     w = w / w.mean()
-    model = _WeightedOrderedModel(endog, x, distr=distr)
+    model = _weighted_ordered_model()(endog, x, distr=distr)
     model.case_weights = w
     fit = _quietly(
         lambda: model.fit(method="bfgs", maxiter=settings.maxiter * 5, disp=False, gtol=1e-8), what="ordinal model"
@@ -248,28 +288,40 @@ def fit_ordinal_model(
             "The ordinal model did not converge. Hint: merge sparse categories or raise ModelSettings(maxiter=...)."
         )
     params = np.asarray(fit.params)
+    from statsmodels.tools.numdiff import approx_fprime
+
     scores = approx_fprime(params, lambda p: w * model.loglikeobs(p), centered=True)
     bread = -model.hessian(params)
     cov = _sandwich(scores, bread, rows, compiled)
     k = x.shape[1]
-    df = compiled.df - len(params) + 1
+    design_df = _active_df(rows, compiled)
+    df = design_df - len(params) + 1
     table = _coefficient_table(terms, params[:k], cov[:k, :k], df, settings.alpha)
+    scope = f", domain {where}" if where else ""
     return ModelResult(
-        title=f"Survey-weighted ordinal ({distr}) model of the overall rating (cumulative odds ratios)",
+        title=f"Survey-weighted ordinal ({distr}) model of the overall rating{scope} (cumulative odds ratios)",
         _table=table,
-        caveats=_model_caveats(compiled, df),
+        caveats=_model_caveats(compiled, df, design_df=design_df, n_coef=len(params), dropped=dropped, where=where),
         outcome="overall rating: mean of the answered items (1-5, 9 and missing left out), rounded half up",
         n=len(yv),
+        domain=where,
     )
 
 
-class _WeightedOrderedModel(OrderedModel):
-    """``OrderedModel`` maximising the weighted pseudo-log-likelihood ``sum_i w_i l_i`` (``case_weights``)."""
+@cache
+def _weighted_ordered_model() -> type:
+    """The ``OrderedModel`` subclass maximising ``sum_i w_i l_i`` (built on first use: statsmodels imports slowly)."""
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-    case_weights: np.ndarray
+    class WeightedOrderedModel(OrderedModel):
+        """``OrderedModel`` maximising the weighted pseudo-log-likelihood ``sum_i w_i l_i`` (``case_weights``)."""
 
-    def loglike(self, params: np.ndarray) -> float:
-        return float(np.sum(self.case_weights * self.loglikeobs(params)))
+        case_weights: np.ndarray
+
+        def loglike(self, params: np.ndarray) -> float:
+            return float(np.sum(self.case_weights * self.loglikeobs(params)))
+
+    return WeightedOrderedModel
 
 
 def _mean_rating(data: pd.DataFrame, *, aspect: str, rule: IndexRule) -> np.ndarray:
@@ -298,8 +350,13 @@ def _design_matrix(
     *,
     outcome: pd.Series,
     intercept: bool,
-) -> tuple[np.ndarray, list[tuple[str, str, str, str]], np.ndarray]:
-    """Dummy-coded matrix of the complete cases, the terms (term, predictor, level, reference), and their rows."""
+    inside: np.ndarray,
+) -> tuple[np.ndarray, list[tuple[str, str, str, str]], np.ndarray, list[tuple[str, str]]]:
+    """Dummy-coded matrix of the complete cases in the domain ``inside``.
+
+    Returns the matrix, the terms (term, predictor, level, reference), the rows of ``data`` in the model, and the
+    predictors left out because a single category is present among those rows, with that category.
+    """
     missing = [c for c in predictors if c not in data.columns]
     if missing:
         raise SchemaError(f"The survey data lack the predictor column(s) {missing}.")
@@ -307,7 +364,7 @@ def _design_matrix(
     unknown = [p for p in references if p not in predictors]
     if unknown:
         raise ParameterError(f"references names {unknown}, which are not among the predictors {list(predictors)}.")
-    complete = outcome.notna().to_numpy().copy()
+    complete = outcome.notna().to_numpy() & inside
     for p in predictors:
         complete &= data[p].notna().to_numpy()
     rows = np.flatnonzero(complete)
@@ -315,15 +372,15 @@ def _design_matrix(
         raise EstimationError("No respondent has the outcome and every predictor: the model has no cases.")
     columns = [np.ones(rows.size)] if intercept else []
     terms = [("(Intercept)", "", "", "")] if intercept else []
+    dropped: list[tuple[str, str]] = []
     for p in predictors:
         values = data[p].to_numpy(dtype=object)[rows].astype(str)
         order = _VOCABS[p].codes() if p in _VOCABS else sorted(set(values))
         present = [lv for lv in order if lv in set(values)] + sorted(set(values) - set(order))
         if len(present) < 2:
-            raise EstimationError(
-                f"Predictor {p!r} has a single category among the {rows.size} respondents in the model "
-                f"({present}); other categories have no cases. Hint: drop it from predictors."
-            )
+            # A constant predictor carries no information (its dummy would be collinear with the intercept).
+            dropped.append((p, present[0]))
+            continue
         reference = references.get(p, present[0])
         if reference not in present:
             raise EstimationError(
@@ -333,7 +390,62 @@ def _design_matrix(
             if level != reference:
                 columns.append((values == level).astype(np.float64))
                 terms.append((f"{p}[{level}]", p, level, reference))
-    return np.column_stack(columns), terms, rows
+    if len(dropped) == len(predictors):
+        shown = ", ".join(f"{p} = {level!r}" for p, level in dropped)
+        raise EstimationError(
+            f"No predictor has two categories among the {rows.size} respondents in the model ({shown}): there is "
+            "nothing to estimate. Hint: choose predictors that vary in the domain, or a larger domain."
+        )
+    return np.column_stack(columns), terms, rows, dropped
+
+
+def _domain_mask(data: pd.DataFrame, domain: Domain) -> tuple[np.ndarray, str]:
+    """The rows of ``data`` in ``domain`` (boolean array) and a label of the domain (``""`` for everybody)."""
+    n = len(data)
+    if domain is None:
+        return np.ones(n, dtype=bool), ""
+    if isinstance(domain, tuple):
+        if len(domain) != 2 or not isinstance(domain[0], str):
+            raise ParameterError(
+                f"domain={domain!r}: expected (column, value), e.g. ('district_code', '164'), or a boolean mask."
+            )
+        column, value = domain
+        if column not in data.columns:
+            raise SchemaError(
+                f"The domain column {column!r} is not in the survey data; available: {list(data.columns)[:15]}..."
+            )
+        # Compare as text: district and commune codes are strings, and ("year", 2023) should work on any dtype.
+        inside = (data[column].astype("string") == str(value)).fillna(False).to_numpy(dtype=bool)
+        label = f"{column} = {value}"
+    else:
+        if isinstance(domain, pd.Series):
+            if not domain.index.equals(data.index):
+                raise ParameterError(
+                    "domain: the boolean mask's index differs from the survey data's index. Hint: build it from the "
+                    "same frame, e.g. domain=survey['sex'] == 'female'."
+                )
+            values = domain.array
+        else:
+            values = np.asarray(domain)
+        if len(values) != n or not pd.api.types.is_bool_dtype(getattr(values, "dtype", None)):
+            raise ParameterError(
+                f"domain: expected (column, value) or a boolean mask of {n} rows; got {type(domain).__name__} of "
+                f"{len(values)} values with dtype {getattr(values, 'dtype', None)}."
+            )
+        inside = pd.array(values, dtype="boolean").fillna(False).to_numpy(dtype=bool)
+        label = f"the selected rows ({int(inside.sum())} respondents)"
+    if not inside.any():
+        raise EstimationError(
+            f"The domain {label} holds no respondent of the {n} in the survey data, so no model can be fitted. "
+            "Hint: check the code and that the data are the whole survey of the year."
+        )
+    return inside, label
+
+
+def _active_df(rows: np.ndarray, compiled: CompiledDesign) -> int:
+    """PSUs minus strata holding respondents in the model: R's ``degf`` of the design subset to the model's rows."""
+    psus = np.unique(compiled.psu_index[rows])
+    return int(len(psus) - len(np.unique(compiled.psu_stratum[psus])))
 
 
 def _check_separation(x: np.ndarray, y: np.ndarray, terms: list[tuple[str, str, str, str]]) -> None:
@@ -354,6 +466,13 @@ def _check_separation(x: np.ndarray, y: np.ndarray, terms: list[tuple[str, str, 
 
 def _quietly(fit: Callable[[], _T], *, what: str) -> _T:
     """Run a statsmodels fit turning its separation/convergence warnings into :class:`EstimationError`."""
+    from statsmodels.tools.sm_exceptions import (
+        ConvergenceWarning,
+        HessianInversionWarning,
+        PerfectSeparationError,
+        PerfectSeparationWarning,
+    )
+
     with warnings.catch_warnings():
         warnings.simplefilter("error", PerfectSeparationWarning)
         warnings.simplefilter("error", ConvergenceWarning)
@@ -391,8 +510,8 @@ def _coefficient_table(
     se = np.sqrt(np.maximum(np.diag(cov), 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         t = beta / se
-        crit = stats.t.ppf(1 - alpha / 2, df) if df > 0 else np.nan
-        p = 2 * stats.t.sf(np.abs(t), df) if df > 0 else np.full(len(beta), np.nan)
+        crit = t_quantile(1 - alpha / 2, df) if df > 0 else np.nan
+        p = 2 * t_sf(np.abs(t), df) if df > 0 else np.full(len(beta), np.nan)
     return pd.DataFrame(
         {
             "term": pd.array([t_[0] for t_ in terms], dtype="string"),
@@ -411,8 +530,28 @@ def _coefficient_table(
     )
 
 
-def _model_caveats(compiled: CompiledDesign, df: int) -> tuple[Caveat, ...]:
+def _model_caveats(
+    compiled: CompiledDesign,
+    df: int,
+    *,
+    design_df: int,
+    n_coef: int,
+    dropped: Sequence[tuple[str, str]],
+    where: str,
+) -> tuple[Caveat, ...]:
     caveats = []
+    scope_en = f" in the domain {where}" if where else ""
+    scope_vi = f" trong nhóm {where}" if where else ""
+    for predictor, level in dropped:
+        caveats.append(
+            Caveat(
+                "dropped_predictor",
+                f"Predictor {predictor!r} has a single category ({level!r}) among the respondents in the model"
+                f"{scope_en}, so it was left out of the model.",
+                f"Biến {predictor!r} chỉ có một nhóm ({level!r}) trong số người trả lời đưa vào mô hình{scope_vi}, "
+                "nên được bỏ khỏi mô hình.",
+            )
+        )
     if compiled.single_psu_strata:
         caveats.append(
             Caveat(
@@ -426,8 +565,12 @@ def _model_caveats(compiled: CompiledDesign, df: int) -> tuple[Caveat, ...]:
         caveats.append(
             Caveat(
                 "model",
-                f"The design has too few PSUs for the model's coefficients (df = {df}): no tests or intervals.",
-                f"Thiết kế mẫu có quá ít PSU so với số hệ số của mô hình (df = {df}): không kiểm định được.",
+                f"The respondents in the model{scope_en} lie in too few PSUs for its {n_coef} coefficients (design "
+                f"df {design_df}, residual df {df}): odds ratios are shown without tests or intervals. Hint: fewer "
+                "predictors, or a larger domain.",
+                f"Người trả lời đưa vào mô hình{scope_vi} nằm trong quá ít PSU so với {n_coef} hệ số của mô hình "
+                f"(bậc tự do thiết kế {design_df}, còn lại {df}): chỉ nêu tỷ số chênh, không kiểm định, không "
+                "khoảng tin cậy.",
             )
         )
     return tuple(caveats)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 
@@ -22,7 +23,7 @@ class Caveat:
     ----------
     code
         Stable machine code: ``small_n``, ``high_cv``, ``single_psu_strata``, ``few_psus``, ``boundary``,
-        ``no_answers``, ``model``.
+        ``no_answers``, ``model``, ``dropped_predictor``.
     message
         English text, naming the domains/variables concerned.
     message_vi
@@ -116,26 +117,87 @@ class SipasIndices(SurveyResult):
         t = self._table
         return t[(t["level"] == level) & (t["measure"] == measure)].reset_index(drop=True)
 
+    def tidy(self, measure: str = "share", *, year: int | None = None) -> pd.DataFrame:
+        """Return the indices of ``measure`` as the tidy table the plots and the scorecard read.
+
+        Parameters
+        ----------
+        measure
+            ``"share"`` (default) or ``"mean_score"``.
+        year
+            Adds a ``year`` column with this value, for a result computed from one year's data (a result of
+            :func:`~danvan_analysis.survey.sipas_trend` has its own ``year`` column and refuses this argument).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``year`` (when known), ``by`` (the domain set without the year: ``"all"``, ``"district_code"``,
+            ``"district_code+sex"``, ...), ``domain``, ``level``, ``variable`` (the index code: ``overall``,
+            ``policy``, ``service``, an element code such as ``S3`` or an item such as ``q07``), ``label_vi``,
+            ``label_en``, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``n`` (0-100 scale, as the result).
+            ``domain`` is the unit code: ``"19"`` (the province) for the whole population, the district or commune
+            code for those domain sets; for another single column its value (``"female"``), for a crossing the
+            label ``"district_code=164, sex=female"``.
+
+        Raises
+        ------
+        ParameterError
+            ``measure`` is not in the result, or ``year`` is given for a result that has years.
+
+        Examples
+        --------
+        >>> sipas_indices(survey_2023, SurveyDesign()).tidy(year=2023)  # doctest: +SKIP
+        """
+        from danvan_analysis.errors import ParameterError
+        from danvan_analysis.units import PROVINCE_CODE
+
+        table = self._table
+        present = list(pd.unique(table["measure"].astype(str)))
+        if measure not in present:
+            raise ParameterError(f"tidy(measure={measure!r}): this result holds the measure(s) {present}.")
+        has_years = "year" in table.columns
+        if has_years and year is not None:
+            raise ParameterError(
+                f"tidy(year={year!r}): this result already has a 'year' column (several years); leave year out."
+            )
+        t = table[(table["measure"] == measure).to_numpy()].reset_index(drop=True)
+        by = pd.Series("all", index=t.index, dtype=object)
+        domain = pd.Series(PROVINCE_CODE, index=t.index, dtype=object)
+        for label, rows in t.groupby("by", sort=False):
+            columns = [c for c in str(label).split("+") if c not in ("all", "year")]
+            if not columns:
+                continue
+            by[rows.index] = "+".join(columns)
+            if len(columns) == 1:
+                domain[rows.index] = rows[columns[0]].astype(str).to_numpy()
+            else:
+                text = rows[columns].astype(str)
+                domain[rows.index] = [
+                    ", ".join(f"{c}={v}" for c, v in zip(columns, row, strict=True))
+                    for row in text.itertuples(index=False)
+                ]
+        out = t[["level", "code", "name_vi", "name_en", "estimate", "se", "ci_low", "ci_high", "n"]].rename(
+            columns={"code": "variable", "name_vi": "label_vi", "name_en": "label_en"}
+        )
+        out.insert(0, "domain", pd.array(domain.to_numpy(), dtype="string"))
+        out.insert(0, "by", pd.array(by.to_numpy(), dtype="string"))
+        if has_years:
+            out.insert(0, "year", t["year"].to_numpy())
+        elif year is not None:
+            out.insert(0, "year", np.full(len(out), int(year), dtype=np.int64))
+        return out
+
     def by_unit(self, measure: str = "share") -> pd.DataFrame:
         """Return the province and district rows keyed by unit code, as the scorecard reads them.
 
-        Columns: ``domain`` (``"19"`` for the province, else the district code), ``variable`` (the index code:
-        ``overall``, ``policy``, ``service``, an element code or an item), ``estimate``, ``se``, ``ci_low``,
-        ``ci_high``, ``n``. Rows of other domain sets (sex, commune, …) are left out.
+        The rows of :meth:`tidy` for the whole population (``domain`` ``"19"``) and the districts: columns
+        ``domain``, ``variable``, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``n`` (and ``year`` for a result of
+        several years). Rows of other domain sets (sex, commune, ...) are left out.
         """
-        from danvan_analysis.units import PROVINCE_CODE
-
-        t = self._table[self._table["measure"] == measure]
-        if "district_code" in t.columns:
-            province = t["by"] == "all"
-            district = t["by"] == "district_code"
-            t = t[province | district].copy()
-            t["domain"] = t["district_code"].astype("object").where(t["by"] != "all", PROVINCE_CODE)
-        else:
-            t = t[t["by"] == "all"].copy()
-            t["domain"] = PROVINCE_CODE
-        t = t.rename(columns={"code": "variable"})
-        return t[["domain", "variable", "estimate", "se", "ci_low", "ci_high", "n"]].reset_index(drop=True)
+        t = self.tidy(measure)
+        keep = t["by"].isin(["all", "district_code"]).to_numpy()
+        columns = [c for c in ("year", "domain", "variable", "estimate", "se", "ci_low", "ci_high", "n") if c in t]
+        return t.loc[keep, columns].reset_index(drop=True)
 
 
 @dataclass(frozen=True, eq=False)
@@ -163,7 +225,10 @@ class ModelResult(SurveyResult):
         Definition of the outcome, in words.
     n
         Respondents in the model.
+    domain
+        The subpopulation the model was fitted for (e.g. ``"district_code = 164"``); ``""`` = everybody.
     """
 
     outcome: str = ""
     n: int = 0
+    domain: str = ""

@@ -140,6 +140,23 @@ def _read_items() -> pd.DataFrame:
     return table
 
 
+def standard_composites(weighting: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`composite_matrix` of the packaged 33 items (internal; built once per process and weighting).
+
+    Returns a copy of the index rows and a read-only ``A``: every estimator call needs them, and building them row
+    by row takes tens of milliseconds, as long as the estimation kernel on a survey of a few thousand respondents.
+    """
+    meta, a = _standard_composites(weighting)
+    return meta.copy(), a
+
+
+@cache
+def _standard_composites(weighting: str) -> tuple[pd.DataFrame, np.ndarray]:
+    meta, a = composite_matrix(_read_items(), weighting)
+    a.setflags(write=False)
+    return meta, a
+
+
 def composite_matrix(items: pd.DataFrame, weighting: str) -> tuple[pd.DataFrame, np.ndarray]:
     """Return the index rows (level, code, names) and the matrix ``A`` (indices x items) of their item weights.
 
@@ -228,10 +245,10 @@ def sipas_indices(
     """
     rule = rule or IndexRule()
     settings = settings or EstimationSettings()
-    items = sipas_items()
+    items = _read_items()
     compiled = compile_design(data, design)
     results = _item_results(data, compiled, items, rule, parse_by(data, by))
-    meta, a = composite_matrix(items, rule.weighting)
+    meta, a = standard_composites(rule.weighting)
     frames = []
     for r in results:
         domains = domain_frame([r])

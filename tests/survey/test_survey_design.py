@@ -111,3 +111,54 @@ def test_results_are_immutable_with_html_and_caveats(survey):
     assert "<table" in html and "Caveats" in html and "fewer than 2 PSUs" in html
     assert result.caveat_lines("vi")[0].startswith("1. ")
     assert "PSU" in repr(result)
+
+
+def test_pyarrow_backed_columns_give_the_same_estimates(survey):
+    # pandas' dtype_backend="pyarrow" (e.g. read_parquet) gives int8[pyarrow] ratings, whose missing values cannot be
+    # filled with -129 (below int8) as the masked Int8 path does; the results must not depend on the backend.
+    import pyarrow as pa
+
+    from danvan_analysis.survey import sipas_indices
+
+    arrow = survey.copy()
+    for column in ["q01", "q02", "q15", "pr_procedures", "district_code", "stratum", "psu"]:
+        kind = pa.int8() if column.startswith("q") else pa.bool_() if column.startswith("pr_") else pa.large_string()
+        arrow[column] = arrow[column].astype(pd.ArrowDtype(kind))
+    assert arrow["q01"].isna().any()
+    items = ["q01", "q02", "q15"]
+    a = estimate(arrow, SurveyDesign(), items, kind="proportion", at_least=4, by=[None, "district_code"]).to_frame()
+    b = estimate(survey, SurveyDesign(), items, kind="proportion", at_least=4, by=[None, "district_code"]).to_frame()
+    np.testing.assert_array_equal(a["estimate"], b["estimate"])
+    np.testing.assert_array_equal(a["se"], b["se"])
+    np.testing.assert_array_equal(a["n"], b["n"])
+    p = estimate(arrow, SurveyDesign(), "pr_procedures", kind="proportion").to_frame()
+    q = estimate(survey, SurveyDesign(), "pr_procedures", kind="proportion").to_frame()
+    np.testing.assert_array_equal(p["estimate"], q["estimate"])
+    assert (
+        sipas_indices(arrow, SurveyDesign())
+        .to_frame()["se"]
+        .equals(sipas_indices(survey, SurveyDesign()).to_frame()["se"])
+    )
+
+
+def test_t_distribution_helpers_equal_scipy_stats_bit_for_bit():
+    from scipy import stats
+
+    from danvan_analysis.survey.estimate import t_quantile, t_sf
+
+    df = np.arange(1, 3000)
+    for alpha in (0.01, 0.05, 0.1):
+        np.testing.assert_array_equal(t_quantile(1 - alpha / 2, df), stats.t.ppf(1 - alpha / 2, df))
+    x = np.abs(np.random.default_rng(3).standard_normal(5000)) * 4
+    for d in (1, 7, 33, 250):
+        np.testing.assert_array_equal(t_sf(x, d), stats.t.sf(x, d))
+
+
+def test_importing_the_survey_package_leaves_statsmodels_and_scipy_stats_unloaded():
+    # Together they take 2-3 s to import: the first comparison in a fresh notebook must not pay for them.
+    import subprocess
+    import sys
+
+    code = "import sys, danvan_analysis.survey; print(sorted({'statsmodels', 'scipy.stats'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -12,7 +12,7 @@ import svy
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 from svy_reference import svy_sample
 
-from danvan_analysis.errors import EstimationError
+from danvan_analysis.errors import EstimationError, ParameterError, SchemaError
 from danvan_analysis.survey import (
     SATISFACTION_PREDICTORS,
     SurveyDesign,
@@ -108,12 +108,13 @@ def test_separation_is_an_estimation_error_without_warnings(survey_wide):
             fit_satisfaction_model(data, SurveyDesign())
 
 
-def test_single_category_and_too_few_cases_are_refused(survey_wide):
-    with pytest.raises(EstimationError, match="'sex' has a single category"):
-        fit_satisfaction_model(survey_wide[survey_wide["sex"] == "female"], SurveyDesign())
+def test_too_few_cases_and_nothing_to_estimate_are_refused(survey_wide):
     small = survey_wide.groupby("psu").head(3)
     with pytest.raises(EstimationError, match="Too few cases"):
         fit_satisfaction_model(small, SurveyDesign())
+    women = survey_wide[survey_wide["sex"] == "female"]
+    with pytest.raises(EstimationError, match=r"No predictor has two categories .*sex = 'female'"):
+        fit_satisfaction_model(women, SurveyDesign(), predictors=("sex",))
 
 
 def test_ordinal_weights_act_as_frequency_weights(survey_wide, rng):
@@ -168,3 +169,141 @@ def test_ordinal_se_matches_statsmodels_cluster_robust_in_one_stratum(survey_wid
     g = groups.max() + 1
     np.testing.assert_allclose(got["coef"], np.asarray(ref.params)[:2], rtol=1e-5)
     np.testing.assert_allclose(got["se"], np.sqrt(np.diag(ref.cov_params())[:2] * g / (g - 1)), rtol=1e-3)
+
+
+# --- domains: a subpopulation of the full design (R svyglm on subset(design), svy glm.fit(where=...)) -------------
+
+
+def _svy_domain_fit(data, where, predictors):
+    data = data.assign(sat=satisfaction_outcome(data).astype("Float64"))
+    x = [svy.Cat(p, ref=REFERENCES[p]) for p in predictors]
+    ref = svy_sample(data, []).glm.fit(y="sat", x=x, family="binomial", where=where).to_polars().to_pandas()
+    ref["term"] = ref["term"].str.replace("_intercept_", "(Intercept)")
+    return ref
+
+
+def _merge_svy(got, ref):
+    got = got.assign(key=np.where(got["predictor"] == "", "(Intercept)", got["predictor"] + "_" + got["level"]))
+    merged = got.merge(ref, left_on="key", right_on="term", suffixes=("", "_svy"))
+    assert len(merged) == len(got) == len(ref)
+    return merged
+
+
+def test_domain_fit_matches_svy_where(survey_wide):
+    # Two districts (strata 801, 802: 5 + 6 PSUs): svy's df = 11 PSUs - 2 strata - 4 + 1 = 6, as R's
+    # degf(subset(design, ...)) + 1 - p.
+    predictors = ("sex", "area", "channel")
+    mask = survey_wide["district_code"].isin(["801", "802"])
+    got = fit_satisfaction_model(survey_wide, SurveyDesign(), predictors=predictors, domain=mask)
+    ref = _svy_domain_fit(survey_wide, svy.col("district_code").is_in(["801", "802"]), predictors)
+    merged = _merge_svy(got.to_frame(), ref)
+    np.testing.assert_allclose(merged["coef"], merged["estimate"], rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(merged["se"], merged["std_err"], rtol=1e-7)
+    assert (merged["df"] == merged["df_svy"]).all() and merged["df"].iloc[0] == 5 + 6 - 2 - 4 + 1
+    assert got.domain.startswith("the selected rows")
+    assert got.n == int((mask & satisfaction_outcome(survey_wide).notna()).sum())
+
+
+def test_domain_cutting_across_psus_matches_svy_and_differs_from_subset(survey_wide):
+    # A domain that leaves out whole PSUs of its strata (3 of the 5-8 communes of every district): the design keeps
+    # all n_h PSUs with zero scores for the empty ones, so the SEs differ from a fit on the cut data, whose strata
+    # hold 3 PSUs each. The point estimates are the same (zero weight = not in the estimating equations).
+    predictors = ("sex", "area", "channel", "age_group")
+    kept = [c for _, cs in survey_wide.groupby("district_code")["psu"] for c in sorted(cs.unique())[:3]]
+    mask = survey_wide["psu"].isin(kept)
+    got = fit_satisfaction_model(survey_wide, SurveyDesign(), predictors=predictors, domain=mask).to_frame()
+    ref = _svy_domain_fit(survey_wide, svy.col("psu").is_in(kept), predictors)
+    merged = _merge_svy(got, ref)
+    np.testing.assert_allclose(merged["coef"], merged["estimate"], rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(merged["se"], merged["std_err"], rtol=1e-7)
+    cut = fit_satisfaction_model(survey_wide[mask], SurveyDesign(), predictors=predictors).to_frame()
+    np.testing.assert_allclose(got["coef"], cut["coef"], rtol=1e-9)
+    assert (np.abs(got["se"] / cut["se"] - 1) > 1e-3).all()
+
+
+def test_domain_se_matches_an_independent_score_sandwich(survey_wide):
+    # Written from Binder (1983) independently of the package: fit on the domain's rows with statsmodels, then
+    # u_i = A^{-1} w_i x_i (y_i - mu_i) inside the domain and 0 outside, PSU totals over the FULL design,
+    # V = sum_h n_h/(n_h - 1) sum_j (U_hj - Ubar_h)(U_hj - Ubar_h)'.
+    predictors = ("sex", "channel")
+    inside = (survey_wide["area"] == "rural").to_numpy()
+    got = fit_satisfaction_model(survey_wide, SurveyDesign(), predictors=predictors, domain=inside).to_frame()
+    y = satisfaction_outcome(survey_wide).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    keep = inside & ~np.isnan(y)
+    x = np.column_stack(
+        [
+            np.ones(len(survey_wide)),
+            (survey_wide["sex"] == "female").to_numpy(float),
+            (survey_wide["channel"] == "online").to_numpy(float),
+        ]
+    )
+    w = survey_wide["weight"].to_numpy()
+    fit = sm.GLM(y[keep], x[keep], family=sm.families.Binomial(), var_weights=w[keep]).fit(tol=1e-12)
+    mu = 1 / (1 + np.exp(-(x @ fit.params)))
+    a = (x[keep] * (w * mu * (1 - mu))[keep, None]).T @ x[keep]
+    u = np.where(keep[:, None], x * (w * (np.nan_to_num(y) - mu))[:, None], 0.0) @ np.linalg.inv(a)
+    totals = pd.DataFrame(u).groupby([survey_wide["stratum"].to_numpy(), survey_wide["psu"].to_numpy()]).sum()
+    cov = np.zeros((3, 3))
+    for _, zh in totals.groupby(level=0):
+        dev = zh.to_numpy() - zh.to_numpy().mean(axis=0)
+        cov += len(zh) / (len(zh) - 1) * dev.T @ dev
+    np.testing.assert_allclose(got["coef"], fit.params, rtol=1e-8)
+    np.testing.assert_allclose(got["se"], np.sqrt(np.diag(cov)), rtol=1e-8)
+
+
+def test_constant_predictor_in_domain_is_dropped_with_a_caveat(survey_wide):
+    data = survey_wide.copy()
+    data.loc[data["district_code"] == "801", "area"] = "rural"
+    predictors = ("sex", "area", "channel")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = fit_satisfaction_model(data, SurveyDesign(), predictors=predictors, domain=("district_code", "801"))
+    frame = got.to_frame()
+    assert "area" not in set(frame["predictor"])
+    assert got.caveats[0].code == "dropped_predictor"
+    assert got.caveat_lines()[0].startswith("1. Predictor 'area' has a single category ('rural')")
+    assert "district_code = 801" in got.caveat_lines()[0] and got.domain == "district_code = 801"
+    # Same model as asking for sex and channel only: the constant column carried nothing.
+    without = fit_satisfaction_model(
+        data, SurveyDesign(), predictors=("sex", "channel"), domain=("district_code", "801")
+    ).to_frame()
+    np.testing.assert_allclose(frame["coef"], without["coef"], rtol=1e-12)
+    np.testing.assert_allclose(frame["se"], without["se"], rtol=1e-12)
+    with pytest.raises(EstimationError, match="No predictor has two categories"):
+        fit_satisfaction_model(data, SurveyDesign(), predictors=("area",), domain=("district_code", "801"))
+
+
+def test_domain_df_nonpositive_gives_odds_ratios_without_intervals(survey_wide):
+    # District 801 holds 5 PSUs in one stratum: design df 4, 12 coefficients -> residual df 4 - 12 + 1 < 0.
+    got = fit_satisfaction_model(survey_wide, SurveyDesign(), domain=("district_code", "801"))
+    frame = got.to_frame()
+    assert (frame["df"] == 0).all() and frame["ci_low"].isna().all() and frame["p_value"].isna().all()
+    assert frame["odds_ratio"].notna().all() and (frame["se"] > 0).all()
+    assert any(c.code == "model" and "design df 4" in c.message for c in got.caveats)
+
+
+def test_domain_arguments_are_checked(survey_wide):
+    with pytest.raises(EstimationError, match="holds no respondent"):
+        fit_satisfaction_model(survey_wide, SurveyDesign(), domain=("district_code", "999"))
+    with pytest.raises(SchemaError, match="'district'"):
+        fit_satisfaction_model(survey_wide, SurveyDesign(), domain=("district", "801"))
+    with pytest.raises(ParameterError, match="boolean mask"):
+        fit_satisfaction_model(survey_wide, SurveyDesign(), domain=np.ones(3, dtype=bool))
+    with pytest.raises(ParameterError, match="index differs"):
+        fit_satisfaction_model(
+            survey_wide, SurveyDesign(), domain=survey_wide["sex"].eq("male").reset_index(drop=True).iloc[::-1]
+        )
+
+
+def test_ordinal_domain_on_a_whole_stratum_equals_the_stratum_alone(survey_wide):
+    # When the domain is a whole stratum, the other strata add only zero PSU totals (deviations 0), so the domain
+    # fit must equal the fit on that stratum's rows, SEs included; an all-true mask is the full fit.
+    predictors = ("sex", "channel")
+    domain = fit_ordinal_model(survey_wide, SurveyDesign(), predictors=predictors, domain=("district_code", "803"))
+    alone = fit_ordinal_model(survey_wide[survey_wide["district_code"] == "803"], SurveyDesign(), predictors=predictors)
+    np.testing.assert_allclose(domain.to_frame()["coef"], alone.to_frame()["coef"], rtol=1e-6)
+    np.testing.assert_allclose(domain.to_frame()["se"], alone.to_frame()["se"], rtol=1e-5)
+    everybody = np.ones(len(survey_wide), dtype=bool)
+    full = fit_ordinal_model(survey_wide, SurveyDesign(), predictors=predictors).to_frame()
+    masked = fit_ordinal_model(survey_wide, SurveyDesign(), predictors=predictors, domain=everybody).to_frame()
+    np.testing.assert_allclose(masked["coef"], full["coef"], rtol=1e-12)

@@ -163,3 +163,93 @@ def test_importance_performance_pairs_areas_with_elements(survey):
             (False, True): "possible_overkill",
         }[(bool(high_importance), bool(high_performance))]
         assert row["quadrant"] == expected
+
+
+# --- the tidy table the plots and the scorecard read ---------------------------------------------------------------
+
+
+def test_tidy_renames_and_keys_domains_by_unit_code(survey):
+    result = sipas_indices(survey, SurveyDesign(), by=[None, "district_code", ("district_code", "sex")])
+    frame = result.to_frame()
+    tidy = result.tidy(year=2023)
+    assert list(tidy.columns) == [
+        "year",
+        "by",
+        "domain",
+        "level",
+        "variable",
+        "label_vi",
+        "label_en",
+        "estimate",
+        "se",
+        "ci_low",
+        "ci_high",
+        "n",
+    ]
+    share = frame[frame["measure"] == "share"].reset_index(drop=True)
+    assert len(tidy) == len(share) and (tidy["year"] == 2023).all()
+    # The same rows in the same order: only names change, and the domain becomes the unit code.
+    expected_domain = np.select(
+        [share["by"] == "all", share["by"] == "district_code"],
+        [np.full(len(share), "19"), share["district_code"].astype(str)],
+        share["domain"].astype(str),
+    )
+    assert tidy["domain"].tolist() == expected_domain.tolist()
+    assert tidy["by"].tolist() == share["by"].replace({"district_code+sex": "district_code+sex"}).tolist()
+    assert tidy.loc[tidy["by"] == "district_code+sex", "domain"].iloc[0].startswith("district_code=801, sex=")
+    for ours, theirs in {"variable": "code", "label_vi": "name_vi", "label_en": "name_en"}.items():
+        assert tidy[ours].tolist() == share[theirs].tolist()
+    np.testing.assert_array_equal(tidy["ci_low"], share["ci_low"])
+    mean_score = result.tidy("mean_score")
+    assert (
+        "year" not in mean_score
+        and mean_score["estimate"].tolist() == frame.loc[frame["measure"] == "mean_score", "estimate"].tolist()
+    )
+
+
+def test_tidy_of_a_trend_keeps_its_years_and_by_unit_keeps_units(two_years):
+    from danvan_analysis.errors import ParameterError
+    from danvan_analysis.survey import sipas_trend
+
+    trend = sipas_trend(two_years, SurveyDesign())
+    tidy = trend.tidy()
+    assert sorted(tidy["year"].unique()) == [2023, 2024]
+    assert set(tidy["by"]) == {"all", "district_code"}
+    assert set(tidy["domain"]) == {"19", "801", "802", "803"}
+    with pytest.raises(ParameterError, match="already has a 'year' column"):
+        trend.tidy(year=2024)
+    only_share = sipas_indices(
+        two_years[two_years["year"] == 2024], SurveyDesign(), rule=IndexRule(measures=("share",))
+    )
+    with pytest.raises(ParameterError, match=r"holds the measure\(s\) \['share'\]"):
+        only_share.tidy("mean_score")
+    with_sex = sipas_indices(two_years[two_years["year"] == 2024], SurveyDesign(), by=[None, "district_code", "sex"])
+    units = with_sex.by_unit()
+    assert list(units.columns) == ["domain", "variable", "estimate", "se", "ci_low", "ci_high", "n"]
+    assert set(units["domain"]) == {"19", "801", "802", "803"} and len(units) == 4 * 45
+
+
+@pytest.mark.slow
+# Only the table contract is under test here; matplotlib deprecations inside plots.py are its owner's tests' concern.
+@pytest.mark.filterwarnings("ignore::matplotlib.MatplotlibDeprecationWarning")
+def test_tidy_feeds_the_plots():
+    # The contract with plots.py, on the demo survey (real district codes for the unit register).
+    import matplotlib.pyplot as plt
+
+    from danvan_analysis import plots
+    from danvan_analysis.demo import generate_survey
+
+    data = pd.concat([generate_survey(y, respondents=1200, seed=5) for y in (2022, 2023)], ignore_index=True)
+    tidy = pd.concat(
+        [sipas_indices(data[data["year"] == y], SurveyDesign()).tidy(year=y) for y in (2022, 2023)],
+        ignore_index=True,
+    )
+    this_year = tidy[tidy["year"] == 2023]
+    figures = [
+        plots.plot_index_bars(this_year[(this_year["domain"] == "19") & (this_year["level"] == "element")], lang="en"),
+        plots.plot_district_ranking(this_year, variable="overall", lang="vi"),
+        plots.plot_trends(tidy[(tidy["variable"] == "overall") & tidy["domain"].isin(["19", "164"])], group="domain"),
+    ]
+    for figure in figures:
+        assert figure.axes
+        plt.close(figure)
