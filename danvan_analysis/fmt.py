@@ -9,6 +9,7 @@ number     ``1.234,5``         ``1,234.5``
 count      ``1.234``           ``1,234``
 percent    ``82,4 %``          ``82.4%``
 date       ``15/03/2023``      ``15 Mar 2023``
+p-value    ``0,012``           ``< 0.001``
 missing    ``–``               ``–``
 =========  ==================  ==================
 
@@ -16,11 +17,12 @@ English dates use "15 Mar 2023" by default because a reader cannot mistake it fo
 ``2023-03-15`` for tables meant for machines). Vietnamese percents carry a space before ``%``, as the decree on
 administrative document style writes them (Nghị định 30/2020/NĐ-CP); English ones do not. Rounding is half-up on
 the decimal value (82,45 → 82,5), as readers of official figures expect, not Python's round-half-even on the binary
-value. Every string returned is NFC.
+value. Every string returned is NFC. :func:`style_table` output is HTML: every cell, header and caption is escaped.
 """
 
 from __future__ import annotations
 
+import html
 import unicodedata
 from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -74,10 +76,57 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "deadline": ("Hạn nộp", "Deadline"),
     "date_received": ("Ngày nhận", "Date received"),
     "days_late": ("Số ngày chậm", "Days late"),
+    # Survey results (danvan_analysis.survey): indices, comparisons, changes, models, priorities.
+    "by": ("Phân tổ", "Breakdown"),
+    "code": ("Mã", "Code"),
+    "name_vi": ("Tên", "Name (Vietnamese)"),
+    "name_en": ("Tên (tiếng Anh)", "Name"),
+    "measure": ("Thước đo", "Measure"),
+    "cv": ("Hệ số biến thiên", "Coefficient of variation"),
+    "deff": ("Hiệu ứng thiết kế", "Design effect"),
+    "n_psu": ("Số xã trong mẫu", "Sampled communes (PSUs)"),
+    "estimate_rest": ("Phần còn lại của tỉnh (%)", "Rest of the province (%)"),
+    "n_rest": ("Số người trả lời (phần còn lại)", "Respondents (rest of the province)"),
+    "difference": ("Chênh lệch (điểm %)", "Difference (points)"),
+    "t": ("Thống kê t", "t statistic"),
+    "df": ("Bậc tự do", "Degrees of freedom"),
+    "p_value": ("Giá trị p", "p-value"),
+    "p_holm": ("Giá trị p (Holm)", "p-value (Holm)"),
+    "significant": ("Có ý nghĩa thống kê", "Significant"),
+    "year_from": ("Từ năm", "From"),
+    "year_to": ("Đến năm", "To"),
+    "estimate_from": ("Năm trước (%)", "Before (%)"),
+    "estimate_to": ("Năm nay (%)", "Now (%)"),
+    "n_from": ("Số người trả lời (năm trước)", "Respondents (before)"),
+    "n_to": ("Số người trả lời (năm nay)", "Respondents (now)"),
+    "change": ("Thay đổi (điểm %)", "Change (points)"),
+    "term": ("Số hạng", "Term"),
+    "predictor": ("Yếu tố", "Predictor"),
+    "reference": ("Nhóm tham chiếu", "Reference group"),
+    "coef": ("Hệ số (logit)", "Coefficient (logit)"),
+    "odds_ratio": ("Tỷ số chênh", "Odds ratio"),
+    "rank": ("Thứ tự", "Rank"),
+    "area": ("Lĩnh vực cần cải thiện", "Improvement area"),
+    "element": ("Yếu tố", "Element"),
+    "priority": ("Tỷ lệ chọn ưu tiên (%)", "Chosen as a priority (%)"),
+    "performance": ("Chỉ số yếu tố (%)", "Element index (%)"),
+    "quadrant": ("Nhóm ưu tiên", "Quadrant"),
+    "overall_index": ("Chỉ số chung (%)", "Overall index (%)"),
+    # Report data and published indices.
+    "date": ("Ngày", "Date"),
+    "topic": ("Lĩnh vực", "Topic"),
+    "note": ("Ghi chú", "Note"),
+    "index_code": ("Chỉ số", "Index"),
+    "score": ("Điểm", "Score"),
+    "n_provinces": ("Số tỉnh", "Provinces"),
+    "group": ("Nhóm", "Group"),
 }
 
-#: How :func:`format_table` renders each kind of column.
-ColumnKind = Literal["number", "count", "percent", "fraction", "date", "bool", "rule", "text"]
+#: How :func:`format_table` renders each kind of column (``pvalue``: three decimals, ``< 0,001`` below;
+#: ``ratio``: two decimals, for odds ratios and model coefficients).
+ColumnKind = Literal["number", "count", "percent", "fraction", "pvalue", "ratio", "date", "bool", "rule", "text"]
+#: Columns holding a year: shown as ``2023``, never grouped as ``2.023``.
+_YEAR_COLUMNS = ("year", "year_from", "year_to")
 _RULE_SYMBOLS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
 
 
@@ -207,6 +256,27 @@ def format_date(value: object, *, lang: Lang = "vi", style: Literal["default", "
     return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
 
 
+def format_p_value(value: object, *, lang: Lang = "vi", decimals: int = 3) -> str:
+    """Format a p-value with ``decimals`` decimals, or as ``< 0,001`` below the smallest shown value.
+
+    A p-value that rounds to zero is not zero; the APA style writes it ``p < .001``.
+
+    Examples
+    --------
+    >>> format_p_value(0.0123)
+    '0,012'
+    >>> format_p_value(0.00002, lang="en")
+    '< 0.001'
+    """
+    lang = _check_lang(lang)
+    if _is_missing(value):
+        return MISSING
+    smallest = Decimal(1).scaleb(-decimals)
+    if _decimal(value) < smallest:  # type: ignore[arg-type]
+        return f"< {format_number(smallest, lang=lang, decimals=decimals)}"
+    return format_number(value, lang=lang, decimals=decimals)
+
+
 def format_bool(value: object, *, lang: Lang = "vi") -> str:
     """Format a yes/no value: ``Có``/``Không`` (vi), ``Yes``/``No`` (en); missing → :data:`MISSING`."""
     lang = _check_lang(lang)
@@ -255,6 +325,10 @@ def _formatter(kind: ColumnKind, lang: Lang, decimals: int) -> Callable[[object]
         return lambda v: format_percent(v, lang=lang, decimals=decimals, basis="percent")
     if kind == "fraction":
         return lambda v: format_percent(v, lang=lang, decimals=decimals)
+    if kind == "pvalue":
+        return lambda v: format_p_value(v, lang=lang)
+    if kind == "ratio":
+        return lambda v: format_number(v, lang=lang, decimals=2)
     if kind == "date":
         return lambda v: format_date(v, lang=lang)
     if kind == "bool":
@@ -267,17 +341,35 @@ def _formatter(kind: ColumnKind, lang: Lang, decimals: int) -> Callable[[object]
 def guess_kinds(frame: pd.DataFrame) -> dict[str, ColumnKind]:
     """Guess how to render each column of a results table from its name and dtype.
 
-    Percent-valued columns of our results (``estimate``, ``ci_low``, ``ci_high``, ``se``) are percents; integer
-    columns and ``numerator``/``denominator``/``n`` are counts; datetimes are dates; booleans are yes/no. A ``value``
-    column next to a ``kind`` column is rendered row by row (see :func:`format_table`).
+    Percent-valued columns of our results (``estimate``, ``ci_low``, ``ci_high``, ``se``) are percents, except in a
+    model table (one with ``odds_ratio``), where they are ratios like ``odds_ratio``, ``coef``, ``t`` and ``deff``
+    (two decimals), and in a comparison (one with ``difference`` or ``change``), where the interval and SE are in
+    points (numbers); ``cv`` is a fraction shown as a percent; integer
+    columns and ``numerator``/``denominator``/``n`` are counts; ``p_value``/``p_holm`` are p-values; years are text
+    (``2023``); datetimes are dates; booleans are yes/no. A ``value`` column next to a ``kind`` column is rendered
+    row by row (see :func:`format_table`).
     """
+    # In a model table the interval is the odds ratio's and the SE the coefficient's: ratios, not percents. In a
+    # comparison they belong to the difference, in percentage points.
+    model = "odds_ratio" in frame.columns
+    points = not model and ("difference" in frame.columns or "change" in frame.columns)
     kinds: dict[str, ColumnKind] = {}
     for column in frame.columns:
         dtype = frame[column].dtype
-        if column in ("estimate", "ci_low", "ci_high", "se"):
+        if column in ("odds_ratio", "coef", "t", "deff") or (model and column in ("ci_low", "ci_high", "se")):
+            kinds[column] = "ratio"
+        elif column == "cv":
+            kinds[column] = "fraction"  # the survey module's CV is a fraction: 0.052 → 5,2 %
+        elif points and column in ("ci_low", "ci_high", "se"):
+            kinds[column] = "number"
+        elif column in ("estimate", "ci_low", "ci_high", "se"):
             kinds[column] = "percent"
-        elif column in ("numerator", "denominator", "n", "year", "rank", "days_late"):
+        elif column in ("numerator", "denominator", "n", "rank", "days_late"):
             kinds[column] = "count"
+        elif column in ("p_value", "p_holm"):
+            kinds[column] = "pvalue"
+        elif column in _YEAR_COLUMNS:
+            kinds[column] = "text"  # 2023, not 2.023
         elif column == "rule":
             kinds[column] = "rule"
         elif pd.api.types.is_bool_dtype(dtype):
@@ -290,8 +382,6 @@ def guess_kinds(frame: pd.DataFrame) -> dict[str, ColumnKind]:
             kinds[column] = "number"
         else:
             kinds[column] = "text"
-    if "year" in kinds:
-        kinds["year"] = "text"  # 2023, not 2.023
     return kinds
 
 
@@ -331,8 +421,20 @@ def format_table(
             render = _formatter(chosen[column], lang, decimals)
             out[column] = [render(v) for v in frame[column]]
     if rename:
-        out.columns = [column_label(c, lang=lang) for c in frame.columns]
+        labels = _table_labels(frame, lang)
+        out.columns = [labels[c] for c in frame.columns]
     return out
+
+
+#: Labels that depend on the table: in a model table (one with ``odds_ratio``), ``level`` is a predictor's category.
+_MODEL_LABELS: dict[str, tuple[str, str]] = {"level": ("Nhóm", "Category")}
+
+
+def _table_labels(frame: pd.DataFrame, lang: Lang) -> dict[str, str]:
+    """Return column → display label for ``frame`` (with the labels that depend on the kind of table)."""
+    special = _MODEL_LABELS if "odds_ratio" in frame.columns else {}
+    index = 0 if lang == "vi" else 1
+    return {c: special[c][index] if c in special else column_label(str(c), lang=lang) for c in frame.columns}
 
 
 def column_label(column: str, *, lang: Lang = "vi") -> str:
@@ -353,6 +455,8 @@ def style_table(
     """Return a pandas Styler that shows a tidy table in ``lang`` (formatted cells, translated headers).
 
     The underlying values stay numeric, so sorting and conditional styles still work; only their display changes.
+    The display is HTML: every cell, header and the caption are HTML-escaped, so text from the data (a dialogue
+    note ``<script>…</script>``) shows as text in JupyterLab and in an exported report.
 
     Parameters
     ----------
@@ -361,6 +465,12 @@ def style_table(
     kinds : column → kind, overriding :func:`guess_kinds`.
     decimals : digits after the decimal separator.
     caption : an optional caption.
+
+    Notes
+    -----
+    The escaping is applied to the formatted text. ``Styler.format(escape="html")`` would not do: pandas escapes a
+    cell's value *before* passing it to a formatter function, so a formatter would see ``&gt;=`` instead of ``>=``
+    (and show it unconverted), and a formatter that builds text would not be escaped at all.
     """
     lang = _check_lang(lang)
     frame = frame.reset_index(drop=True)
@@ -372,17 +482,23 @@ def style_table(
     styler = frame.style.set_uuid(f"t{pd.util.hash_pandas_object(frame.astype(str), index=False).sum() % 10**10:010d}")
     for column in frame.columns:
         if column not in per_row:
-            styler = styler.format(_formatter(chosen[column], lang, decimals), subset=[column])
+            styler = styler.format(_escaped(_formatter(chosen[column], lang, decimals)), subset=[column])
     # An indicator table mixes percents and counts in one column: format each kind's rows separately.
     for kind in frame["kind"].dropna().unique() if per_row else ():
         rows = frame.index[frame["kind"] == kind]
         styler = styler.format(
-            lambda v, _k=kind: format_value(v, _k, lang=lang, decimals=decimals), subset=(rows, per_row)
+            _escaped(lambda v, _k=kind: format_value(v, _k, lang=lang, decimals=decimals)), subset=(rows, per_row)
         )
-    styler = styler.format_index(lambda c: column_label(str(c), lang=lang), axis=1).hide(axis="index")
+    labels = _table_labels(frame, lang)
+    styler = styler.format_index(_escaped(lambda c: labels.get(c, str(c))), axis=1).hide(axis="index")
     if caption:
-        styler = styler.set_caption(unicodedata.normalize("NFC", caption))
+        styler = styler.set_caption(html.escape(unicodedata.normalize("NFC", caption)))
     return styler
+
+
+def _escaped(render: Callable[[object], str]) -> Callable[[object], str]:
+    """Wrap a formatter so that its text is HTML-escaped (``<`` → ``&lt;``, quotes too, for attribute safety)."""
+    return lambda value: html.escape(render(value), quote=True)
 
 
 def is_nfc(text: str) -> bool:

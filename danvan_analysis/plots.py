@@ -7,7 +7,8 @@ a set of scorecards) and returns a :class:`matplotlib.figure.Figure`:
 - :func:`plot_district_ranking`: districts as dots with CI whiskers, sorted, with the province's estimate as a line;
 - :func:`plot_target_heatmap`: district × target statuses; colour, hatching and a symbol in each cell, so that the
   figure stays readable in grey print and for colour-blind readers;
-- :func:`plot_trends`: estimates over the years, one line per group, CI bands when given;
+- :func:`plot_trends`: estimates over the years, one line per group (the province thick and near-black), CI bands
+  when given for a few groups;
 - :func:`plot_topic_breakdown`: an indicator broken down by topic, field, religion, quarter, ….
 
 Design choices:
@@ -23,6 +24,12 @@ Design choices:
   instead of matplotlib's silent empty boxes.
 - Deterministic output: fixed sizes and DPI, fixed colours, and :func:`save_figure` strips dates and software
   versions from PNG/SVG/PDF metadata and fixes the SVG id salt, so the same results give byte-identical files.
+- Numbers on the axes use the separators of the report language (``77,5`` / ``77.5``), like the numbers in the
+  tables (:mod:`danvan_analysis.fmt`); legends sit under the figure, never over the data.
+- Cheap to render, since a report embeds a dozen figures: the figure is laid out once when it is made and the layout
+  is then frozen, so saving is a single draw (matplotlib otherwise runs the layout again inside an extra draw on
+  every save); the layout and a PNG save share one Agg renderer, so text is measured once; the heatmap draws its
+  cells and symbols as a few collections and marker lines rather than a patch and a text per cell.
 """
 
 from __future__ import annotations
@@ -40,9 +47,15 @@ import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager, ft2font
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.path import Path as MplPath
 from matplotlib.text import Text
+from matplotlib.textpath import TextPath
+from matplotlib.ticker import Formatter, MaxNLocator
+from matplotlib.transforms import Affine2D
 
 from danvan_analysis import fmt, vocab
 from danvan_analysis.disclosure import ensure_no_respondents
@@ -53,12 +66,17 @@ from danvan_analysis.units import PROVINCE_CODE, register
 FONT_FAMILY = "DejaVu Sans"
 #: Figure width in inches (fits an A4 page with margins at 100 % zoom).
 WIDTH = 7.5
-#: Status colours (ColorBrewer PiYG-like, distinct in lightness too), hatches and symbols.
+#: Status colours (ColorBrewer PiYG-like, distinct in lightness too: grey levels about 77 %, 32 % and 96 %),
+#: hatches, hatch colours and symbols (with the symbol's colour), so that grey print keeps the three apart.
 STATUS_STYLE: dict[str, dict[str, str]] = {
-    vocab.STATUS_MET: {"color": "#a6dba0", "hatch": "", "symbol": "✓"},
-    vocab.STATUS_NOT_MET: {"color": "#c2185b", "hatch": "///", "symbol": "✗"},
-    vocab.STATUS_NO_DATA: {"color": "#e0e0e0", "hatch": "..", "symbol": "?"},
+    vocab.STATUS_MET: {"color": "#a6dba0", "hatch": "", "hatch_color": "white", "symbol": "✓", "ink": "black"},
+    vocab.STATUS_NOT_MET: {"color": "#c2185b", "hatch": "///", "hatch_color": "white", "symbol": "✗", "ink": "white"},
+    vocab.STATUS_NO_DATA: {"color": "#f5f5f5", "hatch": "..", "hatch_color": "#8c8c8c", "symbol": "?", "ink": "black"},
 }
+#: :func:`plot_trends` draws confidence bands for at most this many groups.
+MAX_BANDS = 3
+#: Size (points, bold) of the status symbols in the heatmap cells.
+_SYMBOL_SIZE = 10.0
 _BAR_COLOUR = "#3b75af"
 _PROVINCE_COLOUR = "#c2185b"
 _TEXT = {
@@ -102,6 +120,9 @@ def figure_style() -> dict[str, Any]:
             "svg.hashsalt": "danvan-analysis",
             "svg.fonttype": "path",
             "pdf.fonttype": 42,
+            # _finish() removes the layout engine after laying the figure out; these keep None meaning "none".
+            "figure.autolayout": False,
+            "figure.constrained_layout.use": False,
             "figure.dpi": 100,
             "savefig.dpi": 150,
         }
@@ -117,7 +138,12 @@ def _drawing() -> Iterator[None]:
 
 
 def _new_figure(height: float, width: float = WIDTH) -> Figure:
-    return Figure(figsize=(width, height), layout="constrained")
+    fig = Figure(figsize=(width, height), layout="constrained")
+    # An Agg canvas of its own (not registered with pyplot): the layout in _finish() and a PNG save at the figure's
+    # DPI then share one renderer, so matplotlib's text-metrics cache (keyed by renderer) serves the second pass
+    # instead of measuring every label again. Other formats still switch canvas when saving.
+    FigureCanvasAgg(fig)
+    return fig
 
 
 @cache
@@ -126,10 +152,31 @@ def _charmap(path: str) -> frozenset[int]:
 
 
 def _font_path(family: str) -> str:
+    return _font_file(font_manager.FontProperties(family=family))
+
+
+def _font_file(properties: font_manager.FontProperties) -> str:
+    """Return the font file that draws ``properties``, refusing matplotlib's silent fallback to another family."""
+    family = properties.get_family()[0] if properties.get_family() else FONT_FAMILY
+    if family in ("sans-serif", "serif", "monospace", "cursive", "fantasy"):
+        properties = properties.copy()
+        properties.set_family(FONT_FAMILY)
     try:
-        return font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+        return font_manager.findfont(properties, fallback_to_default=False)
     except ValueError as err:
         raise ReportError(f"The font {family!r} is not installed; matplotlib ships {FONT_FAMILY!r}.") from err
+
+
+def _missing_in(texts: Iterable[str], path: str) -> list[str]:
+    charmap = _charmap(path)
+    missing = set()
+    for text in texts:
+        for char in unicodedata.normalize("NFC", str(text)):
+            if char.isspace() or unicodedata.category(char).startswith("C"):
+                continue
+            if ord(char) not in charmap:
+                missing.add(char)
+    return sorted(missing)
 
 
 def find_missing_glyphs(texts: Iterable[str], *, family: str = FONT_FAMILY) -> list[str]:
@@ -145,45 +192,51 @@ def find_missing_glyphs(texts: Iterable[str], *, family: str = FONT_FAMILY) -> l
     >>> find_missing_glyphs(["Thái Nguyên 太原"])
     ['原', '太']
     """
-    charmap = _charmap(_font_path(family))
-    missing = set()
-    for text in texts:
-        for char in unicodedata.normalize("NFC", str(text)):
-            if char.isspace() or unicodedata.category(char).startswith("C"):
-                continue
-            if ord(char) not in charmap:
-                missing.add(char)
-    return sorted(missing)
+    return _missing_in(texts, _font_path(family))
 
 
 def check_glyphs(texts: Iterable[str], *, family: str = FONT_FAMILY) -> None:
     """Raise :class:`ReportError` when ``family`` lacks a glyph for any character of ``texts``."""
-    texts = list(texts)
-    missing = find_missing_glyphs(texts, family=family)
+    _check_glyphs_in(list(texts), path=_font_path(family), name=family)
+
+
+def _check_glyphs_in(texts: list[str], *, path: str, name: str) -> None:
+    missing = _missing_in(texts, path)
     if missing:
         shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in missing)
         where = next(t for t in texts if any(c in unicodedata.normalize("NFC", str(t)) for c in missing))
         raise ReportError(
-            f"The font {family!r} has no glyph for {shown}, used in the label {where!r}; the figure would show "
+            f"The font {name!r} has no glyph for {shown}, used in the label {where!r}; the figure would show "
             "empty boxes. Hint: remove or transliterate those characters, or choose a font that covers them."
         )
 
 
 def _finish(fig: Figure) -> Figure:
-    """Check that every text on the figure can be drawn with its font, then lay the figure out.
+    """Check that every text on the figure can be drawn with its font, then lay the figure out once.
 
-    The check runs before the first draw, so a missing glyph raises here instead of making matplotlib warn and
+    The glyph check runs before any draw, so a missing glyph raises here instead of making matplotlib warn and
     draw an empty box; the numeric tick labels that only appear when drawing are digits, which every font has.
+    Each text is checked against the font file it will be drawn with (its family, weight and style: DejaVu Sans
+    Bold lacks glyphs that the regular face has).
+
+    Then the constrained layout is computed once and frozen (the layout engine is removed). With an engine
+    attached, every ``savefig`` runs the layout again inside an extra, non-rendering draw of the whole figure before
+    the real one; freezing makes saving a single draw, which halves the cost of a figure in a report. The
+    positions are fractions of the figure, so saving at another DPI keeps the layout. A caller who adds artists
+    to a returned figure can lay it out again with ``fig.set_layout_engine("constrained")``.
     """
-    by_font: dict[str, list[str]] = {}
+    by_path: dict[str, list[str]] = {}
     for artist in fig.findobj(Text):
         text = artist.get_text()
         if text and artist.get_visible():
-            family = artist.get_fontfamily()[0] if artist.get_fontfamily() else FONT_FAMILY
-            by_font.setdefault(family, []).append(text)
-    for family, texts in by_font.items():
-        check_glyphs(texts, family=family if family not in ("sans-serif", "serif", "monospace") else FONT_FAMILY)
-    fig.draw_without_rendering()
+            by_path.setdefault(_font_file(artist.get_fontproperties()), []).append(text)
+    for path, texts in by_path.items():
+        _check_glyphs_in(texts, path=path, name=Path(path).stem)
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+        # Inside _drawing(), figure.autolayout and figure.constrained_layout.use are off, so None means no engine.
+        fig.set_layout_engine(None)
     return fig
 
 
@@ -246,6 +299,50 @@ def _ci_errors(frame: pd.DataFrame) -> np.ndarray | None:
     return np.vstack([np.clip(low, 0, None), np.clip(high, 0, None)])
 
 
+class _LocaleFormatter(Formatter):
+    """Tick labels with the decimal and thousands separators of ``lang`` ("77,5", "1.000"), with as few decimals
+    as the ticks need (matplotlib's default formatter would print "77.5" in a Vietnamese figure)."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self._decimals: int | None = None
+
+    def set_locs(self, locs: Any) -> None:
+        """Choose the decimals that every tick of the axis needs (matplotlib calls this before labelling)."""
+        super().set_locs(locs)
+        self._decimals = self._needed_decimals(locs)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        decimals = self._decimals if self._decimals is not None else self._needed_decimals([x])
+        return fmt.format_number(x, lang=self.lang, decimals=decimals)  # type: ignore[arg-type]
+
+    @staticmethod
+    def _needed_decimals(values: Iterable[float]) -> int:
+        values = list(values)
+        for decimals in range(3):
+            if all(abs(round(v, decimals) - v) < 1e-9 for v in values):
+                return decimals
+        return 3
+
+
+def _number_axis(axis: Any, lang: str, *, integer: bool = False) -> None:
+    """Format a numeric axis for ``lang``; ``integer`` keeps ticks on whole numbers (counts)."""
+    axis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=integer))
+    axis.set_major_formatter(_LocaleFormatter(lang))
+
+
+def _short_number(value: float, lang: str) -> str:
+    """A reference value as a reader writes it: "80" rather than "80,0", "82,5" kept."""
+    return fmt.format_number(value, lang=lang, decimals=0 if float(value).is_integer() else 1)  # type: ignore[arg-type]
+
+
+def _legend_below(fig: Figure, ax: Axes) -> None:
+    """Put the axes' legend under the figure, outside the data (a legend inside can hide points or bands)."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(handles), 4), frameon=False)
+
+
 def _suppressed_note(frame: pd.DataFrame) -> list[str]:
     if "note" in frame.columns:
         return [str(v) if isinstance(v, str) and v else "" for v in frame["note"]]
@@ -292,11 +389,12 @@ def plot_index_bars(
             text = note if np.isnan(value) else fmt.format_number(value, lang=lang)  # type: ignore[arg-type]
             _label_bar(ax, 0 if np.isnan(value) else end, i, text)
         if threshold is not None:
-            _reference_line(ax, threshold, f"{_t('threshold', lang)} {fmt.format_number(threshold, lang=lang)}")
+            _reference_line(ax, threshold, f"{_t('threshold', lang)} {_short_number(threshold, lang)}")
         ax.set_yticks(y, labels)
         ax.invert_yaxis()
         ax.set_xlim(0, 112)
         ax.set_xticks(range(0, 101, 20))
+        ax.xaxis.set_major_formatter(_LocaleFormatter(lang))
         ax.set_xlabel(xlabel or _t("estimate", lang))
         ax.grid(axis="y", visible=False)
         if title:
@@ -358,7 +456,16 @@ def plot_district_ranking(
         ax.plot(values, y, "o", color=_BAR_COLOUR, markersize=6, zorder=3)
         for i, value in enumerate(values):
             text = fmt.format_number(value, lang=lang)  # type: ignore[arg-type]
-            ax.annotate(text, (value, i), xytext=(0, 6), textcoords="offset points", ha="center", fontsize=7)
+            # A white backing keeps the number legible where it crosses the province line or a grid line.
+            ax.annotate(
+                text,
+                (value, i),
+                xytext=(0, 6),
+                textcoords="offset points",
+                ha="center",
+                fontsize=7,
+                bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
+            )
         if not province.empty and pd.notna(province["estimate"].iloc[0]):
             value = float(province["estimate"].iloc[0])
             ax.axvline(
@@ -369,9 +476,11 @@ def plot_district_ranking(
                 label=f"{_t('province', lang)}: {fmt.format_number(value, lang=lang)}",
             )
         ax.set_yticks(y, names)
+        ax.set_ylim(-0.6, len(points) - 0.25)  # room above the top dot for its number
+        _number_axis(ax.xaxis, lang)
         ax.set_xlabel(_t("estimate", lang))
         ax.grid(axis="y", visible=False)
-        ax.legend(loc="lower right", frameon=True)
+        _legend_below(fig, ax)
         if title:
             ax.set_title(title, loc="left")
         return _finish(fig)
@@ -407,30 +516,38 @@ def plot_target_heatmap(scores: object, *, lang: str = "vi", title: str | None =
     if unknown:
         raise SchemaError(f"Unknown status value(s) {unknown} in the heatmap data; expected {sorted(STATUS_STYLE)}.")
     rows = [_unit_label(str(code), lang) for code in matrix.index]
+    cells: dict[str, list[tuple[int, int]]] = {status: [] for status in STATUS_STYLE}
+    for i, code in enumerate(matrix.index):
+        for j, target in enumerate(matrix.columns):
+            status = matrix.at[code, target]
+            cells[status if isinstance(status, str) else vocab.STATUS_NO_DATA].append((j, i))
     with _drawing():
         fig = _new_figure(height=max(2.5, 0.36 * len(rows) + 1.6))
         ax = fig.add_subplot()
-        for i, code in enumerate(matrix.index):
-            for j, target in enumerate(matrix.columns):
-                status = matrix.at[code, target]
-                status = status if isinstance(status, str) else vocab.STATUS_NO_DATA
-                style = STATUS_STYLE[status]
-                ax.add_patch(
-                    Rectangle(
-                        (j, i), 1, 1, facecolor=style["color"], hatch=style["hatch"], edgecolor="white", linewidth=1.5
-                    )
-                )
-                colour = "white" if status == vocab.STATUS_NOT_MET else "black"
-                ax.text(
-                    j + 0.5,
-                    i + 0.5,
-                    style["symbol"],
-                    ha="center",
-                    va="center",
-                    fontsize=9,
-                    color=colour,
-                    fontweight="bold",
-                )
+        # A few artists per status instead of a patch and a text per cell (~250 artists for 9 districts × 14
+        # targets): the cells are one collection (a collection has one hatch) and the symbols one line of glyph
+        # markers, so laying out and drawing the figure stays cheap.
+        for status, where in cells.items():
+            if not where:
+                continue
+            style = STATUS_STYLE[status]
+            ax.add_collection(
+                PatchCollection(
+                    [Rectangle(corner, 1, 1) for corner in where],
+                    facecolor=style["color"],
+                    hatch=style["hatch"] or None,
+                    hatchcolors=style["hatch_color"],
+                    edgecolor="white",
+                    linewidth=1.5,
+                ),
+                autolim=False,
+            )
+            xs, ys = np.array(where, dtype=float).T + 0.5
+            marker, size = _symbol_marker(style["symbol"])
+            if style["hatch"]:
+                # A plain disc behind the symbol, so the hatching does not run through it.
+                ax.plot(xs, ys, "o", color=style["color"], markersize=size * 2, markeredgewidth=0)
+            ax.plot(xs, ys, linestyle="none", marker=marker, color=style["ink"], markersize=size, markeredgewidth=0)
         ax.set_xlim(0, len(matrix.columns))
         ax.set_ylim(len(matrix.index), 0)
         ax.set_xticks(np.arange(len(matrix.columns)) + 0.5, [str(c) for c in matrix.columns])
@@ -446,6 +563,7 @@ def plot_target_heatmap(scores: object, *, lang: str = "vi", title: str | None =
             Patch(
                 facecolor=s["color"],
                 hatch=s["hatch"],
+                hatchcolor=s["hatch_color"],
                 edgecolor="#555555",
                 label=f"{s['symbol']} {vocab.STATUS_LABELS[lang][status]}",
             )
@@ -453,8 +571,23 @@ def plot_target_heatmap(scores: object, *, lang: str = "vi", title: str | None =
         ]
         fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
         if title:
-            ax.set_title(title, loc="left", pad=22)
+            ax.set_title(title, loc="left")
         return _finish(fig)
+
+
+@cache
+def _symbol_marker(symbol: str) -> tuple[MplPath, float]:
+    """Return a status symbol as a marker path centred on its ink, and the marker size that draws it at
+    :data:`_SYMBOL_SIZE` points in DejaVu Sans Bold."""
+    properties = font_manager.FontProperties(family=FONT_FAMILY, weight="bold", size=_SYMBOL_SIZE)
+    path = _font_file(properties)
+    _check_glyphs_in([symbol], path=path, name=Path(path).stem)
+    outline = TextPath((0, 0), symbol, prop=properties)  # in points
+    box = outline.get_extents()
+    centred = outline.transformed(Affine2D().translate(-(box.x0 + box.x1) / 2, -(box.y0 + box.y1) / 2))
+    # Matplotlib scales a path marker so that its farthest vertex (Bézier control points included) lies at half
+    # the marker size: this size draws the glyph at its font size.
+    return centred, 2 * float(np.abs(centred.vertices).max())
 
 
 def _unit_label(code: str, lang: str) -> str:
@@ -480,6 +613,9 @@ def plot_trends(
 ) -> Figure:
     """Lines of an estimate or indicator over the years, one per group, with CI bands when given.
 
+    Bands are drawn for up to :data:`MAX_BANDS` groups: more overlapping bands (the province and its 9 districts)
+    would only tint the whole axes and hide each other.
+
     Parameters
     ----------
     frame : tidy rows with ``x`` (years), ``y`` and optionally ``group``, ``ci_low``/``ci_high``.
@@ -493,10 +629,12 @@ def plot_trends(
     _require(frame, [x, y] + ([group] if group else []), "The trend data")
     data = frame.sort_values(x)
     groups = [(None, data)] if group is None else list(data.groupby(group, sort=False))
-    palette = sns.color_palette("colorblind", n_colors=max(1, len(groups)))
+    palette = iter(sns.color_palette("colorblind", n_colors=max(1, len(groups))))
     markers = ["o", "s", "^", "D", "v", "P", "X", "*", "h", "<"]
     with _drawing():
-        fig = _new_figure(height=3.4)
+        # Each extra legend row below the axes gets its own height, so the axes keep theirs.
+        entries = (len(groups) if group is not None else 0) + (threshold is not None)
+        fig = _new_figure(height=3.4 + 0.2 * max(0, -(-entries // 4) - 1))
         ax = fig.add_subplot()
         for k, (key, part) in enumerate(groups):
             label = None
@@ -504,13 +642,25 @@ def plot_trends(
                 key = str(key)
                 label = (group_labels or {}).get(key) or _unit_label(key, lang)
             xs = part[x].to_numpy()
-            ax.plot(xs, part[y].to_numpy(dtype=float), marker=markers[k % len(markers)], color=palette[k], label=label)
-            if {"ci_low", "ci_high"} <= set(part.columns):
+            # The province, when compared with districts, is a thick near-black line: the reference stands out
+            # in colour and in grey print.
+            province = key == PROVINCE_CODE and len(groups) > 1
+            colour = "#222222" if province else next(palette)
+            ax.plot(
+                xs,
+                part[y].to_numpy(dtype=float),
+                marker=markers[k % len(markers)],
+                color=colour,
+                linewidth=2.4 if province else 1.5,
+                zorder=3 if province else 2,
+                label=label,
+            )
+            if {"ci_low", "ci_high"} <= set(part.columns) and len(groups) <= MAX_BANDS:
                 ax.fill_between(
                     xs,
                     part["ci_low"].to_numpy(dtype=float),
                     part["ci_high"].to_numpy(dtype=float),
-                    color=palette[k],
+                    color=colour,
                     alpha=0.15,
                     linewidth=0,
                 )
@@ -520,14 +670,15 @@ def plot_trends(
                 color="#444444",
                 linestyle="--",
                 linewidth=1,
-                label=f"{_t('threshold', lang)} {fmt.format_number(threshold, lang=lang)}",
+                label=f"{_t('threshold', lang)} {_short_number(threshold, lang)}",
             )
         years = sorted(pd.unique(data[x]))
         ax.set_xticks(years, [str(v) for v in years])
         ax.set_xlabel(_t("year", lang))
         ax.set_ylabel(ylabel or _t("estimate", lang))
+        _number_axis(ax.yaxis, lang)
         if group is not None or threshold is not None:
-            ax.legend(loc="best", frameon=True)
+            _legend_below(fig, ax)
         if title:
             ax.set_title(title, loc="left")
         return _finish(fig)
@@ -579,9 +730,14 @@ def plot_topic_breakdown(
         ax.invert_yaxis()
         ax.set_xlabel(_t("percent" if kind == "percent" else "count", lang))
         if kind == "percent":
-            ax.set_xlim(0, 105)
+            ax.set_xlim(0, 115)  # room right of a full bar for its label ("100,0 %"), as in plot_index_bars
+            ax.set_xticks(range(0, 101, 20))
         else:
             ax.set_xlim(0, max(1.0, float(np.nanmax(values)) if np.isfinite(values).any() else 1.0) * 1.15)
+        if kind == "percent":
+            ax.xaxis.set_major_formatter(_LocaleFormatter(lang))
+        else:
+            _number_axis(ax.xaxis, lang, integer=True)
         ax.grid(axis="y", visible=False)
         label_column = "label_vi" if lang == "vi" else "label_en"
         ax.set_title(title or str(rows[label_column].iloc[0]), loc="left", wrap=True)

@@ -253,7 +253,11 @@ class Scorecard:
         return counts
 
     def style(self, *, lang: fmt.Lang = "vi") -> Any:
-        """Return a pandas Styler of the scorecard in ``lang``, statuses coloured (readable in grey print too)."""
+        """Return a pandas Styler of the scorecard in ``lang``, statuses coloured (readable in grey print too).
+
+        Cells and headers are HTML-escaped (:func:`danvan_analysis.fmt.style_table`): the evidence quotes unit names
+        and counts from the data, which must show as text.
+        """
         frame = self.to_frame()
         shown = pd.DataFrame(
             {
@@ -281,7 +285,7 @@ class Scorecard:
         labels = vocab.STATUS_LABELS["vi"]
         head = (
             f"<p><b>Kết quả thực hiện chỉ tiêu năm {self.year} — {html.escape(self.unit_name)}</b>: "
-            + ", ".join(f"{labels[k]} {v}" for k, v in counts.items())
+            + ", ".join(f"{html.escape(labels[k])} {v}" for k, v in counts.items())
             + "</p>"
         )
         notes = "".join(f"<li>{html.escape(c)}</li>" for c in self.caveats)
@@ -327,7 +331,7 @@ class ScorecardSet:
         labels = vocab.STATUS_LABELS["vi"]
         matrix = self.to_matrix().map(lambda s: labels.get(s, s) if isinstance(s, str) else s)
         matrix.index = [unit_name(c) for c in matrix.index]
-        return f"<p><b>Kết quả thực hiện chỉ tiêu năm {self.year}</b></p>" + matrix.to_html()
+        return f"<p><b>Kết quả thực hiện chỉ tiêu năm {self.year}</b></p>" + matrix.to_html(escape=True, na_rep="–")
 
 
 # -- entry points ------------------------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import itertools
+import re
 import unicodedata
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pandas as pd
 import pytest
 from fontTools.ttLib import TTFont
 from matplotlib.figure import Figure
+from matplotlib.path import Path as MplPath
 
 from danvan_analysis import plots
 from danvan_analysis.errors import ReportError, SchemaError
@@ -103,7 +106,38 @@ def test_ranking_sorts_districts_and_draws_the_province(estimates: pd.DataFrame)
     fig = plots.plot_district_ranking(estimates)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Võ Nhai", "Sông Công", "Thái Nguyên"]
-    assert any(t.get_text() == "Toàn tỉnh: 84,0" for t in ax.get_legend().get_texts())
+    assert ax.get_legend() is None  # the legend is under the figure, where it cannot hide a district
+    assert any(t.get_text() == "Toàn tỉnh: 84,0" for t in fig.legends[0].get_texts())
+
+
+def _drawn_tick_labels(fig: Figure, axis: str) -> list[str]:
+    fig.savefig(io.BytesIO(), format="png")  # tick labels are made when drawing
+    ax = fig.axes[0]
+    labels = ax.get_xticklabels() if axis == "x" else ax.get_yticklabels()
+    return [t.get_text() for t in labels if t.get_text()]
+
+
+@pytest.mark.parametrize(("lang", "pattern"), [("vi", r"\d+(,\d+)?"), ("en", r"\d+(\.\d+)?")])
+def test_numeric_ticks_use_the_language_separators(lang: str, pattern: str) -> None:
+    """The ranking axis spans 79.0–89.0 with half-unit ticks possible: "77,5" in Vietnamese, "77.5" in English."""
+    rows = pd.DataFrame(
+        {
+            "domain": ["164", "165", "167"],
+            "variable": "overall",
+            "estimate": [79.0, 86.5, 80.5],
+            "ci_low": [76.2, 84.0, 78.0],
+            "ci_high": [81.9, 89.0, 83.0],
+        }
+    )
+    labels = _drawn_tick_labels(plots.plot_district_ranking(rows, lang=lang), "x")
+    assert len(labels) >= 3 and all(re.fullmatch(pattern, label) for label in labels), labels
+
+
+def test_locale_formatter_uses_as_few_decimals_as_the_ticks_need() -> None:
+    formatter = plots._LocaleFormatter("vi")
+    assert formatter.format_ticks([75, 77.5, 80]) == ["75,0", "77,5", "80,0"]
+    assert formatter.format_ticks([0, 1000, 2000]) == ["0", "1.000", "2.000"]
+    assert plots._LocaleFormatter("en").format_ticks([0.25, 0.5]) == ["0.25", "0.50"]
 
 
 def test_heatmap_status_legend_and_symbols() -> None:
@@ -113,9 +147,23 @@ def test_heatmap_status_legend_and_symbols() -> None:
     fig = plots.plot_target_heatmap(matrix, lang="vi")
     texts = [t.get_text() for t in fig.findobj(mpl.text.Text)]
     assert {"✓ Đạt", "✗ Không đạt", "? Chưa đủ dữ liệu"} <= set(texts)
-    assert texts.count("✗") == 1 and texts.count("?") == 1
-    hatches = {p.get_hatch() for p in fig.axes[0].patches}
-    assert {"///", ".."} <= hatches  # readable without colour
+    ax = fig.axes[0]
+    # One collection of cells per status, in STATUS_STYLE order (met, not met, no data): 2, 1 and 1 cells.
+    assert [len(c.get_paths()) for c in ax.collections] == [2, 1, 1]
+    assert [c.get_hatch() for c in ax.collections] == [None, "///", ".."]  # readable without colour
+    # The symbols are glyph markers, one point per cell at the cell's centre (x = target column, y = row); the
+    # hatched cells (164 × "3" no data, 19 × "1" not met) also get a plain disc under the symbol.
+    symbols = [line for line in ax.lines if isinstance(line.get_marker(), MplPath)]
+    centres = sorted((x, y) for line in symbols for x, y in zip(*line.get_data(), strict=True))
+    assert centres == [(0.5, 0.5), (0.5, 1.5), (1.5, 0.5), (1.5, 1.5)]
+    cross = next(
+        line for line in symbols if np.array_equal(line.get_marker().vertices, plots._symbol_marker("✗")[0].vertices)
+    )
+    assert [list(v) for v in cross.get_data()] == [[0.5], [1.5]]
+    discs = sorted(
+        (x, y) for line in ax.lines if line.get_marker() == "o" for x, y in zip(*line.get_data(), strict=True)
+    )
+    assert discs == [(0.5, 1.5), (1.5, 0.5)]
     with pytest.raises(SchemaError, match="done"):
         plots.plot_target_heatmap(matrix.replace("met", "done"))
 
@@ -156,3 +204,50 @@ def test_docstring_examples_run() -> None:
     import doctest
 
     assert doctest.testmod(plots).failed == 0
+
+
+def test_a_figure_is_laid_out_once_and_saving_draws_it_once(estimates: pd.DataFrame) -> None:
+    """The constrained layout is computed when the figure is made, so a save is one draw, and the frozen layout is
+    the one matplotlib's constrained layout gives when run again at save time."""
+    fig = plots.plot_index_bars(estimates, threshold=80)
+    assert fig.get_layout_engine() is None
+    frozen = [ax.get_position().bounds for ax in fig.axes]
+    draws: list[int] = []
+    draw = fig.draw
+    fig.draw = lambda renderer: (draws.append(1), draw(renderer))[1]  # type: ignore[method-assign]
+    fig.savefig(io.BytesIO(), format="png", dpi=100)
+    assert len(draws) == 1  # with a layout engine attached, matplotlib draws twice (a layout pass, then the image)
+    fig.set_layout_engine("constrained")
+    fig.savefig(io.BytesIO(), format="png", dpi=100)
+    np.testing.assert_allclose([ax.get_position().bounds for ax in fig.axes], frozen, atol=1e-9)
+
+
+def test_glyphs_are_checked_in_the_weight_that_draws_them() -> None:
+    """DejaVu Sans Bold lacks some characters of the regular face: a bold title with one is refused."""
+    regular = TTFont(DEJAVU).getBestCmap()
+    bold = TTFont(DEJAVU.with_name("DejaVuSans-Bold.ttf")).getBestCmap()
+    char = next(chr(c) for c in sorted(set(regular) - set(bold)) if not unicodedata.category(chr(c)).startswith("C"))
+    frame = pd.DataFrame({"year": [2022, 2023], "estimate": [80.0, 82.0]})
+    plots.plot_trends(frame, title=f"Xu hướng {char}")  # regular weight: drawable
+    fig = plots.plot_trends(frame)
+    fig.axes[0].set_title(f"Xu hướng {char}", fontweight="bold")
+    with pytest.raises(ReportError, match=f"U\\+{ord(char):04X}"):
+        plots._finish(fig)
+
+
+def test_trend_bands_only_for_a_few_groups() -> None:
+    """Confidence bands for 2 groups; none for the province and 9 districts, whose bands would cover each other."""
+    codes = ["19", "164", "165", "167", "168", "169", "170", "171", "172", "173"]
+    frame = pd.DataFrame(
+        [
+            {"year": y, "domain": c, "estimate": 80.0 + k, "ci_low": 78.0 + k, "ci_high": 82.0 + k}
+            for k, c in enumerate(codes)
+            for y in (2022, 2023)
+        ]
+    )
+    few = plots.plot_trends(frame[frame["domain"].isin(["19", "165"])], group="domain")
+    assert len(few.axes[0].collections) == 2
+    many = plots.plot_trends(frame, group="domain")
+    assert len(many.axes[0].collections) == 0 and len(many.axes[0].lines) == 10
+    province = next(line for line in many.axes[0].lines if line.get_label() == "Toàn tỉnh")
+    assert province.get_linewidth() > max(line.get_linewidth() for line in many.axes[0].lines if line is not province)

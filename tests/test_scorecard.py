@@ -253,3 +253,16 @@ def test_scorecard_reads_sipas_indices_result_directly():
     expected = overall.loc[overall["district_code"] == "170", "estimate"].item()
     assert row["value"] == pytest.approx(expected)
     assert row["status"] == ("met" if expected >= 80 else "not_met")
+
+
+def test_html_views_escape_text(song_cong: dict[str, pd.DataFrame]) -> None:
+    """Evidence and caveats carry text from the data: the HTML views show it as text, not markup."""
+    card = score_targets(song_cong, year=2023, district="165")
+    script, img = "<script>alert(1)</script>", "<img src=x onerror=alert(1)>"
+    first = dataclasses.replace(card.rows[0], evidence_vi=f"Xã {script}", evidence_en=f"Commune {img}")
+    card = dataclasses.replace(card, rows=(first, *card.rows[1:]), caveats=(img,))
+    for html in (card._repr_html_(), card.style(lang="vi").to_html(), card.style(lang="en").to_html()):
+        assert "<script>" not in html and "<img" not in html
+    assert "Xã &lt;script&gt;alert(1)&lt;/script&gt;" in card._repr_html_()
+    assert "&lt;img src=x onerror=alert(1)&gt;" in card._repr_html_()  # the caveat
+    assert "Commune &lt;img src=x onerror=alert(1)&gt;" in card.style(lang="en").to_html()

@@ -399,33 +399,6 @@ def show_district_links(view: Any) -> None:
     display(HTML(f"<p>{html.escape(_WORDS[view.lang]['links'])}</p><ul>{items}</ul>"))
 
 
-#: Labels of result columns that danvan_analysis.fmt does not label (column → (vi, en)).
-_COLUMN_LABELS = {
-    "estimate_rest": ("Phần còn lại của tỉnh (%)", "Rest of the province (%)"),
-    "difference": ("Chênh lệch (điểm %)", "Difference (points)"),
-    "p_value": ("Giá trị p", "p-value"),
-    "p_holm": ("Giá trị p (Holm)", "p-value (Holm)"),
-    "year_from": ("Từ năm", "From"),
-    "year_to": ("Đến năm", "To"),
-    "estimate_from": ("Năm trước (%)", "Before (%)"),
-    "estimate_to": ("Năm nay (%)", "Now (%)"),
-    "change": ("Thay đổi (điểm %)", "Change (points)"),
-    "predictor": ("Yếu tố", "Predictor"),
-    "reference": ("Nhóm tham chiếu", "Reference group"),
-    "odds_ratio": ("Tỷ số chênh", "Odds ratio"),
-    "rank": ("Thứ tự", "Rank"),
-    "date": ("Ngày", "Date"),
-    "topic": ("Lĩnh vực", "Topic"),
-    "note": ("Ghi chú", "Note"),
-    "index_code": ("Chỉ số", "Index"),
-    "score": ("Điểm", "Score"),
-    "n_provinces": ("Số tỉnh", "Provinces"),
-    "group": ("Nhóm", "Group"),
-}
-#: Columns shown with more decimals than fmt's default of one (p-values, odds ratios).
-_DECIMALS = {"p_value": 3, "p_holm": 3, "odds_ratio": 2}
-
-
 def table_of(frame: pd.DataFrame, lang: str, columns: list[str]) -> Any:
     """A displayable table of ``columns`` of ``frame`` formatted for ``lang`` (``label`` = the label in ``lang``)."""
     from danvan_analysis import fmt
@@ -435,23 +408,7 @@ def table_of(frame: pd.DataFrame, lang: str, columns: list[str]) -> Any:
         source = f"label_{lang}" if f"label_{lang}" in frame.columns else f"name_{lang}"
         frame = frame.assign(label=frame[source]) if source in frame.columns else frame
     chosen = [c for c in columns if c in frame.columns]
-    frame = frame[chosen]
-    precise = {
-        c: frame[c].map(lambda v, d=d: fmt.format_number(v, lang=lang, decimals=d))
-        for c, d in _DECIMALS.items()
-        if c in chosen
-    }
-    if "odds_ratio" in chosen:  # the odds ratio's CI has the odds ratio's precision
-        precise.update(
-            {
-                c: frame[c].map(lambda v: fmt.format_number(v, lang=lang, decimals=2))
-                for c in ("ci_low", "ci_high")
-                if c in chosen
-            }
-        )
-    shown = fmt.format_table(frame.assign(**precise), lang=lang, kinds=dict.fromkeys(precise, "text"))
-    index = 0 if lang == "vi" else 1
-    return table(shown.rename(columns={c: labels[index] for c, labels in _COLUMN_LABELS.items()}))
+    return table(fmt.format_table(frame[chosen], lang=lang))
 
 
 def _show_title(title: str, figures: dict[str, Any], lang: str, words: dict[str, str], fmt: Any) -> None:
