@@ -364,13 +364,12 @@ def show_province_overview(view: Any) -> None:
     lang, year = view.lang, view.params.year
     table = view.satisfaction
     display(heading("ranking", lang=lang))
-    overall = table[(table["year"] == year) & (table["variable"] == "overall")]
-    _show_figure(plots.plot_district_ranking(overall, lang=lang), section_title("ranking", lang))
-    for aspect in ("policy", "service"):
-        rows = table[(table["year"] == year) & (table["variable"] == aspect)]
-        _show_figure(
-            plots.plot_district_ranking(rows, variable=aspect, lang=lang), f"{section_title('ranking', lang)}: {aspect}"
-        )
+    for variable in ("overall", "policy", "service"):
+        rows = table[(table["year"] == year) & (table["variable"] == variable)]
+        label = str(rows[f"label_{lang}"].iloc[0]) if len(rows) else variable
+        display(text(label, css_class="figure-caption"))
+        figure = plots.plot_district_ranking(rows, variable=variable, lang=lang)
+        _show_figure(figure, f"{section_title('ranking', lang)}: {label}")
     display(heading("heatmap", lang=lang))
     _show_figure(plots.plot_target_heatmap(view.scorecards, lang=lang), section_title("heatmap", lang))
     display(heading("sat_trend", lang=lang))
