@@ -2,8 +2,8 @@
 
 Usage::
 
-    /tmp/venv/bin/python benchmarks/bench_demo.py                 # all cases
-    /tmp/venv/bin/python benchmarks/bench_demo.py --respondents 200000
+    python benchmarks/bench_demo.py                 # all cases
+    python benchmarks/bench_demo.py --respondents 200000
 
 Each case runs in a fresh Python process, so its peak memory is its own: the child imports the package, records its
 resident set size (RSS) as the baseline, runs the case once and reports wall time, user and system CPU time and the

@@ -16,7 +16,7 @@ seed=2023)``), best wall time of 5 calls each.
 Memory: peak of traced allocations (``tracemalloc``: Python objects and numpy buffers) during the call, above what is
 allocated once the data are loaded; and the peak resident set size growth sampled every 2 ms.
 
-Run: ``/tmp/venv/bin/python benchmarks/bench_estimation.py [--respondents 1000000] [--skip-references]
+Run: ``python benchmarks/bench_estimation.py [--respondents 1000000] [--skip-references]
 [--report-calls-only]``.
 Not a test: timings depend on the machine and its load.
 """

@@ -1,6 +1,6 @@
 """Tests of the demo data generator (danvan_analysis.demo).
 
-Expected values are typed from docs/design.md (column sets), /work/shared/reference/SOURCES.md (census figures) or
+Expected values are typed from docs/design.md (column sets), docs/sources.md (census figures) or
 worked out by hand in the test; none is read back from the generator's own constants.
 """
 
