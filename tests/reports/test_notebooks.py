@@ -110,3 +110,24 @@ def test_explore_runs_top_to_bottom_with_its_defaults(sandbox: Path, tmp_path: P
     shown = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
     assert any("image/png" in o.get("data", {}) for o in shown)
     assert any("Huyện Định Hóa" in json.dumps(o, ensure_ascii=False) for o in shown)
+
+
+@pytest.mark.slow
+def test_report_notebooks_run_under_the_papermill_command_line(sandbox: Path, tmp_path: Path) -> None:
+    """Outside the batch runner: plain `papermill` with -p (district by name, English) and -y (province)."""
+    district_out = tmp_path / "district.ipynb"
+    run = _papermill(
+        "district_report.ipynb", str(district_out), "-p", "district", "H. Võ Nhai", "-p", "lang", "en",
+        cwd=sandbox / "notebooks",
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    district = json.dumps(nbformat.read(district_out, as_version=4), ensure_ascii=False)
+    assert "Huyện Võ Nhai" in district and '"output_type": "error"' not in district
+
+    province_out = tmp_path / "province.ipynb"
+    run = _papermill(
+        "province_report.ipynb", str(province_out), "-y", "year: 2023\nlang: vi", cwd=sandbox / "notebooks"
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    province = json.dumps(nbformat.read(province_out, as_version=4), ensure_ascii=False)
+    assert "Tỉnh Thái Nguyên" in province and '"output_type": "error"' not in province
