@@ -49,7 +49,7 @@ _EXPORTS = {
     "load_dataset": "danvan_analysis.io",
     "load_survey": "danvan_analysis.io",
     "validate_file": "danvan_analysis.io",
-    "write_template": "danvan_analysis.templates",
+    "write_template": "danvan_analysis.workbooks",
     # estimate
     "SurveyDesign": "danvan_analysis.survey",
     "estimate": "danvan_analysis.survey",
@@ -63,8 +63,8 @@ _EXPORTS = {
     "score_targets": "danvan_analysis.scorecard",
     "score_all_districts": "danvan_analysis.scorecard",
     # report
-    "BatchSettings": "danvan_analysis.reports",
-    "run_batch": "danvan_analysis.reports",
+    "BatchSettings": "danvan_analysis.batch",
+    "run_batch": "danvan_analysis.batch",
 }
 _MODULES = {"plots", "fmt", "narrative", "indicators", "disclosure", "demo", "survey", "units", "vocab", "errors"}
 

@@ -97,7 +97,7 @@ def template(
     ] = None,
 ) -> None:
     """Write a fill-in Excel template for a reporting unit."""
-    from danvan_analysis.templates import write_template
+    from danvan_analysis.workbooks import write_template
 
     written = write_template(dataset, out_path, unit=unit, year=year, period=period)
     out.print(f"Template written to {written}")
@@ -142,9 +142,12 @@ def reports(
     scheduler: Annotated[str | None, typer.Option(help="tcp://HOST:PORT of a dask cluster, or local-dask.")] = None,
     force: Annotated[bool, typer.Option(help="Rerun reports whose inputs have not changed.")] = False,
     timeout: Annotated[int, typer.Option(help="Seconds allowed per report.")] = 600,
+    plan: Annotated[
+        Path | None, typer.Option(help="Plan file (YAML) to score against (default: the shipped 2023 plan).")
+    ] = None,
 ) -> None:
     """Produce the district evaluation reports and the provincial summary as self-contained HTML."""
-    from danvan_analysis.reports import BatchSettings, run_batch
+    from danvan_analysis.batch import BatchSettings, run_batch
 
     settings = BatchSettings(
         year=year,
@@ -156,10 +159,63 @@ def reports(
         scheduler=scheduler,
         force=force,
         timeout=timeout,
+        plan=plan,
     )
-    result = run_batch(settings)
+    from danvan_analysis.errors import PlanError
+
+    try:
+        result = run_batch(settings)
+    except PlanError as error:  # the input has problems (exit 1), listed with their lines
+        err.print(str(error))
+        raise typer.Exit(1) from None
     if not result.ok:
         raise typer.Exit(1)
+
+
+plan_app = typer.Typer(help="Check and show plan files (the targets, thresholds and calendar a report applies).")
+app.add_typer(plan_app, name="plan")
+
+
+@plan_app.command("check")
+def plan_check(
+    path: Annotated[Path, typer.Argument(help="Plan file (YAML, see docs/plan_file.md).")],
+) -> None:
+    """Check a plan file and list every problem at once, each with its line (exit 1 when there are any)."""
+    from danvan_analysis.errors import PlanError
+    from danvan_analysis.plan import load_plan
+
+    try:
+        plan = load_plan(path)
+    except PlanError as error:
+        err.print(str(error))
+        raise typer.Exit(1) from None
+    out.print(
+        f"{path}: a valid plan ({plan.title.vi}; {len(plan.targets)} targets, {len(plan.calendar.periods)} periods)."
+    )
+
+
+@plan_app.command("show")
+def plan_show(
+    path: Annotated[Path | None, typer.Argument(help="Plan file (default: the shipped 2023 plan).")] = None,
+    lang: Annotated[str, typer.Option(help="Language of the target labels: vi or en.")] = "vi",
+) -> None:
+    """Print a plan's targets as a table: scope, measure, comparison, threshold and whose threshold it is."""
+    from danvan_analysis.plan import load_plan
+
+    if lang not in ("vi", "en"):
+        raise typer.BadParameter(f"--lang {lang!r}: expected vi or en.")
+    plan = load_plan(path)
+    out.print(f"{plan.spec.plan.issuing_body(lang)}: {plan.title(lang)}")
+    deadlines = ", ".join(f"{p.code} {plan.deadline(p.code):%d/%m/%Y}" for p in plan.calendar.periods)
+    out.print(
+        f"{'Hạn báo cáo' if lang == 'vi' else 'Deadlines'}: {deadlines} ({plan.calendar.on_time}, {plan.calendar.cutoff})"
+    )
+    table = plan.to_frame().rename(columns={f"label_{lang}": "label"})
+    out.print(
+        table[["target", "scope", "measure", "comparison", "threshold", "threshold_source", "label"]].to_string(
+            index=False
+        )
+    )
 
 
 def main() -> None:

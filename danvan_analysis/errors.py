@@ -78,3 +78,11 @@ class DataWarning(UserWarning):
 
     The full list is in the problem table (``validate_file``, ``DataBundle.warnings``), severity ``"warning"``.
     """
+
+
+class PlanError(DanvanError):
+    """A plan file is broken; ``problems`` lists every problem found (file, line, field, value, expected)."""
+
+    def __init__(self, message: str, problems: list[dict[str, object]] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []

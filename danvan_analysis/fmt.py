@@ -25,7 +25,7 @@ from __future__ import annotations
 import html
 import unicodedata
 from collections.abc import Callable, Mapping
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
@@ -34,11 +34,17 @@ if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
 
 from danvan_analysis.errors import ParameterError
+from danvan_analysis.numbers import (
+    MISSING,
+    Lang,
+    decimal_of,
+    format_count,
+    format_number,
+    format_percent,
+    is_missing,
+)
+from danvan_analysis.numbers import check_lang as _check_lang
 
-Lang = Literal["vi", "en"]
-#: Shown for a missing value (an en dash, as in printed statistical tables).
-MISSING = "–"
-_SEPARATORS = {"vi": (".", ","), "en": (",", ".")}  # (thousands, decimal)
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 #: Display labels of the columns that results tables share.
@@ -79,7 +85,6 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     # Survey results (danvan_analysis.survey): indices, comparisons, changes, models, priorities.
     "by": ("Phân tổ", "Breakdown"),
     "code": ("Mã", "Code"),
-    "name_vi": ("Tên", "Name (Vietnamese)"),
     "name_en": ("Tên (tiếng Anh)", "Name"),
     "measure": ("Thước đo", "Measure"),
     "cv": ("Hệ số biến thiên", "Coefficient of variation"),
@@ -130,107 +135,6 @@ _YEAR_COLUMNS = ("year", "year_from", "year_to")
 _RULE_SYMBOLS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
 
 
-def _check_lang(lang: str) -> Lang:
-    if lang not in _SEPARATORS:
-        raise ParameterError(f"lang={lang!r} is not supported; expected 'vi' or 'en'.")
-    return lang  # type: ignore[return-value]
-
-
-def _is_missing(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _decimal(value: float | int | Decimal) -> Decimal:
-    """Return the decimal a person would read ``value`` as (``repr`` gives the shortest round-tripping digits)."""
-    if isinstance(value, Decimal):
-        return value
-    try:
-        return Decimal(repr(float(value))) if not isinstance(value, int) else Decimal(value)
-    except (InvalidOperation, ValueError, TypeError) as err:
-        raise ParameterError(f"{value!r} is not a number.") from err
-
-
-def format_number(value: object, *, lang: Lang = "vi", decimals: int = 1, grouping: bool = True) -> str:
-    """Format a number with the separators of ``lang``.
-
-    Parameters
-    ----------
-    value : a number; ``None``/NaN/NA give :data:`MISSING`.
-    lang : ``"vi"`` or ``"en"``.
-    decimals : digits after the decimal separator (rounded half-up).
-    grouping : group thousands.
-
-    Examples
-    --------
-    >>> format_number(1234.5)
-    '1.234,5'
-    >>> format_number(1234.5, lang="en")
-    '1,234.5'
-    >>> format_number(float("nan"))
-    '–'
-    """
-    lang = _check_lang(lang)
-    if _is_missing(value):
-        return MISSING
-    number = _decimal(value)  # type: ignore[arg-type]
-    if not number.is_finite():
-        return MISSING
-    rounded = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    if rounded == 0:
-        rounded = abs(rounded)  # no "-0,0"
-    text = f"{rounded:,.{decimals}f}" if grouping else f"{rounded:.{decimals}f}"
-    thousands, decimal = _SEPARATORS[lang]
-    # Swap through a placeholder: the English pattern "1,234.5" becomes "1.234,5".
-    text = text.replace(",", "\x00").replace(".", decimal).replace("\x00", thousands)
-    return unicodedata.normalize("NFC", text)
-
-
-def format_count(value: object, *, lang: Lang = "vi") -> str:
-    """Format a whole number with thousands grouping (``1.234`` / ``1,234``)."""
-    return format_number(value, lang=lang, decimals=0)
-
-
-def format_percent(
-    value: object,
-    *,
-    lang: Lang = "vi",
-    decimals: int = 1,
-    basis: Literal["fraction", "percent"] = "fraction",
-) -> str:
-    """Format a share as a percent.
-
-    Parameters
-    ----------
-    value : the share: a fraction (``0.824``) by default, or already a percent (``82.4``) with
-        ``basis="percent"`` (the indicator and survey tables store percents).
-    lang : ``"vi"`` (``82,4 %``) or ``"en"`` (``82.4%``).
-    decimals : digits after the decimal separator.
-    basis : ``"fraction"`` or ``"percent"``.
-
-    Examples
-    --------
-    >>> format_percent(0.824)
-    '82,4 %'
-    >>> format_percent(82.4, lang="en", basis="percent")
-    '82.4%'
-    """
-    lang = _check_lang(lang)
-    if basis not in ("fraction", "percent"):
-        raise ParameterError(f"basis={basis!r} is not allowed; expected 'fraction' or 'percent'.")
-    if _is_missing(value):
-        return MISSING
-    number = _decimal(value)  # type: ignore[arg-type]
-    # Scale in decimal arithmetic so that 0.8245 becomes exactly 82.45 and rounds to 82.5.
-    number = number * 100 if basis == "fraction" else number
-    text = format_number(number, lang=lang, decimals=decimals)
-    return f"{text} %" if lang == "vi" else f"{text}%"
-
-
 def format_date(value: object, *, lang: Lang = "vi", style: Literal["default", "iso"] = "default") -> str:
     """Format a date: ``15/03/2023`` (vi), ``15 Mar 2023`` (en) or ``2023-03-15`` (``style="iso"``).
 
@@ -243,7 +147,7 @@ def format_date(value: object, *, lang: Lang = "vi", style: Literal["default", "
     '15 Mar 2023'
     """
     lang = _check_lang(lang)
-    if _is_missing(value):
+    if is_missing(value):
         return MISSING
     try:
         day = pd.Timestamp(value).date()  # type: ignore[arg-type]
@@ -269,10 +173,10 @@ def format_p_value(value: object, *, lang: Lang = "vi", decimals: int = 3) -> st
     '< 0.001'
     """
     lang = _check_lang(lang)
-    if _is_missing(value):
+    if is_missing(value):
         return MISSING
     smallest = Decimal(1).scaleb(-decimals)
-    if _decimal(value) < smallest:  # type: ignore[arg-type]
+    if decimal_of(value) < smallest:  # type: ignore[arg-type]
         return f"< {format_number(smallest, lang=lang, decimals=decimals)}"
     return format_number(value, lang=lang, decimals=decimals)
 
@@ -280,7 +184,7 @@ def format_p_value(value: object, *, lang: Lang = "vi", decimals: int = 3) -> st
 def format_bool(value: object, *, lang: Lang = "vi") -> str:
     """Format a yes/no value: ``Có``/``Không`` (vi), ``Yes``/``No`` (en); missing → :data:`MISSING`."""
     lang = _check_lang(lang)
-    if _is_missing(value):
+    if is_missing(value):
         return MISSING
     yes, no = ("Có", "Không") if lang == "vi" else ("Yes", "No")
     return yes if bool(value) else no
@@ -305,7 +209,7 @@ def format_papi_group(value: object, *, lang: Lang = "vi") -> str:
     """Return the label of a PAPI group given as its code or its position (1 = highest … 4 = lowest)."""
     from danvan_analysis.vocab import PapiGroup
 
-    if _is_missing(value):
+    if is_missing(value):
         return MISSING
     codes = PapiGroup.codes()
     if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
@@ -334,8 +238,8 @@ def _formatter(kind: ColumnKind, lang: Lang, decimals: int) -> Callable[[object]
     if kind == "bool":
         return lambda v: format_bool(v, lang=lang)
     if kind == "rule":
-        return lambda v: MISSING if _is_missing(v) else _RULE_SYMBOLS.get(str(v), str(v))
-    return lambda v: MISSING if _is_missing(v) else unicodedata.normalize("NFC", str(v))
+        return lambda v: MISSING if is_missing(v) else _RULE_SYMBOLS.get(str(v), str(v))
+    return lambda v: MISSING if is_missing(v) else unicodedata.normalize("NFC", str(v))
 
 
 def guess_kinds(frame: pd.DataFrame) -> dict[str, ColumnKind]:

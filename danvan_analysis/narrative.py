@@ -1,7 +1,8 @@
 """Sentences for the reports, generated from results in Vietnamese and English.
 
 Narratives format results, they never compute them: every number in a sentence comes from a
-:class:`~danvan_analysis.scorecard.Scorecard` (its evidence text and shortfalls) or an
+:class:`~danvan_analysis.scorecard.Scorecard` (its checks, figures and shortfalls, worded with the plan file's
+evidence phrases and actions) or an
 :class:`~danvan_analysis.indicators.Indicator`, rendered with :mod:`danvan_analysis.fmt`, so the text cannot drift
 from the tables. Recommendations follow the plan's logic: one per target **not met**, naming the units behind it
 (the communes without a plan, the heads who held no dialogue, the reports that came late), as the Department's
@@ -11,89 +12,37 @@ annual review asks ("chỉ rõ đơn vị chưa thực hiện"). Every string re
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
 
 from danvan_analysis import fmt, vocab
-from danvan_analysis.errors import ParameterError
-from danvan_analysis.indicators import Indicator, Shortfall
-from danvan_analysis.indicators._base import REASONS
-from danvan_analysis.scorecard import NO_DATA, NOT_MET, Scorecard, TargetScore
+from danvan_analysis.indicators import REASONS, THEMES, Indicator, Shortfall
+from danvan_analysis.numbers import check_lang as _check_lang
+from danvan_analysis.scorecard import NO_DATA, NOT_MET, CheckResult, Scorecard, TargetScore
 from danvan_analysis.units import PROVINCE_CODE
 
 #: Units named in a recommendation before "… and N others".
 MAX_UNITS = 8
 
-# What to do about each target not met: (vi, en); {units} = the named units, {evidence} = the scorecard evidence.
-_ACTIONS: dict[str, tuple[str, str]] = {
-    "1": (
-        "Đôn đốc {count} đơn vị chưa ban hành kế hoạch công tác dân vận chính quyền: {units}.",
-        "Follow up the {count} unit(s) that have not issued a plan: {units}.",
-    ),
-    "2a": (
-        "Xây dựng giải pháp nâng chỉ số PAR INDEX. Căn cứ: {evidence}.",
-        "Draw up measures to raise the PAR INDEX. Evidence: {evidence}.",
-    ),
-    "2b": (
-        "Xây dựng giải pháp nâng chỉ số PCI. Căn cứ: {evidence}.",
-        "Draw up measures to raise the PCI. Evidence: {evidence}.",
-    ),
-    "2c": (
-        "Xây dựng giải pháp nâng chỉ số SIPAS. Căn cứ: {evidence}.",
-        "Draw up measures to raise the SIPAS. Evidence: {evidence}.",
-    ),
-    "2d": (
-        "Xây dựng giải pháp nâng chỉ số PAPI. Căn cứ: {evidence}.",
-        "Draw up measures to raise the PAPI. Evidence: {evidence}.",
-    ),
-    "2e": (
-        "Phân tích nguyên nhân và cải thiện mức độ hài lòng của người dân. Căn cứ: {evidence}.",
-        "Analyse the causes and raise citizens' satisfaction. Evidence: {evidence}.",
-    ),
-    "3": (
-        "Yêu cầu {count} người đứng đầu chưa trực tiếp đối thoại với Nhân dân tổ chức đối thoại: {units}.",
-        "Ask the {count} head(s) of government who held no direct dialogue to hold one: {units}.",
-    ),
-    "4a": (
-        "Thành lập, kiện toàn Ban Thanh tra nhân dân tại {count} đơn vị: {units}.",
-        "Set up or restore the People's Inspection Board in {count} unit(s): {units}.",
-    ),
-    "4b": (
-        "Thành lập Ban Giám sát đầu tư của cộng đồng tại {count} xã có dự án đầu tư: {units}.",
-        "Set up a Community Investment Supervision Board in {count} commune(s) with projects: {units}.",
-    ),
-    "5a": (
-        "Tăng cường thông tin, tuyên truyền cho chức sắc, chức việc tôn giáo, trước hết tại: {units}. "
-        "Căn cứ: {evidence}.",
-        "Step up outreach to religious dignitaries and officials, first in: {units}. Evidence: {evidence}.",
-    ),
-    "5b": (
-        "Tập trung giải quyết dứt điểm các điểm nóng về tôn giáo tại: {units}.",
-        "Settle the religious hot spots in: {units}.",
-    ),
-    "5c": (
-        "Ngăn chặn sự gia tăng người theo tổ chức tôn giáo bất hợp pháp tại: {units}. Căn cứ: {evidence}.",
-        "Stop the growth in followers of unlawful religious organisations in: {units}. Evidence: {evidence}.",
-    ),
-    "6": (
-        "Tổ chức kiểm tra công tác dân vận chính quyền ít nhất 1 lần trong năm tại: {units}.",
-        "Conduct at least one inspection of mass mobilisation work a year in: {units}.",
-    ),
-    "R": (
-        "Chấn chỉnh chế độ báo cáo đối với {count} trường hợp gửi muộn hoặc chưa gửi: {units}.",
-        "Enforce the reporting deadlines for the {count} late or missing report(s): {units}.",
-    ),
-}
 _NO_UNITS = ("các đơn vị liên quan", "the units concerned")
+# How a dataset is named in "no data" sentences.
+_DATASETS = {
+    "plans": ("kế hoạch", "plans"),
+    "dialogues": ("đối thoại", "dialogues"),
+    "boards": ("Ban Thanh tra nhân dân, Ban Giám sát đầu tư của cộng đồng", "boards"),
+    "religion": ("công tác tôn giáo", "religion"),
+    "inspections": ("kiểm tra", "inspections"),
+    "submissions": ("gửi báo cáo", "submissions"),
+    "complaints": ("tiếp công dân, giải quyết khiếu nại, tố cáo", "complaints"),
+    "survey": ("khảo sát sự hài lòng", "satisfaction survey"),
+}
+_SYMBOLS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
 
 
 def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
-
-
-def _check_lang(lang: str) -> str:
-    if lang not in ("vi", "en"):
-        raise ParameterError(f"lang={lang!r} is not supported; expected 'vi' or 'en'.")
-    return lang
 
 
 def target_name(target: str, *, lang: str = "vi") -> str:
@@ -113,8 +62,7 @@ def describe_target(score: TargetScore, *, lang: str = "vi") -> str:
     """
     _check_lang(lang)
     status = vocab.STATUS_LABELS[lang][score.status]
-    evidence = score.evidence(lang).rstrip(".")
-    return _nfc(f"{target_name(score.target, lang=lang)}: {status} — {evidence}.")
+    return _nfc(f"{target_name(score.target, lang=lang)}: {status} — {evidence(score, lang=lang).rstrip('.')}.")
 
 
 def describe_scorecard(card: Scorecard, *, lang: str = "vi") -> list[str]:
@@ -169,22 +117,33 @@ def recommend_actions(
     for row in card.rows:
         if card.unit_code != PROVINCE_CODE and row.level == "province":
             continue  # province-level indices belong to the provincial report, not to a district's actions
+        said = evidence(row, lang=lang).rstrip(".")
+        action = card.plan.target(row.target).action
         if row.status == NOT_MET:
-            template = _ACTIONS[row.target][0 if lang == "vi" else 1]
             units = name_units(row.shortfalls, lang=lang, max_units=max_units)
+            if action is None:  # a plan file without an action for this target: state the gap and its evidence
+                template = (
+                    "{name}: {status}. Căn cứ: {evidence}."
+                    if lang == "vi"
+                    else "{name}: {status}. Evidence: {evidence}."
+                )
+            else:
+                template = action(lang)
             text = template.format(
                 count=fmt.format_count(len(row.shortfalls), lang=lang),  # type: ignore[arg-type]
                 units=units or _NO_UNITS[0 if lang == "vi" else 1],
-                evidence=row.evidence(lang).rstrip("."),
+                evidence=said,
+                name=target_name(row.target, lang=lang),
+                status=vocab.STATUS_LABELS[lang][NOT_MET],
             )
             out.append(_nfc(text))
         elif row.status == NO_DATA and include_no_data:
             name = target_name(row.target, lang=lang)
             out.append(
                 _nfc(
-                    f"Bổ sung số liệu để đánh giá {name.lower()}. Căn cứ: {row.evidence(lang).rstrip('.')}."
+                    f"Bổ sung số liệu để đánh giá {name.lower()}. Căn cứ: {said}."
                     if lang == "vi"
-                    else f"Collect the data needed to assess {name.lower()}. Evidence: {row.evidence(lang).rstrip('.')}."
+                    else f"Collect the data needed to assess {name.lower()}. Evidence: {said}."
                 )
             )
     return out
@@ -251,3 +210,167 @@ def describe_indicator(item: Indicator, *, lang: str = "vi") -> str:
             f"{fmt.format_count(item.denominator, lang=lang)})"  # type: ignore[arg-type]
         )
     return _nfc(f"{item.label(lang)}: {value}.")
+
+
+# -- the evidence behind a target ------------------------------------------------------------------------------------
+def evidence(score: TargetScore, *, lang: str = "vi") -> str:
+    """Return the figures behind a target's status, worded with the plan's phrases, and whose threshold it is.
+
+    Examples
+    --------
+    ``"187/187 (100,0 %) người đứng đầu chính quyền đã trực tiếp đối thoại với Nhân dân (yêu cầu: ≥ 100 %)"``;
+    a threshold the analysis team chose reads ``"(ngưỡng do nhóm phân tích chọn: ≥ 80 %)"``.
+    """
+    _check_lang(lang)
+    parts = [_check_text(check, score, lang) for check in score.checks]
+    return _nfc("; ".join(p for p in parts if p))
+
+
+def _check_text(check: CheckResult, score: TargetScore, lang: str) -> str:
+    if check.reason is not None and check.met is None:
+        return _no_data_text(check, lang)
+    words = check.evidence(lang) if check.evidence is not None else ""
+    figure = _figure(check, words, lang)
+    for also in (k for k in check.details if k in _also_labels(check)):
+        figure += f"; {_also_labels(check)[also][0 if lang == 'vi' else 1].lower()}: {fmt.format_count(check.details[also], lang=lang)}"  # type: ignore[arg-type]
+    if score.status == NOT_MET and check.kind == "percent" and check.shortfalls and check.numerator is not None:
+        units = len({s.unit_code for s in check.shortfalls})
+        figure += f"; chưa đạt: {units} đơn vị" if lang == "vi" else f"; short: {units} unit(s)"
+    return f"{figure} ({_requirement(check, score.threshold_source, lang)})"
+
+
+def _also_labels(check: CheckResult) -> dict[str, tuple[str, str]]:
+    theme = THEMES.get(check.measure.split(".", 1)[0])
+    return dict(theme.labels) if theme is not None else {}
+
+
+def _figure(check: CheckResult, words: str, lang: str) -> str:
+    d = check.details
+    if check.kind == "rank":
+        rank, of = fmt.format_count(check.value, lang=lang), d.get("n_provinces")  # type: ignore[arg-type]
+        shown = f"xếp thứ {rank}" if lang == "vi" else f"ranked {rank}"
+        shown += "" if of is None else f"/{fmt.format_count(of, lang=lang)}"  # type: ignore[arg-type]
+        return f"{d['index'].replace('_', ' ')} {d['year']}: {shown}{_points(d, lang)}"
+    if check.kind == "group":
+        group = fmt.format_papi_group(d.get("group"), lang=lang)
+        shown = group.lower() if lang == "vi" else f"{group.lower()} group"
+        return f"PAPI {d['year']}: {shown}{_points(d, lang)}"
+    if check.ci_low is not None:  # a survey estimate
+        pct = fmt.format_percent(check.value, lang=lang, basis="percent")
+        ci = f"{fmt.format_number(check.ci_low, lang=lang)}–{fmt.format_number(check.ci_high, lang=lang)}"  # type: ignore[arg-type]
+        n = fmt.format_count(d.get("n"), lang=lang)  # type: ignore[arg-type]
+        return f"{pct} {words} (KTC 95%: {ci}; n = {n})" if lang == "vi" else f"{pct} {words} (95% CI {ci}; n = {n})"
+    if "previous" in d:
+        before, now = (fmt.format_count(d[k], lang=lang) for k in ("previous", "current"))  # type: ignore[arg-type]
+        change = fmt.format_count(check.value, lang=lang)  # type: ignore[arg-type]
+        change = f"+{change}" if check.value and check.value > 0 else change
+        return (
+            f"{before} → {now} {words} (thay đổi {change})"
+            if lang == "vi"
+            else f"{before} → {now} {words} (change {change})"
+        )
+    if check.kind == "percent":
+        num, den = (fmt.format_count(v, lang=lang) for v in (check.numerator, check.denominator))  # type: ignore[arg-type]
+        if check.denominator == 0:
+            none = "không đơn vị nào thuộc diện phải thực hiện" if lang == "vi" else "no unit had to"
+            return f"{num}/{den} {words} ({none})"
+        return f"{num}/{den} ({fmt.format_percent(check.value, lang=lang, basis='percent')}) {words}"
+    return f"{fmt.format_count(check.value, lang=lang)} {words}"  # type: ignore[arg-type]
+
+
+def _points(details: Mapping[str, Any], lang: str) -> str:
+    score = details.get("score")
+    if score is None:
+        return ""
+    return f", {'điểm' if lang == 'vi' else 'score'} {fmt.format_number(score, lang=lang, decimals=2)}"  # type: ignore[arg-type]
+
+
+def _requirement(check: CheckResult, source: str, lang: str) -> str:
+    """``yêu cầu: ≥ 100 %`` or ``ngưỡng do nhóm phân tích chọn: ≥ 80 %``: the comparison and whose it is."""
+    whose = vocab.ThresholdSource(source).label(lang)
+    if check.kind == "group":
+        group = fmt.format_papi_group(check.details.get("group_threshold"), lang=lang).lower()
+        need = f"{group} trở lên" if lang == "vi" else f"{group} or better"
+    elif "previous" in check.details:
+        need = "không tăng so với năm trước" if lang == "vi" else "no growth on the previous year"
+    elif check.kind == "rank":
+        top = fmt.format_count(check.threshold, lang=lang)  # type: ignore[arg-type]
+        need = f"trong {top} tỉnh dẫn đầu" if lang == "vi" else f"top {top}"
+    else:
+        basis = "percent" if check.kind == "percent" else None
+        shown = (
+            fmt.format_percent(check.threshold, lang=lang, basis="percent", decimals=0)
+            if basis
+            else fmt.format_count(check.threshold, lang=lang)  # type: ignore[arg-type]
+        )
+        need = f"{_SYMBOLS.get(check.rule or '', check.rule)} {shown}"
+    return f"{whose}: {need}"
+
+
+def _no_data_text(check: CheckResult, lang: str) -> str:
+    d, vi = check.details, lang == "vi"
+    reason = check.reason
+    if reason == "no_dataset":
+        name = _DATASETS.get(d.get("dataset", ""), (d.get("dataset", ""),) * 2)[0 if vi else 1]
+        return f"Chưa có số liệu ({name})" if vi else f"No data ({name})"
+    if reason == "no_index":
+        index = str(d.get("index", "")).replace("_", " ")
+        return (
+            f"Chưa có kết quả {index} năm {d.get('year')} được công bố"
+            if vi
+            else f"No published {index} result for {d.get('year')}"
+        )
+    if reason == "too_few":
+        n, m = (fmt.format_count(d.get(k), lang=lang) for k in ("n", "min_n"))  # type: ignore[arg-type]
+        return (
+            f"Số người trả lời quá ít (n = {n}; cần ít nhất {m})"
+            if vi
+            else f"Too few respondents (n = {n}; at least {m} needed)"
+        )
+    if reason == "no_estimate":
+        return "Chưa có ước lượng từ khảo sát" if vi else "No survey estimate"
+    if reason == "no_previous":
+        return "Chưa có số liệu năm trước để so sánh" if vi else "No previous-year figures to compare with"
+    if reason == "unreported":
+        k = fmt.format_count(d.get("unreported"), lang=lang)  # type: ignore[arg-type]
+        return f"{k} đơn vị chưa báo cáo" if vi else f"{k} unit(s) sent no report"
+    return "Chưa có số liệu" if vi else "No figures"
+
+
+def describe_notes(card: Scorecard, *, lang: str = "vi") -> list[str]:
+    """Return the scorecard's notes as sentences (themes without data, derived indices, withheld estimates)."""
+    _check_lang(lang)
+    vi, out = lang == "vi", []
+    status = vocab.STATUS_LABELS[lang][NO_DATA]
+    for code, d in card.notes:
+        if code == "no_dataset":
+            name = _DATASETS.get(d["dataset"], (d["dataset"],) * 2)[0 if vi else 1]
+            out.append(
+                f"Chưa có số liệu {name} năm {card.year}; các chỉ tiêu đọc từ đó được ghi “{status}”."
+                if vi
+                else f"No {name} data for {card.year}; the targets read from it are marked “{status}”."
+            )
+        elif code == "derived_index":
+            index = str(d["index"]).replace("_", " ")
+            out.append(
+                f"{index} {d['year']}: giá trị trong tệp chỉ số công bố được suy ra, không đọc trực tiếp từ nguồn."
+                if vi
+                else f"{index} {d['year']}: a value in the published-indices file is derived, not read from the source."
+            )
+        elif code == "too_few":
+            n, m = (fmt.format_count(d.get(k), lang=lang) for k in ("n", "min_n"))  # type: ignore[arg-type]
+            unit = card.unit_name
+            out.append(
+                f"Ước lượng khảo sát của {unit} chỉ dựa trên {n} người trả lời (dưới {m}): không công bố, chỉ tiêu được ghi “{status}”."
+                if vi
+                else f"The survey estimate for {unit} rests on {n} respondents (fewer than {m}): not published; the target is marked “{status}”."
+            )
+    return [_nfc(line) for line in out]
+
+
+def scorecard_frame(card: Scorecard, *, lang: str = "vi") -> pd.DataFrame:
+    """Return :meth:`Scorecard.to_frame` with the evidence in ``lang`` (column ``evidence``), for display."""
+    _check_lang(lang)
+    frame = card.to_frame()
+    frame["evidence"] = [evidence(row, lang=lang) for row in card.rows]
+    return frame

@@ -60,6 +60,7 @@ from matplotlib.transforms import Affine2D
 from danvan_analysis import fmt, vocab
 from danvan_analysis.disclosure import ensure_no_respondents
 from danvan_analysis.errors import ParameterError, ReportError, SchemaError, UnitError
+from danvan_analysis.numbers import check_lang as _check_lang
 from danvan_analysis.units import PROVINCE_CODE, register
 
 #: The font every figure uses; it covers Vietnamese.
@@ -94,12 +95,6 @@ _TEXT = {
 
 def _t(key: str, lang: str) -> str:
     return _TEXT[key][0 if lang == "vi" else 1]
-
-
-def _check_lang(lang: str) -> str:
-    if lang not in ("vi", "en"):
-        raise ParameterError(f"lang={lang!r} is not supported; expected 'vi' or 'en'.")
-    return lang
 
 
 # -- style and fonts -------------------------------------------------------------------------------------------

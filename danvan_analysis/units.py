@@ -23,9 +23,9 @@ from typing import Literal
 
 import pandas as pd
 
-from danvan_analysis._text import casefold_nfc, fold, nfc
 from danvan_analysis.errors import AmbiguousUnitError, UnknownUnitError
 from danvan_analysis.paths import package_data
+from danvan_analysis.text import casefold_nfc, fold, nfc
 
 PROVINCE_CODE = "19"
 PROVINCE_NAME = "Tỉnh Thái Nguyên"

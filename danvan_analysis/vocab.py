@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from danvan_analysis._text import fold
+from danvan_analysis.text import fold
 
 
 class Vocab(StrEnum):
@@ -194,9 +194,24 @@ DONT_KNOW = 9
 ITEMS = [f"q{i:02d}" for i in range(1, 34)]
 #: Improvement-priority columns of the survey.
 PRIORITY_COLUMNS = [f"pr_{m.value}" for m in PriorityArea]
+
+
 #: Reporting statuses of a target.
-STATUS_MET, STATUS_NOT_MET, STATUS_NO_DATA = "met", "not_met", "no_data"
-STATUS_LABELS = {
-    "vi": {STATUS_MET: "Đạt", STATUS_NOT_MET: "Không đạt", STATUS_NO_DATA: "Chưa đủ dữ liệu"},
-    "en": {STATUS_MET: "Met", STATUS_NOT_MET: "Not met", STATUS_NO_DATA: "Insufficient data"},
-}
+class Status(Vocab):
+    """The verdict on a target."""
+
+    MET = ("met", "Đạt", "Met")
+    NOT_MET = ("not_met", "Không đạt", "Not met")
+    NO_DATA = ("no_data", "Chưa đủ dữ liệu", "Insufficient data")
+
+
+class ThresholdSource(Vocab):
+    """Whose threshold a target applies: the plan's requirement, or the analysis team's choice where the plan is silent."""
+
+    PLAN = ("plan", "yêu cầu", "required")
+    TOOLKIT = ("toolkit", "ngưỡng do nhóm phân tích chọn", "threshold chosen by the analysis team")
+
+
+STATUS_MET, STATUS_NOT_MET, STATUS_NO_DATA = Status.MET.value, Status.NOT_MET.value, Status.NO_DATA.value
+#: Status code → label, by language (from :class:`Status`).
+STATUS_LABELS = {lang: {s.value: s.label(lang) for s in Status} for lang in ("vi", "en")}

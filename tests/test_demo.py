@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 from danvan_analysis import demo
-from danvan_analysis._demo_common import profile
-from danvan_analysis._demo_survey import _select_pps
+from danvan_analysis.demo.common import profile
+from danvan_analysis.demo.survey import _select_pps
 from danvan_analysis.errors import ParameterError
 from danvan_analysis.units import register
 

@@ -142,7 +142,7 @@ def test_style_table_escapes_indicator_values_rendered_per_row() -> None:
 # The tidy columns of the survey module's comparison (compare_districts, compare_years) and model
 # (fit_satisfaction_model) results, and of the priority / importance-performance tables, as they are in 2023.
 SURVEY_COLUMNS = [
-    "by", "domain", "district_code", "level", "code", "name_vi", "name_en", "measure", "estimate", "estimate_rest",
+    "by", "domain", "district_code", "level", "code", "label_vi", "label_en", "measure", "estimate", "estimate_rest",
     "difference", "se", "ci_low", "ci_high", "t", "df", "p_value", "n", "n_rest", "p_holm", "significant",
     "year_from", "year_to", "estimate_from", "estimate_to", "change", "n_from", "n_to", "term", "predictor",
     "reference", "coef", "odds_ratio", "cv", "deff", "n_psu", "variable", "area", "rank", "element", "priority",

@@ -13,10 +13,10 @@ import pandas as pd
 import pandera.errors
 import pytest
 
-from danvan_analysis._text import fold
 from danvan_analysis.errors import DataWarning, ParameterError, SchemaError
 from danvan_analysis.schemas import DATASETS, get_spec, validate_frame
 from danvan_analysis.schemas._parse import parse_column
+from danvan_analysis.text import fold
 from danvan_analysis.vocab import ITEMS, PRIORITY_COLUMNS, Level, Period, Topic
 
 # -- transcribed from docs/design.md, "Data contracts" ------------------------------------------------------------

@@ -10,8 +10,10 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from danvan_analysis import narrative
 from danvan_analysis.errors import SchemaError
-from danvan_analysis.scorecard import ScorecardSettings, score_all_districts, score_targets
+from danvan_analysis.plan import default_plan_path, plan_from_text
+from danvan_analysis.scorecard import score_all_districts, score_targets
 
 INDICES_CSV = Path(__file__).parents[1] / "danvan_analysis" / "data" / "published_indices.csv"
 SONG_CONG_COMMUNES = ["05506", "05509", "05512", "05515", "05518", "05521", "05527", "05528", "05530", "05533"]
@@ -43,7 +45,7 @@ def test_shipped_2023_indices_read_as_the_plan_requires() -> None:
     statuses = {t: card.get(t).status for t in ("2a", "2b", "2c", "2d")}
     assert statuses == {"2a": "met", "2b": "not_met", "2c": "met", "2d": "met"}
     assert [card.get(t).value for t in ("2a", "2b", "2c", "2d")] == [6.0, 23.0, 2.0, 1.0]
-    assert "6/63" in card.get("2a").evidence_vi and "23/63" in card.get("2b").evidence_en
+    assert "6/63" in narrative.evidence(card.get("2a")) and "23/63" in narrative.evidence(card.get("2b"), lang="en")
 
 
 def test_district_scorecard_repeats_the_provincial_indices_labelled_as_such() -> None:
@@ -62,9 +64,16 @@ def test_year_without_published_indices_has_no_data() -> None:
     assert card.get("2d").status == "not_met"
 
 
-def test_thresholds_are_configurable() -> None:
-    card = score_targets({}, year=2023, settings=ScorecardSettings(pci_rank_max=25, papi_group_min="highest"))
-    assert (card.get("2b").status, card.get("2d").status) == ("met", "met")
+def test_thresholds_come_from_the_plan_file() -> None:
+    """PCI rank 23: not met in the top 10 of the shipped plan, met in a plan file that asks for the top 25."""
+    text = default_plan_path().read_text(encoding="utf-8")
+    pci = text.index("measure: indices.PCI.rank")
+    text = text[:pci] + text[pci:].replace("threshold: 10", "threshold: 25", 1)
+    papi = text.index("measure: indices.PAPI.group")
+    text = text[:papi] + text[papi:].replace("threshold: high-average", "threshold: highest", 1)
+    card = score_targets({}, year=2023, plan=plan_from_text(text))
+    assert (card.get("2b").status, card.get("2b").threshold) == ("met", 25.0)
+    assert (card.get("2d").status, card.get("2d").threshold) == ("met", 1.0)
 
 
 # -- 2e: district satisfaction from the survey estimates ------------------------------------------------------------
@@ -78,7 +87,9 @@ def test_satisfaction_threshold_and_minimum_n(estimate: float, n: int, status: s
     assert row.status == status
     if status != "no_data":
         assert (row.value, row.ci_low, row.ci_high) == (estimate, estimate - 3, estimate + 3)
-        assert "KTC 95%" in row.evidence_vi
+        assert "KTC 95%" in narrative.evidence(row)
+        assert "ngưỡng do nhóm phân tích chọn: ≥ 80 %" in narrative.evidence(row)  # 80 % is ours, not the plan's
+        assert "yêu cầu" not in narrative.evidence(row)
 
 
 def test_satisfaction_of_another_domain_is_not_used() -> None:
@@ -180,7 +191,8 @@ def test_district_statuses_by_hand(song_cong: dict[str, pd.DataFrame]) -> None:
     }
     assert card.summary() == {"met": 10, "not_met": 3, "no_data": 1}
     assert (card.get("1").numerator, card.get("1").denominator) == (11, 11)
-    assert "16/20" in card.get("5a").evidence_vi and "80,0 %" in card.get("5a").evidence_vi
+    said = narrative.evidence(card.get("5a"))
+    assert "16/20" in said and "80,0 %" in said and "yêu cầu: > 80 %" in said
     assert [s.unit_code for s in card.get("6").shortfalls] == ["165"]
 
 
@@ -193,7 +205,8 @@ def test_missing_datasets_give_no_data_and_a_caveat(song_cong: dict[str, pd.Data
     del song_cong["plans"]
     card = score_targets(song_cong, year=2023, district="165")
     assert card.get("1").status == "no_data"
-    assert any(c.startswith("plans: no data for 2023") for c in card.caveats)
+    assert ("no_dataset", {"dataset": "plans"}) in card.notes
+    assert "Chưa có số liệu kế hoạch năm 2023" in narrative.describe_notes(card)[0]
     assert score_targets(song_cong, year=2024, district="165").get("3").status == "no_data"
 
 
@@ -219,7 +232,10 @@ def test_province_target_6_needs_the_province_and_every_district(song_cong: dict
 def test_frame_html_and_immutability(song_cong: dict[str, pd.DataFrame]) -> None:
     card = score_targets(song_cong, year=2023, district="165")
     frame = card.to_frame()
-    assert {"target", "label_vi", "label_en", "value", "threshold", "status", "status_vi", "evidence_vi"} <= set(frame)
+    assert {"target", "label_vi", "label_en", "value", "threshold", "status", "status_vi", "threshold_source"} <= set(
+        frame
+    )
+    assert not any(c.startswith("evidence") for c in frame)  # numbers and statuses only: sentences are narrative's
     assert frame.loc[frame["target"] == "2b", "status_vi"].item() == "Không đạt"
     assert frame.loc[frame["target"] == "2e", "status_vi"].item() == "Chưa đủ dữ liệu"
     html = card._repr_html_()
@@ -256,13 +272,10 @@ def test_scorecard_reads_sipas_indices_result_directly():
 
 
 def test_html_views_escape_text(song_cong: dict[str, pd.DataFrame]) -> None:
-    """Evidence and caveats carry text from the data: the HTML views show it as text, not markup."""
+    """Labels carry text from the plan file: the HTML view shows it as text, not markup."""
     card = score_targets(song_cong, year=2023, district="165")
-    script, img = "<script>alert(1)</script>", "<img src=x onerror=alert(1)>"
-    first = dataclasses.replace(card.rows[0], evidence_vi=f"Xã {script}", evidence_en=f"Commune {img}")
-    card = dataclasses.replace(card, rows=(first, *card.rows[1:]), caveats=(img,))
-    for html in (card._repr_html_(), card.style(lang="vi").to_html(), card.style(lang="en").to_html()):
-        assert "<script>" not in html and "<img" not in html
+    script = "<script>alert(1)</script>"
+    first = dataclasses.replace(card.rows[0], label_vi=f"Xã {script}")
+    card = dataclasses.replace(card, rows=(first, *card.rows[1:]))
+    assert "<script>" not in card._repr_html_()
     assert "Xã &lt;script&gt;alert(1)&lt;/script&gt;" in card._repr_html_()
-    assert "&lt;img src=x onerror=alert(1)&gt;" in card._repr_html_()  # the caveat
-    assert "Commune &lt;img src=x onerror=alert(1)&gt;" in card.style(lang="en").to_html()

@@ -1,5 +1,6 @@
 """Indicators from report data, one module per theme of the 2023 plan.
 
+:data:`THEMES` is the one registry of themes; :func:`compute_theme_tables` computes every theme's table for a unit.
 Each ``compute_<theme>_indicators(frame, *, year, district=None, …)`` returns an
 :class:`~danvan_analysis.indicators._base.IndicatorTable`: tidy rows (indicator, unit, year, period, numerator,
 denominator, value, threshold, met), the units that fell short, and caveats. Denominators come from the 2023 unit
@@ -18,7 +19,19 @@ submissions        :func:`compute_submission_indicators`       reporting
 =================  ==========================================  ===========
 """
 
-from danvan_analysis.indicators._base import Indicator, IndicatorTable, Shortfall, category_label
+from danvan_analysis.indicators._base import (
+    REASONS,
+    Indicator,
+    IndicatorTable,
+    Scope,
+    Shortfall,
+    category_label,
+    check_year,
+    judge,
+    resolve_scope,
+    rows_of_year,
+    unit_name,
+)
 from danvan_analysis.indicators.boards import compute_board_indicators
 from danvan_analysis.indicators.complaints import ComplaintSettings, compute_complaint_indicators
 from danvan_analysis.indicators.dialogues import DialogueSettings, compute_dialogue_indicators
@@ -30,15 +43,21 @@ from danvan_analysis.indicators.submissions import (
     compute_submission_indicators,
     tabulate_submissions,
 )
+from danvan_analysis.indicators.themes import THEMES, Theme, compute_theme_tables, dataset_of
 
 __all__ = [
+    "REASONS",
+    "THEMES",
     "ComplaintSettings",
     "DialogueSettings",
     "Indicator",
     "IndicatorTable",
+    "Scope",
     "Shortfall",
     "SubmissionSettings",
+    "Theme",
     "category_label",
+    "check_year",
     "compute_board_indicators",
     "compute_complaint_indicators",
     "compute_dialogue_indicators",
@@ -46,5 +65,11 @@ __all__ = [
     "compute_plan_indicators",
     "compute_religion_indicators",
     "compute_submission_indicators",
+    "compute_theme_tables",
+    "dataset_of",
+    "judge",
+    "resolve_scope",
+    "rows_of_year",
     "tabulate_submissions",
+    "unit_name",
 ]

@@ -27,6 +27,7 @@ import pandas as pd
 
 from danvan_analysis import vocab
 from danvan_analysis.errors import ParameterError, SchemaError, UnitError
+from danvan_analysis.numbers import format_number, format_percent
 from danvan_analysis.units import PROVINCE_CODE, Unit, register, resolve_unit
 
 Kind = Literal["percent", "count"]
@@ -222,15 +223,26 @@ class IndicatorTable:
         return tuple(s for s in self.shortfalls if s.indicator == indicator and s.scope_code == scope_code)
 
     def _repr_html_(self) -> str:
-        # Imported here: fmt is a presentation module and indicators must import without it.
-        from danvan_analysis.fmt import style_table
-
+        # The notebook view of a result: Vietnamese numbers from the core `numbers` module (report tables are styled
+        # by the presentation layer, which an analysis module never imports).
         frame = self.to_frame()
         shown = frame[frame["dimension"].isna()].drop(columns=["label_en", "dimension", "category"])
+        for column in ("numerator", "denominator", "threshold"):
+            shown[column] = shown[column].map(format_number_vi)
+        shown["value"] = [
+            format_percent(v, basis="percent") if k == "percent" else format_number_vi(v)
+            for v, k in zip(shown["value"], shown["kind"], strict=True)
+        ]
         title = f"<p><b>{html.escape(self.theme)}</b> — {self.year}, {html.escape(unit_name(self.scope_code))}</p>"
-        table = style_table(shown, lang="vi").to_html()
+        table = shown.to_html(index=False, escape=True, na_rep="–")
         notes = "".join(f"<li>{html.escape(c)}</li>" for c in self.caveats)
         return title + table + (f"<ol>{notes}</ol>" if notes else "")
+
+
+def format_number_vi(value: object) -> str:
+    """A count as a whole number, anything else with one decimal, Vietnamese separators (``1.234``, ``12,5``)."""
+    whole = isinstance(value, int | float) and float(value).is_integer()
+    return format_number(value, decimals=0 if whole else 1)
 
 
 # -- helpers used by the theme modules -------------------------------------------------------------------------

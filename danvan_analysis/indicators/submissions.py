@@ -18,7 +18,8 @@ detail is :func:`tabulate_submissions`.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
@@ -56,14 +57,24 @@ class SubmissionSettings:
     ----------
     on_time_rule : ``"on_or_before"`` (received ≤ the 15th, default) or ``"before"`` (received ≤ the 14th).
     as_of : judge only the periods whose deadline is on or before this date (``None``: all four periods are due).
+    deadlines : period code → deadline as ``MM-DD`` (a plan's calendar, :meth:`danvan_analysis.plan.Plan.theme_settings`);
+        a period not listed keeps the 2023 plan's deadline (:meth:`danvan_analysis.vocab.Period.deadline`).
     """
 
     on_time_rule: Literal["on_or_before", "before"] = "on_or_before"
     as_of: dt.date | None = None
+    deadlines: Mapping[str, str] = field(default_factory=dict)
+
+    def deadline(self, period: str, year: int) -> dt.date:
+        """Return the deadline of ``period``'s report in ``year``."""
+        if period in self.deadlines:
+            month, day = (int(part) for part in self.deadlines[period].split("-"))
+            return dt.date(year, month, day)
+        return vocab.Period(period).deadline(year)
 
     def last_on_time_day(self, period: str, year: int) -> dt.date:
         """Return the last day a report for ``period`` counts as on time."""
-        deadline = vocab.Period(period).deadline(year)
+        deadline = self.deadline(period, year)
         return deadline if self.on_time_rule == "on_or_before" else deadline - dt.timedelta(days=1)
 
 
@@ -102,7 +113,7 @@ def tabulate_submissions(
     records = []
     for unit in _reporting_units(scope):
         for period in vocab.Period.codes():
-            deadline = vocab.Period(period).deadline(year)
+            deadline = settings.deadline(period, year)
             received = first.get((unit.code, period), pd.NaT)
             status, days_late = _status(received, period, year, settings)
             records.append(
@@ -199,7 +210,7 @@ def _reporting_units(scope: Scope) -> list[Unit]:
 
 def _status(received: object, period: str, year: int, settings: SubmissionSettings) -> tuple[str, int | None]:
     """Return (status, days late) of one unit's report for one period."""
-    deadline = vocab.Period(period).deadline(year)
+    deadline = settings.deadline(period, year)
     if settings.as_of is not None and deadline > settings.as_of:
         return "not_due", None
     if pd.isna(received):

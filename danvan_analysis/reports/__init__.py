@@ -1,13 +1,10 @@
-"""Reports: notebook parameters, the batch runner behind ``danvan reports``, HTML export, manifest and index.
+"""Reports: what runs inside the Jupyter kernel of a report notebook.
 
-The flow: :func:`run_batch` plans the batch (which reports are out of date), computes the province-wide results
-once, runs ``notebooks/district_report.ipynb`` for each district and ``notebooks/province_report.ipynb`` in warm
-Jupyter kernels on a process pool or a dask cluster, exports each to a self-contained HTML page, and writes
-``manifest.json`` and ``index.html``. The notebooks validate their parameters with
-:func:`~danvan_analysis.reports.params.validate_district_params` and display results with
-:mod:`~danvan_analysis.reports.sections`. This package never computes a figure.
+The notebooks (``notebooks/district_report.ipynb``, ``notebooks/province_report.ipynb``) validate their parameters
+with :mod:`~danvan_analysis.reports.params`, gather their results with :mod:`~danvan_analysis.reports.views` (which
+reads the batch-shared results of :mod:`~danvan_analysis.reports.shared`, or computes them when run alone) and
+display them with :mod:`~danvan_analysis.reports.sections`, marking headline figures and headings for the export
+(:mod:`~danvan_analysis.reports.export`). This package never computes a figure. Running the notebooks as a batch,
+exporting them to HTML and writing the manifest is :mod:`danvan_analysis.batch`, which runs outside the kernel and
+imports this package, never the reverse.
 """
-
-from danvan_analysis.reports.runner import BatchResult, BatchSettings, run_batch
-
-__all__ = ["BatchResult", "BatchSettings", "run_batch"]

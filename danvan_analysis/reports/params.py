@@ -16,6 +16,9 @@ Rules (the same for the command line, papermill ``-p``/``-y`` and JupyterLab):
 - ``shared_cache``: empty, or a folder written by the batch runner (it carries a ``meta.json`` with our format tag
   and the year); nothing else is read from it.
 - ``lang``: ``"vi"`` or ``"en"``; ``suppression_threshold``: an integer ≥ 1.
+- ``plan_file``: empty (the shipped 2023 plan) or a plan file (YAML, ``docs/plan_file.md``) that
+  :func:`danvan_analysis.plan.load_plan` accepts; a broken file raises :class:`~danvan_analysis.errors.PlanError`
+  listing every problem with its line.
 - Every text value: at most 4096 characters, no control characters (NUL, newline, …).
 
 File names of reports are built from the *resolved* unit code (:func:`report_stem`), never from the text a user
@@ -30,16 +33,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from danvan_analysis._text import fold, nfc
 from danvan_analysis.errors import ParameterError, UnitError
+from danvan_analysis.numbers import LANGUAGES, check_lang
+from danvan_analysis.schemas import DATASETS as SCHEMA_DATASETS
+from danvan_analysis.text import fold, nfc
 
 if TYPE_CHECKING:
+    from danvan_analysis.plan import Plan
     from danvan_analysis.units import Unit
 
-#: Report languages.
-LANGUAGES = ("vi", "en")
 #: Dataset files a year folder may hold (any of the formats the loaders read).
-DATASETS = ("survey", "dialogues", "religion", "complaints", "boards", "plans", "inspections", "submissions", "indices")
+DATASETS = tuple(SCHEMA_DATASETS)
 DATA_SUFFIXES = (".csv", ".xlsx", ".parquet")
 #: Format tag written by the batch runner into ``<shared cache>/meta.json``.
 SHARED_CACHE_FORMAT = "danvan-shared-cache/1"
@@ -62,6 +66,7 @@ class DistrictParams:
     lang : ``"vi"`` or ``"en"``.
     suppression_threshold : survey cells built from fewer respondents are suppressed.
     shared_cache : folder of batch-shared results, or ``None`` to compute them in the notebook.
+    plan : the plan the targets are scored against.
     """
 
     district: Unit
@@ -70,6 +75,7 @@ class DistrictParams:
     lang: str
     suppression_threshold: int
     shared_cache: Path | None
+    plan: Plan
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,7 @@ class ProvinceParams:
     lang: str
     suppression_threshold: int
     shared_cache: Path | None
+    plan: Plan
 
 
 def validate_district_params(
@@ -91,6 +98,7 @@ def validate_district_params(
     lang: object = "vi",
     suppression_threshold: object = 10,
     shared_cache: object = "",
+    plan_file: object = "",
 ) -> DistrictParams:
     """Check the parameters of ``district_report.ipynb``; see the module docstring for the rules.
 
@@ -117,6 +125,7 @@ def validate_district_params(
         lang=_check_lang(lang),
         suppression_threshold=_check_threshold(suppression_threshold),
         shared_cache=_check_shared_cache(shared_cache, year_value),
+        plan=_check_plan(plan_file),
     )
 
 
@@ -127,6 +136,7 @@ def validate_province_params(
     lang: object = "vi",
     suppression_threshold: object = 10,
     shared_cache: object = "",
+    plan_file: object = "",
 ) -> ProvinceParams:
     """Check the parameters of ``province_report.ipynb`` (same rules as :func:`validate_district_params`)."""
     year_value = _check_year(year)
@@ -136,6 +146,7 @@ def validate_province_params(
         lang=_check_lang(lang),
         suppression_threshold=_check_threshold(suppression_threshold),
         shared_cache=_check_shared_cache(shared_cache, year_value),
+        plan=_check_plan(plan_file),
     )
 
 
@@ -192,9 +203,12 @@ def _check_district(value: object) -> Unit:
 
 def _check_lang(value: object) -> str:
     text = _check_text("lang", value)
-    if text not in LANGUAGES:
-        raise ParameterError(f"Parameter lang: {text!r} is not a report language; expected one of {LANGUAGES}.")
-    return text
+    try:
+        return check_lang(text)
+    except ParameterError:
+        raise ParameterError(
+            f"Parameter lang: {text!r} is not a report language; expected one of {LANGUAGES}."
+        ) from None
 
 
 def _check_threshold(value: object) -> int:
@@ -224,6 +238,21 @@ def _check_data_dir(value: object, year: int) -> Path:
             f"survey.parquet or dialogues.csv); years found: {', '.join(available) or 'none'}."
         )
     return folder
+
+
+def _check_plan(value: object) -> Plan:
+    from danvan_analysis.plan import load_plan
+
+    text = _check_text("plan_file", str(value) if isinstance(value, Path) else value)
+    if not text.strip():
+        return load_plan()
+    path = Path(nfc(text)).expanduser().resolve()
+    if not path.is_file():
+        raise ParameterError(
+            f"Parameter plan_file: {text!r} is not a file; expected a plan file (YAML). "
+            "Hint: leave it empty for the shipped 2023 plan; `danvan plan show` prints it."
+        )
+    return load_plan(path)
 
 
 def _check_shared_cache(value: object, year: int) -> Path | None:

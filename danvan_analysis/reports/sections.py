@@ -133,7 +133,7 @@ def record_headline(**figures: Any) -> None:
 
 
 def _slug(value: str) -> str:
-    from danvan_analysis._text import fold
+    from danvan_analysis.text import fold
 
     return "s-" + fold(value).replace(" ", "-")
 
@@ -153,6 +153,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "no_model": "Không ước lượng được mô hình cho huyện này: {reason}",
         "model_note": "Tỷ số chênh (odds ratio) > 1: nhóm này có khả năng hài lòng cao hơn nhóm tham chiếu.",
         "not_significant": "Không có khác biệt có ý nghĩa thống kê với phần còn lại của tỉnh (sau hiệu chỉnh Holm).",
+        "no_theme_data": "Chưa có số liệu năm {year}; các chỉ tiêu đọc từ nội dung này được ghi “Chưa đủ dữ liệu”.",
         "no_previous": "Chưa có số liệu năm trước để so sánh.",
         "no_recommendation": "Tất cả các chỉ tiêu đo được đều đạt; không có kiến nghị bổ sung.",
         "no_warnings": "Không có cảnh báo khi kiểm tra dữ liệu.",
@@ -177,6 +178,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "no_model": "The model could not be estimated for this district: {reason}",
         "model_note": "An odds ratio above 1: this group is more likely to be satisfied than the reference group.",
         "not_significant": "No statistically significant difference with the rest of the province (Holm-adjusted).",
+        "no_theme_data": "No data for {year}; the targets read from this theme are marked “Insufficient data”.",
         "no_previous": "No previous year to compare with.",
         "no_recommendation": "Every measured target is met; no further recommendation.",
         "no_warnings": "No validation warnings.",
@@ -221,7 +223,7 @@ def show_summary(view: Any) -> None:
     from danvan_analysis import narrative
 
     display(heading("summary", lang=view.lang))
-    display(_scorecard_table(view.scorecard, view.lang))
+    display(_scorecard_table(view.scorecard, view.lang, narrative))
     display(bullets(narrative.describe_scorecard(view.scorecard, lang=view.lang)))
 
 
@@ -241,7 +243,10 @@ def show_satisfaction(view: Any) -> None:
     display(table_of(headline_rows, lang, ["label", "estimate", "ci_low", "ci_high", "n"]))
     display(heading("sat_elements", lang=lang, level=3))
     elements = mine[mine["level"] == "element"]
-    _show_figure(plots.plot_index_bars(elements, lang=lang, threshold=80.0), section_title("sat_elements", lang))
+    _show_figure(
+        plots.plot_index_bars(elements, lang=lang, threshold=view.satisfaction_threshold),
+        section_title("sat_elements", lang),
+    )
     display(heading("sat_items", lang=lang, level=3))
     display(table_of(mine[mine["level"] == "item"], lang, ["variable", "label", "estimate", "ci_low", "ci_high", "n"]))
     display(heading("sat_compare", lang=lang, level=3))
@@ -255,7 +260,10 @@ def show_satisfaction(view: Any) -> None:
     _show_figure(plots.plot_district_ranking(overall, lang=lang), section_title("ranking", lang))
     display(heading("sat_trend", lang=lang, level=3))
     trend = table[table["domain"].isin([code, "19"]) & (table["variable"] == "overall")]
-    _show_figure(plots.plot_trends(trend, group="domain", lang=lang, threshold=80.0), section_title("sat_trend", lang))
+    _show_figure(
+        plots.plot_trends(trend, group="domain", lang=lang, threshold=view.satisfaction_threshold),
+        section_title("sat_trend", lang),
+    )
     _show_change(view, code)
     display(heading("sat_determinants", lang=lang, level=3))
     if isinstance(view.model, str):
@@ -285,9 +293,12 @@ def show_theme(view: Any, theme: str, *, breakdown: str | None = None, dimension
 
     lang = view.lang
     table = view.indicators[theme]
-    frame = table.to_frame()
     key = _THEME_SECTION.get(theme, theme)
     display(heading(key, lang=lang, level=3 if theme in ("boards", "plans", "inspections") else 2))
+    if table is None:
+        display(text(_WORDS[lang]["no_theme_data"].format(year=view.params.year), css_class="note"))
+        return
+    frame = table.to_frame()
     main = frame[frame["dimension"].isna()] if "dimension" in frame.columns else frame
     columns = ["label", "period", "numerator", "denominator", "value", "threshold", "met"]
     display(table_of(main, lang, columns))
@@ -327,7 +338,7 @@ def show_appendix(view: Any) -> None:
     """Data quality (validation warnings, response counts, caveats) and method."""
     from IPython.display import display
 
-    from danvan_analysis import fmt
+    from danvan_analysis import fmt, narrative
 
     lang, year = view.lang, view.params.year
     words = _WORDS[lang]
@@ -349,7 +360,7 @@ def show_appendix(view: Any) -> None:
     )
     display(heading("caveats", lang=lang, level=3))
     caveats = view.shared.indices[year].caveat_lines(lang) + view.shared.comparison.caveat_lines(lang)
-    caveats += list(view.scorecard.caveats)
+    caveats += narrative.describe_notes(view.scorecard, lang=lang) + list(view.scorecard.caveats)
     display(bullets(caveats) if caveats else text("–"))
     display(heading("method", lang=lang, level=3))
     display(text(words["method"].format(threshold=view.params.suppression_threshold)))
@@ -359,7 +370,7 @@ def show_province_overview(view: Any) -> None:
     """Province report: ranking, district × target heatmap, trends, published-index tracker, links."""
     from IPython.display import display
 
-    from danvan_analysis import plots
+    from danvan_analysis import narrative, plots
 
     lang, year = view.lang, view.params.year
     table = view.satisfaction
@@ -374,13 +385,16 @@ def show_province_overview(view: Any) -> None:
     _show_figure(plots.plot_target_heatmap(view.scorecards, lang=lang), section_title("heatmap", lang))
     display(heading("sat_trend", lang=lang))
     trend = table[table["variable"] == "overall"]
-    _show_figure(plots.plot_trends(trend, group="domain", lang=lang, threshold=80.0), section_title("sat_trend", lang))
+    _show_figure(
+        plots.plot_trends(trend, group="domain", lang=lang, threshold=view.satisfaction_threshold),
+        section_title("sat_trend", lang),
+    )
     display(heading("indices_tracker", lang=lang))
     indices = view.shared.bundle.indices
     columns = ["index_code", "year", "score", "rank", "n_provinces", "group"]
     display(table_of(indices.sort_values(["index_code", "year"]), lang, [c for c in columns if c in indices.columns]))
     rows = view.scorecard.to_frame()
-    display(_scorecard_table(view.scorecard, lang, targets=rows["target"].str.startswith("2").tolist()))
+    display(_scorecard_table(view.scorecard, lang, narrative, targets=rows["target"].str.startswith("2").tolist()))
 
 
 def show_district_links(view: Any) -> None:
@@ -430,13 +444,11 @@ def _show_title(title: str, figures: dict[str, Any], lang: str, words: dict[str,
     record_headline(**figures)
 
 
-def _scorecard_table(card: Any, lang: str, targets: list[bool] | None = None) -> Any:
-    frame = card.to_frame()
+def _scorecard_table(card: Any, lang: str, narrative: Any, targets: list[bool] | None = None) -> Any:
+    frame = narrative.scorecard_frame(card, lang=lang)
     if targets is not None:
         frame = frame[targets]
-    frame = frame.assign(
-        label=frame[f"label_{lang}"], status=frame[f"status_{lang}"], evidence=frame[f"evidence_{lang}"]
-    )
+    frame = frame.assign(label=frame[f"label_{lang}"], status=frame[f"status_{lang}"])
     return table_of(frame, lang, ["target", "label", "status", "evidence"])
 
 

@@ -4,10 +4,10 @@ A district report needs the whole province's data and estimates: the checked dat
 every file takes seconds), the SIPAS-style indices of every district and year (its trend and its place in the
 province), the comparison of each district with the rest of the province and the year-on-year changes (the most
 expensive estimates). Computed in every notebook they would dominate the batch, so ``danvan reports`` runs
-``templates/shared_results.ipynb`` once, which calls :func:`write_shared_results`; every report then gets the
-folder as its ``shared_cache`` parameter and :func:`load_shared_results` reads it. With an empty ``shared_cache``
-(JupyterLab, papermill) the notebook computes the same results itself with :func:`compute_shared_results`: the two
-paths give identical reports (tested in ``tests/reports``).
+``danvan_analysis/batch/templates/shared_results.ipynb`` once, which calls :func:`write_shared_results`; every
+report then gets the folder as its ``shared_cache`` parameter and :func:`load_shared_results` reads it. With an
+empty ``shared_cache`` (JupyterLab, papermill) the notebook computes the same results itself with
+:func:`compute_shared_results`: the two paths give identical reports (tested in ``tests/batch``).
 
 The folder holds data only, never code: one Parquet file per table and a ``meta.json`` (format tag, year, the
 titles/caveats of the result objects, the bundle's file list), written last, so a folder without ``meta.json`` is
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from danvan_analysis.reports._files import write_atomic
+from danvan_analysis.files import write_atomic
 from danvan_analysis.reports.params import SHARED_CACHE_FORMAT
 
 if TYPE_CHECKING:
@@ -152,7 +152,7 @@ def load_shared_results(params: DistrictParams | ProvinceParams) -> SharedResult
 
 
 def build_shared_results(*, year: int, data_dir: str, out: str) -> Path:
-    """Entry point of ``templates/shared_results.ipynb``: compute and write the shared results of a batch."""
+    """Entry point of ``batch/templates/shared_results.ipynb``: compute and write the shared results of a batch."""
     return write_shared_results(compute_shared_results(data_dir=Path(data_dir), year=year), Path(out))
 
 

@@ -22,18 +22,6 @@ if TYPE_CHECKING:
     from danvan_analysis.survey import ModelResult, PriorityShares
     from danvan_analysis.units import Unit
 
-PROVINCE_DOMAIN = "19"
-#: Report-data themes: view attribute → (bundle dataset, indicators function).
-THEMES = {
-    "dialogues": ("dialogues", "compute_dialogue_indicators"),
-    "religion": ("religion", "compute_religion_indicators"),
-    "complaints": ("complaints", "compute_complaint_indicators"),
-    "boards": ("boards", "compute_board_indicators"),
-    "plans": ("plans", "compute_plan_indicators"),
-    "inspections": ("inspections", "compute_inspection_indicators"),
-    "submissions": ("submissions", "compute_submission_indicators"),
-}
-
 
 @dataclass(frozen=True)
 class DistrictView:
@@ -45,8 +33,9 @@ class DistrictView:
     shared : the batch-shared results (data bundle, indices of all districts and years, comparisons).
     satisfaction : tidy share indices of every district and the province (``domain`` "19"), all years
         (:meth:`~danvan_analysis.survey.SipasIndices.tidy` of each year's result).
-    scorecard : the district's targets.
-    indicators : theme → the district's indicator table.
+    scorecard : the district's targets, scored from ``indicators`` (the same tables: nothing is computed twice).
+    indicators : theme → the district's indicator table (:func:`danvan_analysis.scorecard.compute_plan_tables`),
+        ``None`` for a theme without data.
     model : the determinants model of the district (a domain of the year's survey design), or the reason it could
         not be fitted.
     priorities : improvement priorities of the province and every district (domains of the full design).
@@ -56,7 +45,7 @@ class DistrictView:
     shared: SharedResults
     satisfaction: pd.DataFrame
     scorecard: Scorecard
-    indicators: dict[str, IndicatorTable]
+    indicators: dict[str, IndicatorTable | None]
     model: ModelResult | str
     priorities: PriorityShares
 
@@ -64,6 +53,11 @@ class DistrictView:
     def unit(self) -> Unit:
         """The district."""
         return self.params.district
+
+    @property
+    def satisfaction_threshold(self) -> float | None:
+        """The plan's threshold for the overall satisfaction share (drawn on the figures)."""
+        return self.params.plan.threshold("survey.overall")
 
     @property
     def lang(self) -> str:
@@ -86,26 +80,27 @@ class ProvinceView:
         """The report language."""
         return self.params.lang
 
+    @property
+    def satisfaction_threshold(self) -> float | None:
+        """The plan's threshold for the overall satisfaction share (drawn on the figures)."""
+        return self.params.plan.threshold("survey.overall")
+
 
 def build_district_view(params: DistrictParams) -> DistrictView:
     """Gather the results of a district report (shared results from the batch cache when given)."""
     import pandas as pd
 
-    from danvan_analysis import indicators
     from danvan_analysis.errors import EstimationError, ReportError
     from danvan_analysis.reports.shared import load_shared_results
-    from danvan_analysis.scorecard import score_targets
+    from danvan_analysis.scorecard import compute_plan_tables, score_targets
     from danvan_analysis.survey import SurveyDesign, fit_satisfaction_model, priority_shares
 
     shared = load_shared_results(params)
     code, year = params.district.code, params.year
     satisfaction = pd.concat([r.tidy(year=y) for y, r in shared.indices.items()], ignore_index=True)
     this_year = satisfaction[satisfaction["year"] == year]
-    bundle = shared.bundle
-    tables = {
-        theme: getattr(indicators, function)(bundle[dataset], year=year, district=code)
-        for theme, (dataset, function) in THEMES.items()
-    }
+    bundle, plan = shared.bundle, params.plan
+    tables = compute_plan_tables(bundle, year=year, district=code, plan=plan)
     survey = bundle.survey
     respondents = survey[(survey["year"] == year) & (survey["district_code"] == code)]
     if respondents.empty:
@@ -124,7 +119,7 @@ def build_district_view(params: DistrictParams) -> DistrictView:
         params=params,
         shared=shared,
         satisfaction=satisfaction,
-        scorecard=score_targets(bundle, year=year, district=code, satisfaction=this_year),
+        scorecard=score_targets(bundle, year=year, district=code, satisfaction=this_year, plan=plan, tables=tables),
         indicators=tables,
         model=model,
         priorities=priority_shares(survey[survey["year"] == year], SurveyDesign()),
@@ -145,15 +140,17 @@ def build_province_view(params: ProvinceParams) -> ProvinceView:
         params=params,
         shared=shared,
         satisfaction=satisfaction,
-        scorecard=score_targets(shared.bundle, year=params.year, satisfaction=this_year),
-        scorecards=score_all_districts(shared.bundle, year=params.year, satisfaction=this_year),
+        scorecard=score_targets(shared.bundle, year=params.year, satisfaction=this_year, plan=params.plan),
+        scorecards=score_all_districts(shared.bundle, year=params.year, satisfaction=this_year, plan=params.plan),
     )
 
 
 def headline_figures(view: DistrictView | ProvinceView) -> dict[str, Any]:
     """Targets met / scored and the overall satisfaction with its CI (for the index page and the title box)."""
     summary = view.scorecard.summary()
-    domain = view.unit.code if isinstance(view, DistrictView) else PROVINCE_DOMAIN
+    from danvan_analysis.units import PROVINCE_CODE
+
+    domain = view.unit.code if isinstance(view, DistrictView) else PROVINCE_CODE
     table = view.satisfaction
     row = table[(table["year"] == view.params.year) & (table["domain"] == domain) & (table["variable"] == "overall")]
     overall = row.iloc[0] if len(row) else None

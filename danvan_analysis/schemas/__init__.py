@@ -12,7 +12,9 @@ optional columns and the cross-field rules.
 'Mã xã'
 
 Validate an in-memory frame (e.g. generated data) with :func:`validate_frame`; read files with
-:mod:`danvan_analysis.io`. The Markdown data dictionary (``docs/data_dictionary.md``) is rendered from the same
+:mod:`danvan_analysis.io`, which uses the same steps: :func:`parse_frame`, :func:`check_frame` and the problem-table
+helpers (:func:`problem_table`, :func:`combine_problems`, :func:`describe_problems`, :func:`describe_warnings`,
+:func:`duplicated_rows`). The Markdown data dictionary (``docs/data_dictionary.md``) is rendered from the same
 metadata by :func:`render_data_dictionary`.
 """
 
@@ -34,10 +36,10 @@ from danvan_analysis.schemas import (
     submissions,
     survey,
 )
-from danvan_analysis.schemas._base import PROBLEM_COLUMNS, ColumnMeta, DatasetSpec, Rule
+from danvan_analysis.schemas._base import PROBLEM_COLUMNS, ColumnMeta, DatasetSpec, Rule, duplicated_rows
 from danvan_analysis.schemas._check import check_frame, combine_problems, describe_problems
 from danvan_analysis.schemas._dictionary import render_data_dictionary, write_data_dictionary
-from danvan_analysis.schemas._parse import parse_frame
+from danvan_analysis.schemas._parse import parse_frame, problem_table
 
 #: Every dataset of the data contract, by name, in the order of the design document.
 DATASETS: dict[str, DatasetSpec] = {
@@ -51,7 +53,14 @@ __all__ = [
     "ColumnMeta",
     "DatasetSpec",
     "Rule",
+    "check_frame",
+    "combine_problems",
+    "describe_problems",
+    "describe_warnings",
+    "duplicated_rows",
     "get_spec",
+    "parse_frame",
+    "problem_table",
     "render_data_dictionary",
     "validate_frame",
     "write_data_dictionary",
@@ -111,8 +120,6 @@ def validate_frame(name: str, frame: pd.DataFrame, *, label: str = "<data frame>
 
 
 def _header_problem(label: str, column: str, expected: str, check: str) -> pd.DataFrame:
-    from danvan_analysis.schemas._parse import problem_table
-
     return problem_table([1], column, [column], expected, check, file=label)
 
 

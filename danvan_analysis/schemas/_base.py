@@ -16,7 +16,7 @@ its own, and :class:`DatasetSpec` keeps what a loader needs to report them well 
 involved, the expected relation, a hint).
 
 :meth:`DatasetSpec.from_model` collects all of it. Header aliases (:mod:`danvan_analysis.io`), fill-in templates
-(:mod:`danvan_analysis.templates`) and the data dictionary are generated from the spec, so a label or a meaning is
+(:mod:`danvan_analysis.workbooks`) and the data dictionary are generated from the spec, so a label or a meaning is
 written in exactly one place.
 
 Register look-ups are lazy: the unit register is read the first time a check runs, never at import.
@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from danvan_analysis._text import fold
+from danvan_analysis.text import fold
 
 if TYPE_CHECKING:
     from danvan_analysis.vocab import Vocab
@@ -88,7 +88,7 @@ class ColumnMeta:
     default_from : when the column is absent, copy this column instead (``psu`` ← ``commune_code``).
     vocab : the closed set of an ``enum`` column.
     allowed : the subset of ``vocab`` codes (or of unit kinds, for ``unit`` columns) this dataset accepts.
-    aliases : further header spellings (matched after :func:`~danvan_analysis._text.fold`).
+    aliases : further header spellings (matched after :func:`~danvan_analysis.text.fold`).
     value_aliases : further spellings of enum values, folded text → code (``"quy 1"`` → ``"Q1"``).
     ge, gt, le : numeric bounds.
     """

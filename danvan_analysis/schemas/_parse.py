@@ -26,9 +26,9 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from danvan_analysis._text import fold
 from danvan_analysis.errors import UnitError
 from danvan_analysis.schemas._base import PROBLEM_COLUMNS, ColumnMeta, DatasetSpec, codes_of_kinds
+from danvan_analysis.text import fold
 
 #: Cell texts read as "no value" in non-text columns (after folding): empty, R's NA, Excel's #N/A, a lone dash.
 MISSING_TOKENS = frozenset({"", "na", "n a", "nan", "null", "none", "<na>", "nat", "#n a"})

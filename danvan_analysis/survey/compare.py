@@ -85,7 +85,7 @@ def compare_districts(
     Returns
     -------
     Comparison
-        Columns: the district column, ``level``, ``code``, ``name_vi``, ``name_en``, ``measure``, ``estimate``
+        Columns: the district column, ``level``, ``code``, ``label_vi``, ``label_en``, ``measure``, ``estimate``
         (district), ``estimate_rest``, ``difference`` (district - rest, index points), ``se``, ``ci_low``,
         ``ci_high``, ``t``, ``df``, ``p_value``, ``p_holm``, ``significant`` (Holm p < alpha), ``n``, ``n_rest``.
     """
@@ -358,7 +358,7 @@ def _frame(
     n_idx = len(meta)
     frame = keys.loc[keys.index.repeat(n_idx)].reset_index(drop=True)
     tiled = meta.iloc[np.tile(np.arange(n_idx), len(rows))].reset_index(drop=True)
-    for column in ("level", "code", "name_vi", "name_en"):
+    for column in ("level", "code", "label_vi", "label_en"):
         frame[column] = pd.array(tiled[column].tolist(), dtype="string")
     frame["measure"] = pd.array([measure] * len(frame), dtype="string")
     for column in [c for c in rows[0] if c not in ("estimable", "n", "n_rest")]:

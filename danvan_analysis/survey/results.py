@@ -102,7 +102,7 @@ class SipasIndices(SurveyResult):
     """SIPAS-style satisfaction indices (0-100) per domain, from :func:`~danvan_analysis.survey.sipas_indices`.
 
     The table has the domain columns, ``level`` (item / element / aspect / overall), ``code`` (``q01``, ``S3``,
-    ``service``, ``overall``), ``name_vi``, ``name_en``, ``measure`` (``share``: % answering at or above the
+    ``service``, ``overall``), ``label_vi``, ``label_en``, ``measure`` (``share``: % answering at or above the
     threshold; ``mean_score``: mean rating rescaled to 0-100), ``estimate``, ``se``, ``ci_low``, ``ci_high``,
     ``cv``, ``deff`` (items only), ``n`` (for a composite: the smallest item n), ``n_psu``, ``df``.
     """
@@ -176,8 +176,8 @@ class SipasIndices(SurveyResult):
                     ", ".join(f"{c}={v}" for c, v in zip(columns, row, strict=True))
                     for row in text.itertuples(index=False)
                 ]
-        out = t[["level", "code", "name_vi", "name_en", "estimate", "se", "ci_low", "ci_high", "n"]].rename(
-            columns={"code": "variable", "name_vi": "label_vi", "name_en": "label_en"}
+        out = t[["level", "code", "label_vi", "label_en", "estimate", "se", "ci_low", "ci_high", "n"]].rename(
+            columns={"code": "variable"}
         )
         out.insert(0, "domain", pd.array(domain.to_numpy(), dtype="string"))
         out.insert(0, "by", pd.array(by.to_numpy(), dtype="string"))

@@ -33,7 +33,6 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from danvan_analysis._text import nfc
 from danvan_analysis.errors import ParameterError, SchemaError
 from danvan_analysis.paths import package_data
 from danvan_analysis.survey import _linearise as lin
@@ -51,6 +50,7 @@ from danvan_analysis.survey.estimate import (
     summarise,
 )
 from danvan_analysis.survey.results import ImportancePerformance, PriorityShares, SipasIndices
+from danvan_analysis.text import nfc
 from danvan_analysis.vocab import PriorityArea
 
 Measure = Literal["share", "mean_score"]
@@ -167,7 +167,7 @@ def composite_matrix(items: pd.DataFrame, weighting: str) -> tuple[pd.DataFrame,
     rows: list[dict[str, str]] = []
     weights: list[np.ndarray] = []
     for i, row in items.iterrows():
-        rows.append({"level": "item", "code": row["item"], "name_vi": row["text_vi"], "name_en": row["text_en"]})
+        rows.append({"level": "item", "code": row["item"], "label_vi": row["text_vi"], "label_en": row["text_en"]})
         weights.append(np.eye(k)[i])
     element_rows: dict[str, np.ndarray] = {}
     for element, group in items.groupby("element", sort=False):
@@ -176,7 +176,7 @@ def composite_matrix(items: pd.DataFrame, weighting: str) -> tuple[pd.DataFrame,
         element_rows[element] = w
         first = group.iloc[0]
         rows.append(
-            {"level": "element", "code": element, "name_vi": first["element_vi"], "name_en": first["element_en"]}
+            {"level": "element", "code": element, "label_vi": first["element_vi"], "label_en": first["element_en"]}
         )
         weights.append(w)
     aspect_rows: list[np.ndarray] = []
@@ -189,10 +189,10 @@ def composite_matrix(items: pd.DataFrame, weighting: str) -> tuple[pd.DataFrame,
             w[group.index] = 1 / len(group)
         aspect_rows.append(w)
         vi, en = _ASPECTS.get(aspect, (aspect, aspect))
-        rows.append({"level": "aspect", "code": aspect, "name_vi": vi, "name_en": en})
+        rows.append({"level": "aspect", "code": aspect, "label_vi": vi, "label_en": en})
         weights.append(w)
     overall = np.mean(aspect_rows, axis=0) if weighting == "equal" else np.full(k, 1 / k)
-    rows.append({"level": "overall", "code": "overall", "name_vi": _OVERALL[0], "name_en": _OVERALL[1]})
+    rows.append({"level": "overall", "code": "overall", "label_vi": _OVERALL[0], "label_en": _OVERALL[1]})
     weights.append(overall)
     return pd.DataFrame(rows), np.vstack(weights)
 
@@ -276,8 +276,8 @@ def sipas_indices(
 _INDEX_COLUMNS = [
     "level",
     "code",
-    "name_vi",
-    "name_en",
+    "label_vi",
+    "label_en",
     "measure",
     "estimate",
     "se",
@@ -314,8 +314,8 @@ def priority_shares(
     frame = result.to_frame()
     frame.insert(frame.columns.get_loc("variable") + 1, "area", frame["variable"].str.removeprefix("pr_"))
     labels = {a.value: (a.vi, a.en) for a in PriorityArea}
-    frame.insert(frame.columns.get_loc("area") + 1, "name_vi", frame["area"].map(lambda a: labels[a][0]))
-    frame.insert(frame.columns.get_loc("name_vi") + 1, "name_en", frame["area"].map(lambda a: labels[a][1]))
+    frame.insert(frame.columns.get_loc("area") + 1, "label_vi", frame["area"].map(lambda a: labels[a][0]))
+    frame.insert(frame.columns.get_loc("label_vi") + 1, "label_en", frame["area"].map(lambda a: labels[a][1]))
     frame["rank"] = frame.groupby("domain", sort=False)["estimate"].rank(ascending=False, method="min")
     frame["rank"] = frame["rank"].astype("Int64")
     frame = frame.sort_values(["by", "domain", "rank"], kind="stable").reset_index(drop=True)
@@ -343,12 +343,12 @@ def importance_performance(
     priorities = priority_shares(data, design, by=by, settings=settings).to_frame()
     indices = sipas_indices(data, design, by=by, rule=rule, settings=settings).to_frame()
     indices = indices[indices["measure"] == "share"]
-    elements = indices[indices["level"] == "element"][["domain", "code", "name_vi", "estimate", "ci_low", "ci_high"]]
+    elements = indices[indices["level"] == "element"][["domain", "code", "label_vi", "estimate", "ci_low", "ci_high"]]
     overall = indices[indices["level"] == "overall"].set_index("domain")["estimate"]
     domain_columns = list(priorities.columns[: priorities.columns.get_loc("variable")])
-    table = priorities[[*domain_columns, "area", "name_vi", "estimate", "ci_low", "ci_high", "n", "rank"]].rename(
+    table = priorities[[*domain_columns, "area", "label_vi", "estimate", "ci_low", "ci_high", "n", "rank"]].rename(
         columns={
-            "name_vi": "area_vi",
+            "label_vi": "area_vi",
             "estimate": "priority",
             "ci_low": "priority_ci_low",
             "ci_high": "priority_ci_high",
@@ -359,7 +359,7 @@ def importance_performance(
         elements.rename(
             columns={
                 "code": "element",
-                "name_vi": "element_vi",
+                "label_vi": "element_vi",
                 "estimate": "performance",
                 "ci_low": "performance_ci_low",
                 "ci_high": "performance_ci_high",
@@ -480,7 +480,7 @@ def _index_frame(
     n_domains, n_indices = arrays.estimate.shape
     frame = domains.loc[domains.index.repeat(n_indices)].reset_index(drop=True)
     tiled = meta.iloc[np.tile(np.arange(n_indices), n_domains)].reset_index(drop=True)
-    for column in ("level", "code", "name_vi", "name_en"):
+    for column in ("level", "code", "label_vi", "label_en"):
         frame[column] = pd.array(tiled[column].tolist(), dtype="string")
     frame["measure"] = pd.array([measure] * len(frame), dtype="string")
     frame["estimate"] = arrays.estimate.reshape(-1)

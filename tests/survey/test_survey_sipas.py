@@ -197,7 +197,7 @@ def test_tidy_renames_and_keys_domains_by_unit_code(survey):
     assert tidy["domain"].tolist() == expected_domain.tolist()
     assert tidy["by"].tolist() == share["by"].replace({"district_code+sex": "district_code+sex"}).tolist()
     assert tidy.loc[tidy["by"] == "district_code+sex", "domain"].iloc[0].startswith("district_code=801, sex=")
-    for ours, theirs in {"variable": "code", "label_vi": "name_vi", "label_en": "name_en"}.items():
+    for ours, theirs in {"variable": "code", "label_vi": "label_vi", "label_en": "label_en"}.items():
         assert tidy[ours].tolist() == share[theirs].tolist()
     np.testing.assert_array_equal(tidy["ci_low"], share["ci_low"])
     mean_score = result.tidy("mean_score")

@@ -1,0 +1,26 @@
+"""Batch: the machinery behind ``danvan reports``, which runs outside the report notebooks' kernels.
+
+The flow of :func:`run_batch` (:mod:`~danvan_analysis.batch.runner`):
+
+1. **plan** (:func:`~danvan_analysis.batch.runner.plan_batch`): resolve the districts, hash every report's inputs
+   and skip the reports that are unchanged since their last success (:mod:`~danvan_analysis.batch.manifest`,
+   :mod:`~danvan_analysis.batch.version`);
+2. **share**: compute the province-wide results once (the notebook ``templates/shared_results.ipynb`` calls
+   :mod:`danvan_analysis.reports.shared`) and hand their folder to every report;
+3. **run on warm kernels**: a pool of worker processes or a dask cluster (:mod:`~danvan_analysis.batch.pool`), each
+   worker with one warm Jupyter kernel (:mod:`~danvan_analysis.batch.kernel`) that
+   :mod:`~danvan_analysis.batch.kernel_side` resets between reports, runs ``notebooks/district_report.ipynb`` per
+   district and ``notebooks/province_report.ipynb`` with papermill;
+4. **export**: each worker turns its executed notebook into one self-contained HTML page
+   (:mod:`~danvan_analysis.batch.export`, nbconvert with the template in ``templates/danvan``);
+5. **manifest and index**: the main process writes every file atomically (:mod:`danvan_analysis.files`), the
+   ``manifest.json`` after each report and the ``index.html`` at the end (:mod:`~danvan_analysis.batch.index`),
+   while :mod:`~danvan_analysis.batch.progress` shows the progress and the summary.
+
+What runs inside the kernel (parameters, views, display) is :mod:`danvan_analysis.reports`; this package imports
+it, never the reverse.
+"""
+
+from danvan_analysis.batch.runner import BatchResult, BatchSettings, run_batch
+
+__all__ = ["BatchResult", "BatchSettings", "run_batch"]

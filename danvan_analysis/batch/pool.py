@@ -1,0 +1,296 @@
+"""The workers of a batch: what a worker receives, does and sends back, and the pools that run the workers.
+
+A task (:class:`ReportTask`) travels to a worker process (a local process pool, or a dask.distributed worker on
+another machine), which runs it in its warm Jupyter kernel (:mod:`~danvan_analysis.batch.kernel`), exports the
+HTML in-process (:mod:`~danvan_analysis.batch.export`) and answers with a :class:`ReportOutcome`: texts only, the
+main process writes every file. :func:`run_report` never raises, and :func:`outcome_of` turns a worker that died
+into a failed outcome, so one report's failure never stops the batch.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import datetime as dt
+import io
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from danvan_analysis.batch import manifest as mf
+from danvan_analysis.batch.kernel import KernelSettings, WarmKernel, first_error, prepare_notebook
+from danvan_analysis.errors import ParameterError
+
+Kind = Literal["district", "province", "shared"]
+
+
+@dataclass(frozen=True)
+class ReportTask:
+    """One notebook run of a batch (picklable: it travels to worker processes and dask workers)."""
+
+    name: str
+    kind: Kind
+    title: str
+    notebook: Path
+    parameters: dict[str, Any]
+    stem: str
+    lang: str
+    timeout: float
+    key: str
+    inputs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """How a worker runs tasks: its kernel settings and whether the kernel is reused."""
+
+    kernel: KernelSettings
+    warm: bool = True
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    """What a worker sends back for one task (the main process writes the files)."""
+
+    name: str
+    status: str
+    error: str | None
+    html: str | None
+    failed_notebook: str | None
+    log: str
+    started: str
+    ended: str
+    seconds: float
+    headline: dict[str, Any]
+    kernel: str
+
+
+# -- worker side --------------------------------------------------------------------------------------------------
+
+_state = threading.local()
+
+
+def run_report(task: ReportTask, options: WorkerOptions) -> ReportOutcome:
+    """Execute one task in this worker's kernel and export it; never raises (failures are outcomes)."""
+    started_at = _now()
+    clock = time.perf_counter()
+    log = io.StringIO()
+    log.write(f"{started_at} {task.kind} report {task.name}: {task.notebook}\n")
+    status, error, html, failed_nb, headline, note = mf.FAILED, None, None, None, {}, ""
+    kernel: WarmKernel | None = None
+    skip_unused_validator_import()  # dask workers have no initializer: the first task does it
+    try:
+        kernel = _kernel_for(options)
+        note = kernel.prepare()
+        log.write(note + "\n")
+        nb = prepare_notebook(task.notebook, task.parameters)
+        execution = kernel.execute(nb, timeout=task.timeout, stdout=log, stderr=log)
+        if execution.status == "ok":
+            if task.kind != "shared":
+                from danvan_analysis.batch.export import export_html, read_headline
+
+                html = export_html(execution.nb, lang=task.lang, title=task.title)
+                headline = read_headline(execution.nb)
+            status = mf.OK
+        else:
+            status = mf.TIMEOUT if execution.status == "timeout" else mf.FAILED
+            error = execution.error or first_error(execution.nb) or "the notebook stopped"
+            failed_nb = _notebook_text(execution.nb)
+            if kernel.stderr_tail():
+                log.write(f"kernel stderr:\n{kernel.stderr_tail()}\n")
+    except Exception as exc:  # a worker must always answer: the batch goes on
+        error = f"{type(exc).__name__}: {exc}"
+        log.write(f"error: {error}\n")
+    finally:
+        if kernel is not None and not options.warm:
+            kernel.shutdown()
+    seconds = time.perf_counter() - clock
+    log.write(f"{_now()} {status} in {seconds:.2f} s{': ' + error if error else ''}\n")
+    return ReportOutcome(
+        name=task.name,
+        status=status,
+        error=error,
+        html=html,
+        failed_notebook=failed_nb,
+        log=log.getvalue(),
+        started=started_at,
+        ended=_now(),
+        seconds=seconds,
+        headline=headline,
+        kernel=note,
+    )
+
+
+def skip_unused_validator_import() -> None:
+    """Keep jsonschema from importing ``rfc3987_syntax`` in this worker process.
+
+    nbformat validates notebooks with jsonschema, whose module ``_format`` imports the optional
+    ``rfc3987_syntax`` to offer the ``iri`` format check; that import compiles a Lark grammar and costs 1-6 s per
+    process on the reference machine. nbformat's schemas use no ``format`` keyword and nbformat passes no format
+    checker, so the check is never used: marking the module absent (``sys.modules[name] = None`` makes its
+    import raise ImportError, which jsonschema expects and handles) changes no validation result. Only done
+    before jsonschema is first imported, and only in the batch's own worker processes.
+    """
+    import sys
+
+    if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
+
+
+def _kernel_for(options: WorkerOptions) -> WarmKernel:
+    if not options.warm:
+        kernel = WarmKernel(options.kernel)
+        kernel.start()
+        return kernel
+    kernel = getattr(_state, "kernel", None)
+    if kernel is None or kernel.settings != options.kernel:
+        if kernel is not None:
+            kernel.shutdown()
+        kernel = _state.kernel = WarmKernel(options.kernel)
+        _register_shutdown(kernel)
+    return kernel
+
+
+def _init_worker(options: WorkerOptions) -> None:
+    """Process-pool initializer: watch the parent, start the kernel, import the exporter while it boots."""
+    _watch_parent()
+    skip_unused_validator_import()
+    try:
+        kernel = _kernel_for(options) if options.warm else None
+        if kernel is not None:
+            kernel.launch()
+        from danvan_analysis.batch.export import get_exporter
+
+        get_exporter("vi")
+        if kernel is not None:
+            kernel.wait_ready()
+    except Exception:  # reported by the first task, which retries the start
+        _state.kernel = None
+
+
+def _prime() -> int:
+    """No-op task: makes the pool start all its workers (and their warm-up) at once."""
+    return os.getpid()
+
+
+def _register_shutdown(kernel: WarmKernel) -> None:
+    import atexit
+
+    atexit.register(kernel.shutdown)
+
+
+def _watch_parent() -> None:
+    """Exit (stopping the kernel) if the batch process dies, e.g. killed with SIGKILL: no orphaned workers."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        kernel = getattr(_state, "kernel", None)
+        if kernel is not None:
+            kernel.shutdown()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="danvan-parent-watch", daemon=True).start()
+
+
+def _notebook_text(nb: Any) -> str:
+    import nbformat
+
+    return nbformat.writes(nb)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+# -- main-process side --------------------------------------------------------------------------------------------
+
+
+def outcome_of(future: cf.Future, task: ReportTask) -> ReportOutcome:
+    """The outcome a worker sent back for ``task``, or a failure when the worker process died."""
+    try:
+        return future.result()
+    except Exception as exc:  # the worker process died (killed, out of memory): still a recorded failure
+        now = _now()
+        return ReportOutcome(
+            task.name, mf.FAILED, f"worker lost: {type(exc).__name__}: {exc}", None, None, "", now, now, 0.0, {}, ""
+        )
+
+
+@contextlib.contextmanager
+def open_pool(worker: WorkerOptions, *, jobs: int, scheduler: str | None) -> Iterator[Any]:
+    """Start ``jobs`` workers and yield an executor (``submit`` returns a :class:`concurrent.futures.Future`).
+
+    Parameters
+    ----------
+    worker : how each worker runs its tasks.
+    jobs : number of worker processes.
+    scheduler : ``None`` (a local process pool), ``"local-dask"`` (a dask LocalCluster) or the address of a dask
+        scheduler (``tcp://host:port``, ``tls://host:port``).
+
+    Raises
+    ------
+    ParameterError
+        ``scheduler`` is none of these.
+    """
+    if scheduler:
+        with _dask_pool(jobs=jobs, scheduler=scheduler) as pool:
+            yield pool
+        return
+    # spawn: a clean interpreter per worker (forking a process that runs threads is unsafe).
+    context = multiprocessing.get_context("spawn")
+    pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(worker,))
+    try:
+        for _ in range(jobs):
+            pool.submit(_prime)
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def _dask_pool(*, jobs: int, scheduler: str) -> Iterator[Any]:
+    from distributed import Client, LocalCluster
+
+    if scheduler == "local-dask":
+        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    elif str(scheduler).startswith(("tcp://", "tls://")):
+        cluster, client = None, Client(scheduler)
+    else:
+        raise ParameterError(
+            f"--scheduler {scheduler!r}: expected 'local-dask' or the address of a dask scheduler, "
+            "e.g. tcp://10.0.0.5:8786."
+        )
+    try:
+        yield _DaskPool(client)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+class _DaskPool:
+    """The two methods of an executor the runner uses, on a dask.distributed client (futures bridged)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def submit(self, fn: Any, *args: Any) -> cf.Future:
+        bridged: cf.Future = cf.Future()
+        remote = self.client.submit(fn, *args, pure=False)
+
+        def settle(done: Any) -> None:
+            try:
+                bridged.set_result(done.result())
+            except Exception as exc:
+                bridged.set_exception(exc)
+
+        remote.add_done_callback(settle)
+        return bridged

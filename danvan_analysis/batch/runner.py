@@ -1,0 +1,422 @@
+"""``danvan reports``: run the district and province report notebooks in parallel and export them to HTML.
+
+Design (see ``docs/design.md``; measured in ``benchmarks/bench_batch.py``):
+
+1. **Plan** (:func:`plan_batch`, main process, cheap): resolve the districts, hash the inputs of every report
+   (data files, parameters, notebook, package version and code: :func:`~danvan_analysis.batch.manifest.input_key`)
+   and skip the reports whose key and HTML are unchanged since their last success (``--force`` reruns them).
+2. **Share** once per batch what every report needs (province-wide survey estimates, all-district scorecards):
+   a small notebook (``batch/templates/shared_results.ipynb``) writes them to ``<out>/_shared/<key>/`` and the reports
+   get that folder as their ``shared_cache`` parameter. A report computes exactly the same figures without it
+   (tested); if the shared step fails the reports fall back to computing them themselves.
+3. **Execute** (:func:`execute_plan`) on a pool of worker processes (``--jobs``, default: the cores) or on a
+   dask.distributed cluster (``--scheduler``; :mod:`~danvan_analysis.batch.pool`). Each worker keeps a warm Jupyter
+   kernel (:mod:`~danvan_analysis.batch.kernel`): interpreter start-up and the heavy imports are paid once per
+   worker, the kernel state is restored and verified between reports. Each worker also exports the HTML in-process
+   (:mod:`~danvan_analysis.batch.export`), so nbconvert is imported once per worker, not once per report.
+4. **Record**: the main process writes every file atomically (reports, logs, failed notebooks, then the manifest
+   after each report, then ``index.html``), so workers may run on other machines and an interrupted batch leaves
+   only complete files. A failed or timed-out report keeps its executed notebook in ``failed/``, is listed in the
+   summary (:mod:`~danvan_analysis.batch.progress`), and makes the command exit non-zero; the others are unaffected.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from danvan_analysis import paths
+from danvan_analysis.batch import manifest as mf
+from danvan_analysis.batch.kernel import KernelSettings, collect_warmup
+from danvan_analysis.batch.pool import Kind, ReportOutcome, ReportTask, WorkerOptions, open_pool, outcome_of, run_report
+from danvan_analysis.batch.progress import BatchProgress, print_summary
+from danvan_analysis.batch.version import package_digest, package_version
+from danvan_analysis.errors import ParameterError
+from danvan_analysis.files import hash_bytes, hash_file, hash_tree, remove_stale_temp_files, write_atomic
+from danvan_analysis.reports.params import LANGUAGES, PROVINCE_STEM, SHARED_CACHE_FORMAT, report_stem
+
+SHARED_DIR = "_shared"
+LOGS_DIR = "logs"
+FAILED_DIR = "failed"
+SHARED_NAME = "shared"
+
+_TITLES = {
+    "vi": "Đánh giá công tác dân vận năm {year}: {unit}",
+    "en": "Mass-mobilisation work in {year}: {unit}",
+}
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """Settings of one ``danvan reports`` run (the command's options).
+
+    Attributes
+    ----------
+    year : year reported on.
+    districts : district codes or names; ``None`` = all 9.
+    data_dir : folder with ``<year>/<dataset>`` files; ``None`` = the demo data (written when missing).
+    out_dir : output folder; ``None`` = ``reports/<year>``.
+    jobs : parallel workers; ``None`` = the cores available to this process.
+    lang : report language, ``"vi"`` or ``"en"``.
+    scheduler : ``None`` (local process pool), ``"local-dask"`` (a LocalCluster) or ``"tcp://host:port"``.
+    force : rerun reports whose inputs have not changed.
+    timeout : seconds allowed per report (the whole notebook).
+    suppression_threshold : survey cells from fewer respondents are suppressed in the reports.
+    district_notebook, province_notebook : the notebooks to run (default: ``notebooks/district_report.ipynb``
+        and ``notebooks/province_report.ipynb``).
+    warm : reuse one kernel per worker (``False``: a fresh kernel per report, papermill's default behaviour).
+    share_results : compute the province-wide results once per batch and pass them to the reports.
+    province : also produce the province report.
+    progress : show the live progress display; ``None`` = when standard error is a terminal.
+    plan : the plan file the targets are scored against; ``None`` = the shipped 2023 plan. Its content is part of
+        each report's input key, so an edited plan reruns the reports.
+    """
+
+    year: int = 2023
+    districts: tuple[str, ...] | None = None
+    data_dir: Path | None = None
+    out_dir: Path | None = None
+    jobs: int | None = None
+    lang: str = "vi"
+    scheduler: str | None = None
+    force: bool = False
+    timeout: float = 600
+    suppression_threshold: int = 10
+    district_notebook: Path | None = None
+    province_notebook: Path | None = None
+    warm: bool = True
+    share_results: bool = True
+    province: bool = True
+    progress: bool | None = None
+    plan: Path | None = None
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """What a batch will do; built by :func:`plan_batch`, carried out by :func:`execute_plan`."""
+
+    year: int
+    lang: str
+    out_dir: Path
+    data_dir: Path
+    jobs: int
+    scheduler: str | None
+    progress: bool | None
+    worker: WorkerOptions
+    tasks: tuple[ReportTask, ...]
+    skipped: tuple[mf.ReportRecord, ...]
+    shared: ReportTask | None
+    previous: dict[str, mf.ReportRecord] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Result of :func:`run_batch`.
+
+    Attributes
+    ----------
+    out_dir : the output folder.
+    records : one record per report of the batch, in this run's view (``"skipped"`` for unchanged reports).
+    seconds : wall time of the run.
+    """
+
+    out_dir: Path
+    records: tuple[mf.ReportRecord, ...]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        """True when no report of the batch failed or timed out."""
+        return not self.failed
+
+    @property
+    def failed(self) -> tuple[str, ...]:
+        """Names of the reports that failed or timed out."""
+        return tuple(r.name for r in self.records if r.status in (mf.FAILED, mf.TIMEOUT))
+
+    def to_frame(self) -> Any:
+        """One row per report: name, kind, status, seconds, html, error."""
+        import pandas as pd
+
+        columns = ["name", "kind", "title", "status", "seconds", "html", "error"]
+        return pd.DataFrame([{c: getattr(r, c) for c in columns} for r in self.records], columns=columns)
+
+    def _repr_html_(self) -> str:
+        return self.to_frame().to_html(index=False, escape=True)
+
+
+# -- planning -----------------------------------------------------------------------------------------------------
+
+
+def plan_batch(settings: BatchSettings) -> BatchPlan:
+    """Resolve ``settings`` into the list of reports to run (see the module docstring, step 1).
+
+    Raises
+    ------
+    ParameterError
+        Unknown language, district, data folder without the year, missing notebook.
+    """
+    from danvan_analysis.plan import load_plan
+    from danvan_analysis.units import resolve_unit
+
+    if settings.lang not in LANGUAGES:
+        raise ParameterError(f"--lang {settings.lang!r} is not a report language; expected one of {LANGUAGES}.")
+    if settings.timeout <= 0:
+        raise ParameterError(f"--timeout {settings.timeout!r}: expected a positive number of seconds.")
+    data_dir = _data_dir(settings)
+    out_dir = Path(settings.out_dir) if settings.out_dir is not None else paths.reports_dir(settings.year)
+    out_dir = out_dir.resolve()
+    district_nb = _notebook(settings.district_notebook, "district_report.ipynb")
+    province_nb = _notebook(settings.province_notebook, "province_report.ipynb") if settings.province else None
+    if settings.districts is None:
+        from danvan_analysis.units import district_codes
+
+        codes = district_codes()
+    else:
+        codes = list(dict.fromkeys(resolve_unit(d, kind="district").code for d in settings.districts))
+
+    plan = load_plan(settings.plan)  # a broken plan file stops the batch before any report, listing its problems
+    data_digest = hash_bytes(repr(sorted(hash_tree(data_dir).items())))
+    package = {"package_version": package_version(), "package": package_digest()}
+    common = {
+        "year": settings.year,
+        "data_dir": str(data_dir),
+        "lang": settings.lang,
+        "suppression_threshold": settings.suppression_threshold,
+        "plan_file": "" if settings.plan is None else str(Path(settings.plan).resolve()),
+    }
+    shared_key = hash_bytes(repr((SHARED_CACHE_FORMAT, settings.year, data_digest, sorted(package.items()))))
+    shared_dir = out_dir / SHARED_DIR / shared_key[:16]
+    use_shared = settings.share_results
+    common["shared_cache"] = str(shared_dir) if use_shared else ""
+
+    def task(
+        name: str, kind: Kind, unit_name: str, notebook: Path, parameters: dict[str, Any], stem: str
+    ) -> ReportTask:
+        inputs = {"data": data_digest, "notebook": hash_file(notebook), "plan": plan.digest, **package}
+        key = mf.input_key(parameters=parameters, **inputs)
+        title = _TITLES[settings.lang].format(year=settings.year, unit=unit_name)
+        return ReportTask(name, kind, title, notebook, parameters, stem, settings.lang, settings.timeout, key, inputs)
+
+    tasks = [
+        task(code, "district", resolve_unit(code).name, district_nb, {"district": code, **common}, report_stem(code))
+        for code in codes
+    ]
+    if province_nb is not None:
+        tasks.append(task(PROVINCE_STEM, "province", "Tỉnh Thái Nguyên", province_nb, dict(common), PROVINCE_STEM))
+
+    previous = mf.read_manifest(out_dir)
+    to_run = [t for t in tasks if settings.force or not mf.is_current(previous.get(t.name), t.key, out_dir)]
+    skipped = tuple(previous[t.name] for t in tasks if t not in to_run)
+    shared = None
+    if to_run and use_shared and not _shared_ready(shared_dir, settings.year):
+        shared_nb = Path(str(_template_path("shared_results.ipynb")))
+        shared = task(
+            SHARED_NAME,
+            "shared",
+            "shared results",
+            shared_nb,
+            {"year": settings.year, "data_dir": str(data_dir), "out": str(shared_dir)},
+            SHARED_NAME,
+        )
+    notebooks = [t.notebook for t in to_run] + ([shared.notebook] if shared else [])
+    worker = WorkerOptions(
+        kernel=KernelSettings(cwd=district_nb.parent, warmup=collect_warmup(dict.fromkeys(notebooks))),
+        warm=settings.warm,
+    )
+    jobs = settings.jobs or _available_cores()
+    if jobs < 1:
+        raise ParameterError(f"--jobs {jobs}: expected at least 1 worker.")
+    return BatchPlan(
+        year=settings.year,
+        lang=settings.lang,
+        out_dir=out_dir,
+        data_dir=data_dir,
+        jobs=max(1, min(jobs, len(to_run))),
+        scheduler=settings.scheduler,
+        progress=settings.progress,
+        worker=worker,
+        tasks=tuple(to_run),
+        skipped=skipped,
+        shared=shared,
+        previous=previous,
+    )
+
+
+def run_batch(settings: BatchSettings) -> BatchResult:
+    """Produce the reports of a year as self-contained HTML, an ``index.html`` and a ``manifest.json``.
+
+    Parameters
+    ----------
+    settings : the run's settings (the options of ``danvan reports``).
+
+    Returns
+    -------
+    BatchResult
+        ``result.ok`` is false when any report failed or timed out; the other reports are complete.
+    """
+    return execute_plan(plan_batch(settings))
+
+
+def execute_plan(plan: BatchPlan) -> BatchResult:
+    """Carry out a :class:`BatchPlan` (see the module docstring, steps 3 and 4)."""
+    from rich.console import Console
+
+    started = time.perf_counter()
+    console = Console(stderr=True, highlight=False)
+    plan.out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(plan.out_dir)
+    records = dict(plan.previous)
+    batch_info = {"year": plan.year, "lang": plan.lang, "data_dir": str(plan.data_dir), "package": package_version()}
+    run_view: dict[str, mf.ReportRecord] = {r.name: replace(r, status=mf.SKIPPED) for r in plan.skipped}
+    if plan.tasks:
+        with (
+            open_pool(plan.worker, jobs=plan.jobs, scheduler=plan.scheduler) as pool,
+            BatchProgress(console, year=plan.year, total=len(plan.tasks), show=plan.progress) as progress,
+        ):
+            tasks = list(plan.tasks)
+            if plan.shared is not None:
+                progress.running(1)
+                outcome = pool.submit(run_report, plan.shared, plan.worker).result()
+                record = _store(plan, plan.shared, outcome, records, batch_info)
+                progress.finished(record, counted=False)
+                if record.status != mf.OK:
+                    run_view[record.name] = record
+                    tasks = [_without_shared(t) for t in tasks]
+            futures = {pool.submit(run_report, t, plan.worker): t for t in tasks}
+            progress.running(min(plan.jobs, len(futures)))
+            pending = set(futures)
+            while pending:
+                done, pending = cf.wait(pending, timeout=0.5, return_when=cf.FIRST_COMPLETED)
+                for future in done:
+                    task = futures[future]
+                    outcome = outcome_of(future, task)
+                    record = _store(plan, task, outcome, records, batch_info)
+                    run_view[task.name] = record
+                    progress.finished(record)
+                progress.running(min(plan.jobs, len(pending)))
+                progress.refresh()
+    elif not (plan.out_dir / mf.MANIFEST_NAME).exists():
+        mf.write_manifest(plan.out_dir, records, batch=batch_info)
+    from danvan_analysis.batch.index import write_index
+
+    write_index(plan.out_dir, records.values(), year=plan.year, lang=plan.lang)
+    order = [t.name for t in plan.tasks] + [r.name for r in plan.skipped]
+    ordered = [run_view[name] for name in order if name in run_view]
+    if SHARED_NAME in run_view:
+        ordered.insert(0, run_view[SHARED_NAME])
+    result = BatchResult(out_dir=plan.out_dir, records=tuple(ordered), seconds=time.perf_counter() - started)
+    print_summary(console, result)
+    return result
+
+
+# -- main-process helpers -----------------------------------------------------------------------------------------
+
+
+def _store(
+    plan: BatchPlan,
+    task: ReportTask,
+    outcome: ReportOutcome,
+    records: dict[str, mf.ReportRecord],
+    batch_info: dict[str, Any],
+) -> mf.ReportRecord:
+    """Write a report's files atomically, then its manifest record."""
+    out = plan.out_dir
+    log_rel = f"{LOGS_DIR}/{task.stem}.log"
+    write_atomic(out / log_rel, outcome.log)
+    html_rel = failed_rel = html_sha = None
+    stale_html = out / f"{task.stem}.html"
+    stale_failed = out / FAILED_DIR / f"{task.stem}.ipynb"
+    if outcome.status == mf.OK and outcome.html is not None:
+        html_rel = f"{task.stem}.html"
+        write_atomic(out / html_rel, outcome.html)
+        html_sha = hash_bytes(outcome.html)
+        stale_failed.unlink(missing_ok=True)
+    elif outcome.status != mf.OK:
+        if outcome.failed_notebook is not None:
+            failed_rel = f"{FAILED_DIR}/{task.stem}.ipynb"
+            write_atomic(out / failed_rel, outcome.failed_notebook)
+        # A report that failed now must not leave last run's HTML looking current.
+        stale_html.unlink(missing_ok=True)
+    record = mf.ReportRecord(
+        name=task.name,
+        kind=task.kind,
+        title=task.title,
+        status=outcome.status,
+        key=task.key,
+        parameters=dict(task.parameters),
+        inputs=dict(task.inputs),
+        started=outcome.started,
+        ended=outcome.ended,
+        seconds=round(outcome.seconds, 3),
+        error=outcome.error,
+        html=html_rel,
+        html_sha256=html_sha,
+        log=log_rel,
+        failed_notebook=failed_rel,
+        headline=outcome.headline,
+        kernel=outcome.kernel,
+    )
+    records[task.name] = record
+    mf.write_manifest(out, records, batch=batch_info)
+    return record
+
+
+def _without_shared(task: ReportTask) -> ReportTask:
+    parameters = {**task.parameters, "shared_cache": ""}
+    inputs = {k: v for k, v in task.inputs.items()}
+    return replace(task, parameters=parameters, key=mf.input_key(parameters=parameters, **inputs))
+
+
+def _shared_ready(folder: Path, year: int) -> bool:
+    import json
+
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and meta.get("format") == SHARED_CACHE_FORMAT and meta.get("year") == year
+
+
+def _data_dir(settings: BatchSettings) -> Path:
+    if settings.data_dir is not None:
+        folder = Path(settings.data_dir)
+        if not (folder / str(settings.year)).is_dir():
+            raise ParameterError(
+                f"--data {folder}: no folder {folder / str(settings.year)}; expected <data>/<year>/<dataset> files."
+            )
+        return folder.resolve()
+    folder = paths.DEMO_DIR
+    if not (folder / str(settings.year)).is_dir():
+        # The README's one command must work from a fresh clone: make the demo data it reports on.
+        from danvan_analysis.demo import write_demo
+
+        write_demo(folder, years=list(range(settings.year - 2, settings.year + 1)))
+    return folder.resolve()
+
+
+def _notebook(given: Path | None, default_name: str) -> Path:
+    path = Path(given) if given is not None else paths.NOTEBOOKS_DIR / default_name
+    if not path.is_file():
+        raise ParameterError(
+            f"Report notebook {path} not found. Hint: run `danvan reports` from the project folder (which holds "
+            "notebooks/), or pass the notebook's path."
+        )
+    return path.resolve()
+
+
+def _template_path(name: str) -> Path:
+    from danvan_analysis.batch.export import template_dir
+
+    return template_dir() / name
+
+
+def _available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1

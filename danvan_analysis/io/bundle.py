@@ -1,0 +1,245 @@
+"""A folder of years: :func:`load_bundle` reads ``<data_dir>/<year>/<dataset>.*`` into one :class:`DataBundle`.
+
+Which file stands for each dataset and year (and what is missing or stray) is planned first; every planned file is
+then loaded and checked, and the problems of all files come in one :class:`~danvan_analysis.errors.SchemaError`.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from danvan_analysis.errors import DataWarning, InputFileError, SchemaError
+from danvan_analysis.io.load import load_with_problems
+from danvan_analysis.io.readers import CSV_SUFFIXES, EXCEL_SUFFIXES, PARQUET_SUFFIXES
+from danvan_analysis.paths import package_data
+from danvan_analysis.schemas import (
+    DATASETS,
+    combine_problems,
+    describe_problems,
+    describe_warnings,
+    duplicated_rows,
+    get_spec,
+    problem_table,
+)
+
+#: When a year folder holds several files of one dataset, the first suffix found in this order is read.
+SUFFIX_PREFERENCE = (".parquet", ".xlsx", ".csv")
+
+
+@dataclass(frozen=True, eq=False)
+class DataBundle:
+    """Every dataset of a data folder, checked and concatenated across years (see :func:`load_bundle`).
+
+    Attributes
+    ----------
+    survey, dialogues, religion, complaints, boards, plans, inspections, submissions, indices : pandas.DataFrame
+        One frame per dataset, in contract columns and dtypes (empty, with the right columns, when no file).
+    warnings : pandas.DataFrame
+        Problem table of everything repaired or ignored while loading, and of missing files in earlier years.
+    files : mapping
+        Dataset → the files read, in year order.
+    years : tuple of int
+        The year folders read.
+    """
+
+    survey: pd.DataFrame
+    dialogues: pd.DataFrame
+    religion: pd.DataFrame
+    complaints: pd.DataFrame
+    boards: pd.DataFrame
+    plans: pd.DataFrame
+    inspections: pd.DataFrame
+    submissions: pd.DataFrame
+    indices: pd.DataFrame
+    warnings: pd.DataFrame
+    files: Mapping[str, tuple[Path, ...]]
+    years: tuple[int, ...]
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        """The frame of dataset ``name``."""
+        return getattr(self, get_spec(name).name)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per dataset: rows, years present, files read."""
+        rows = []
+        for name in DATASETS:
+            frame = self[name]
+            years = sorted(int(y) for y in frame["year"].dropna().unique()) if len(frame) else []
+            rows.append(
+                {
+                    "dataset": name,
+                    "rows": len(frame),
+                    "years": ", ".join(map(str, years)),
+                    "files": ", ".join(str(p) for p in self.files.get(name, ())),
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def _repr_html_(self) -> str:
+        caption = f"<p>Data for {', '.join(map(str, self.years))}; {len(self.warnings)} warning(s).</p>"
+        return caption + self.to_frame().to_html(index=False)
+
+
+def _year_folders(root: Path) -> dict[int, Path]:
+    return {int(p.name): p for p in root.iterdir() if p.is_dir() and re.fullmatch(r"\d{4}", p.name)}
+
+
+def _dataset_file(folder: Path, name: str) -> Path | None:
+    for suffix in SUFFIX_PREFERENCE:
+        candidate = folder / f"{name}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_bundle(
+    data_dir: str | Path,
+    *,
+    years: Iterable[int] | None = None,
+    datasets: Iterable[str] | None = None,
+    drop_pii: bool = False,
+) -> DataBundle:
+    """Load ``data_dir/<year>/<dataset>.<parquet|xlsx|csv>`` for every year folder (or the given ``years``).
+
+    Parameters
+    ----------
+    data_dir : folder holding one sub-folder per year (``2021/``, ``2022/``, …).
+    years : years to read (default: every year folder present).
+    datasets : datasets to read (default: all); the others are empty frames.
+    drop_pii : drop columns identifying people from survey files instead of refusing them.
+
+    Returns
+    -------
+    DataBundle
+
+    Raises
+    ------
+    InputFileError
+        ``data_dir`` or a requested year folder is missing, or a requested dataset has no file in the latest year.
+    SchemaError
+        Listing the problems of every file at once (``err.problems``), including rows whose ``year`` differs from
+        their folder.
+
+    Notes
+    -----
+    When a folder holds several formats of one dataset, Parquet is read before xlsx before CSV. ``indices`` is one
+    multi-year table: read from ``data_dir/indices.*`` if present (never filtered by year), else from the year
+    folders, else the shipped ``published_indices.csv`` (all its years). A key repeated in two files is an error.
+    The bundle emits one :class:`DataWarning` when its ``warnings`` table is not empty.
+    """
+    root = Path(data_dir)
+    if not root.is_dir():
+        raise InputFileError(f"{root}: no such data folder. Hint: `danvan demo` writes data/demo/<year>/ files.")
+    folders = _year_folders(root)
+    chosen = sorted({int(y) for y in years}) if years is not None else sorted(folders)
+    absent = [y for y in chosen if y not in folders]
+    if absent or not chosen:
+        have = ", ".join(map(str, sorted(folders))) or "none"
+        raise InputFileError(f"{root}: no folder for year(s) {absent or '(any)'}; year folders present: {have}.")
+    wanted = [get_spec(n).name for n in datasets] if datasets is not None else list(DATASETS)
+    plan, notes = _plan_files(root, folders, chosen, wanted)
+    loaded: dict[str, list[tuple[Path, pd.DataFrame]]] = {n: [] for n in DATASETS}
+    problems: list[pd.DataFrame] = [*notes]
+    for name, year, path in plan:
+        frame, found, _ = load_with_problems(name, path, pii="drop" if drop_pii else "raise")
+        problems += [found, _wrong_year(frame, year, path)]
+        loaded[name].append((path, frame))
+    problems += [_repeated_across_files(name, parts) for name, parts in loaded.items()]
+    everything = combine_problems(*problems)
+    if (everything["severity"] == "error").any():
+        spec = get_spec(plan[0][0]) if len({n for n, _, _ in plan}) == 1 else None
+        raise SchemaError(describe_problems(everything, spec), everything)
+    data = {
+        name: pd.concat([f for _, f in parts], ignore_index=True) if parts else DATASETS[name].empty_frame()
+        for name, parts in loaded.items()
+    }
+    found_warnings = everything[everything["severity"] == "warning"].reset_index(drop=True)
+    if len(found_warnings):
+        warnings.warn(DataWarning(describe_warnings(found_warnings)), stacklevel=2)
+    files = {name: tuple(path for path, _ in parts) for name, parts in loaded.items()}
+    return DataBundle(**data, warnings=found_warnings, files=files, years=tuple(chosen))
+
+
+def _wrong_year(frame: pd.DataFrame, year: int | None, path: Path) -> pd.DataFrame | None:
+    """Rows of a year folder's file whose ``year`` is another year."""
+    if year is None or "year" not in frame or frame.empty:
+        return None
+    wrong = (frame["year"].notna() & (frame["year"] != year)).to_numpy()
+    if not wrong.any():
+        return None
+    rows = frame.index[wrong]
+    values = frame.loc[rows, "year"].astype(str)
+    return problem_table(
+        rows, "year", values, f"{year} (the file is in the folder {year})", "year_folder", file=str(path)
+    )
+
+
+def _repeated_across_files(name: str, parts: list[tuple[Path, pd.DataFrame]]) -> pd.DataFrame | None:
+    """Rows whose key also occurs in another file of the bundle (a repeat within a file is reported by its rules)."""
+    key = list(DATASETS[name].key)
+    if len(parts) < 2 or not all(set(key) <= set(f.columns) for _, f in parts):
+        return None
+    both = pd.concat([f[key].assign(_file=str(p), _row=f.index.to_numpy()) for p, f in parts], ignore_index=True)
+    across = duplicated_rows(both, key) & ~duplicated_rows(both, [*key, "_file"])
+    if not across.any():
+        return None
+    bad = both[across]
+    values = bad[key].astype(str).apply(lambda r: ", ".join(f"{k}={v}" for k, v in r.items()), axis=1)
+    expected = f"one row per {', '.join(key)} across the files of the data folder"
+    tables = [
+        problem_table(group["_row"], key[-1], values[group.index], expected, "repeated_across_files", file=file)
+        for file, group in bad.groupby("_file", sort=False)
+    ]
+    return pd.concat(tables, ignore_index=True)
+
+
+def _plan_files(
+    root: Path, folders: dict[int, Path], chosen: list[int], wanted: list[str]
+) -> tuple[list[tuple[str, int | None, Path]], list[pd.DataFrame]]:
+    """Which file to read for each dataset and year; missing-file errors and warnings."""
+    plan: list[tuple[str, int | None, Path]] = []
+    notes: list[pd.DataFrame] = []
+    expected_missing: list[str] = []
+    latest = chosen[-1]
+    for name in wanted:
+        if name == "indices":
+            at_root = _dataset_file(root, name)
+            in_years = [(y, p) for y in chosen if (p := _dataset_file(folders[y], name)) is not None]
+            if at_root is not None:
+                plan.append((name, None, at_root))
+            elif in_years:
+                plan += [(name, None, p) for _, p in in_years]
+            else:
+                plan.append((name, None, package_data("published_indices.csv")))
+            continue
+        for year in chosen:
+            path = _dataset_file(folders[year], name)
+            if path is not None:
+                plan.append((name, year, path))
+            elif year == latest:
+                expected_missing.append(str(folders[year] / f"{name}.csv (or .xlsx, .parquet)"))
+            else:
+                expected = f"a file {name}.csv, .xlsx or .parquet (the dataset has no rows for {year})"
+                notes.append(
+                    problem_table([1], "", [""], expected, "missing_file", severity="warning", file=str(folders[year]))
+                )
+    if expected_missing:
+        raise InputFileError(
+            f"{root}: missing data file(s) for the reporting year {latest}: {'; '.join(expected_missing)}. "
+            "Hint: pass datasets=[…] to load only some datasets, or years=[…] to choose the years."
+        )
+    names = {f"{n}{s}" for n in DATASETS for s in (*CSV_SUFFIXES, *EXCEL_SUFFIXES, *PARQUET_SUFFIXES)}
+    for year in chosen:
+        for stray in sorted(folders[year].iterdir()):
+            if stray.is_file() and stray.name not in names and not stray.name.startswith((".", "~$")):
+                expected = f"a dataset file name: {', '.join(DATASETS)} (this file was not read)"
+                notes.append(
+                    problem_table([1], "", [stray.name], expected, "unknown_file", severity="warning", file=str(stray))
+                )
+    return plan, notes

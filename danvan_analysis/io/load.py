@@ -1,0 +1,203 @@
+"""The load API: :func:`load_dataset`, :func:`validate_file` and one ``load_<dataset>`` function per dataset.
+
+One file is read (:func:`~danvan_analysis.io.readers.read_table`), parsed to the contract's dtypes and checked
+(:func:`~danvan_analysis.schemas.parse_frame`, :func:`~danvan_analysis.schemas.check_frame`); the loaders then raise
+one :class:`~danvan_analysis.errors.SchemaError` or warn, :func:`validate_file` returns the problem table.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from danvan_analysis.errors import DataWarning, ParameterError, SchemaError
+from danvan_analysis.io.headers import PiiMode
+from danvan_analysis.io.readers import read_table
+from danvan_analysis.paths import package_data
+from danvan_analysis.schemas import (
+    DatasetSpec,
+    check_frame,
+    combine_problems,
+    describe_problems,
+    describe_warnings,
+    get_spec,
+    parse_frame,
+    problem_table,
+)
+
+
+# -- loading one file -----------------------------------------------------------------------------------------------
+def load_with_problems(
+    name: str,
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    pii: PiiMode = "raise",
+    single_psu: Literal["error", "warn"] = "error",
+) -> tuple[pd.DataFrame, pd.DataFrame, DatasetSpec]:
+    """Read, parse and check one file; return (frame indexed by row number, every problem, spec). Never raises
+    SchemaError: the caller decides."""
+    spec = get_spec(name)
+    if single_psu not in ("error", "warn"):
+        raise ParameterError(f"single_psu={single_psu!r}; expected 'error' or 'warn'.")
+    path = Path(path)
+    table = read_table(path, spec, sheet=sheet, encoding=encoding, pii=pii)
+    file = table.label
+    if table.raw.empty:
+        table.problems.append(
+            problem_table([1], "", [""], "at least one data row", "no_rows", severity="warning", file=file)
+        )
+    frame, parse_problems = parse_frame(spec, table.raw, file=file)
+    downgrade = ("stratum_has_two_psus",) if single_psu == "warn" else ()
+    checked = check_frame(spec, frame, raw=table.raw, file=file, downgrade=downgrade)
+    problems = combine_problems(*table.problems, parse_problems, checked, order=spec.column_names)
+    return frame, problems, spec
+
+
+def _raise_or_warn(problems: pd.DataFrame, spec: DatasetSpec | None, *, stacklevel: int) -> None:
+    if (problems["severity"] == "error").any():
+        raise SchemaError(describe_problems(problems, spec), problems)
+    if len(problems):
+        warnings.warn(DataWarning(describe_warnings(problems)), stacklevel=stacklevel + 1)
+
+
+def _load_checked(name: str, path: str | Path, **options: object) -> pd.DataFrame:
+    """:func:`load_with_problems`, then raise or warn (the warning points at the public loader's caller)."""
+    frame, problems, spec = load_with_problems(name, path, **options)  # type: ignore[arg-type]
+    _raise_or_warn(problems, spec, stacklevel=3)
+    return frame.reset_index(drop=True)
+
+
+def load_dataset(
+    name: str,
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    drop_pii: bool = False,
+    single_psu: Literal["error", "warn"] = "error",
+) -> pd.DataFrame:
+    """Read one file of dataset ``name`` and return it checked, in the contract's columns and dtypes.
+
+    Parameters
+    ----------
+    name : dataset name: survey, dialogues, religion, complaints, boards, plans, inspections, submissions, indices.
+    path : a CSV (UTF-8, UTF-8 with BOM or UTF-16; comma, semicolon or tab separated), .xlsx or .parquet file.
+    sheet : Excel sheet to read (default: the sheet whose header names the most contract columns).
+    encoding : text encoding of a CSV (default: detected from the BOM, else UTF-8).
+    drop_pii : survey only: drop columns identifying people instead of refusing the file.
+    single_psu : survey only: ``"warn"`` turns "a stratum has one PSU" into a warning (leave it to the estimator's
+        ``SurveyDesign(single_psu=…)`` policy).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns in contract order (absent optional columns added empty), a fresh ``RangeIndex``.
+
+    Raises
+    ------
+    InputFileError
+        The file cannot be read (missing, empty, undecodable, not a workbook, a row with surplus cells).
+    PrivacyError
+        A survey file identifies people and ``drop_pii`` is false.
+    SchemaError
+        The data break the contract; the message lists file, row, column, value and what was expected for each
+        problem, and ``err.problems`` holds them all.
+
+    Warns
+    -----
+    DataWarning
+        Values repaired (codes re-padded, names read as codes) or columns ignored; see :func:`validate_file`.
+    """
+    pii = "drop" if drop_pii else "raise"
+    return _load_checked(name, path, sheet=sheet, encoding=encoding, pii=pii, single_psu=single_psu)
+
+
+def validate_file(
+    name: str,
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    drop_pii: bool = False,
+) -> pd.DataFrame:
+    """Check a file against dataset ``name``'s contract and return its problem table (empty = valid).
+
+    Unlike :func:`load_dataset` nothing is raised for contract problems: columns identifying people are listed as
+    errors (or as warnings with ``drop_pii=True``) and the rest of the file is still checked.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``file, row, column, value, expected, check, severity`` (``"error"`` or ``"warning"``), sorted by
+        row. ``row`` is the row number as seen in Excel or a text editor (header = row 1).
+
+    Raises
+    ------
+    InputFileError
+        When the file cannot be read at all.
+    """
+    _, problems, _ = load_with_problems(
+        name, path, sheet=sheet, encoding=encoding, pii="drop" if drop_pii else "report"
+    )
+    return problems
+
+
+# -- one loader per dataset -----------------------------------------------------------------------------------------
+def load_survey(
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    drop_pii: bool = False,
+    single_psu: Literal["error", "warn"] = "error",
+) -> pd.DataFrame:
+    """Load survey microdata; see :func:`load_dataset` (``drop_pii`` and ``single_psu`` apply here)."""
+    pii = "drop" if drop_pii else "raise"
+    return _load_checked("survey", path, sheet=sheet, encoding=encoding, pii=pii, single_psu=single_psu)
+
+
+def load_dialogues(path: str | Path, *, sheet: str | None = None, encoding: str | None = None) -> pd.DataFrame:
+    """Load the dialogues dataset; see :func:`load_dataset`."""
+    return _load_checked("dialogues", path, sheet=sheet, encoding=encoding)
+
+
+def load_religion(path: str | Path, *, sheet: str | None = None, encoding: str | None = None) -> pd.DataFrame:
+    """Load the religion dataset; see :func:`load_dataset`."""
+    return _load_checked("religion", path, sheet=sheet, encoding=encoding)
+
+
+def load_complaints(path: str | Path, *, sheet: str | None = None, encoding: str | None = None) -> pd.DataFrame:
+    """Load the complaints dataset; see :func:`load_dataset`."""
+    return _load_checked("complaints", path, sheet=sheet, encoding=encoding)
+
+
+def load_boards(path: str | Path, *, sheet: str | None = None, encoding: str | None = None) -> pd.DataFrame:
+    """Load the boards dataset; see :func:`load_dataset`."""
+    return _load_checked("boards", path, sheet=sheet, encoding=encoding)
+
+
+def load_plans(path: str | Path, *, sheet: str | None = None, encoding: str | None = None) -> pd.DataFrame:
+    """Load the plans dataset; see :func:`load_dataset`."""
+    return _load_checked("plans", path, sheet=sheet, encoding=encoding)
+
+
+def load_inspections(path: str | Path, *, sheet: str | None = None, encoding: str | None = None) -> pd.DataFrame:
+    """Load the inspections dataset; see :func:`load_dataset`."""
+    return _load_checked("inspections", path, sheet=sheet, encoding=encoding)
+
+
+def load_submissions(path: str | Path, *, sheet: str | None = None, encoding: str | None = None) -> pd.DataFrame:
+    """Load the submissions dataset; see :func:`load_dataset`."""
+    return _load_checked("submissions", path, sheet=sheet, encoding=encoding)
+
+
+def load_indices(
+    path: str | Path | None = None, *, sheet: str | None = None, encoding: str | None = None
+) -> pd.DataFrame:
+    """Load published indices; without ``path``, the shipped ``danvan_analysis/data/published_indices.csv``."""
+    return _load_checked("indices", path or package_data("published_indices.csv"), sheet=sheet, encoding=encoding)

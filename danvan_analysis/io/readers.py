@@ -1,0 +1,407 @@
+"""Format readers: CSV (encoding and delimiter sniffed), Excel (.xlsx) and Parquet, each returning a :class:`Table`.
+
+Every reader finds and maps the header (:mod:`danvan_analysis.io.headers`), reads only the contract's columns and
+numbers the rows as the user sees them; :func:`read_table` picks the reader by the file's suffix.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import re
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from danvan_analysis.errors import InputFileError, ParameterError
+from danvan_analysis.io.headers import HEADER_SEARCH_ROWS, PiiMode, locate_header, score_header
+from danvan_analysis.schemas import DatasetSpec, problem_table
+
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+# -- reading: what every reader returns -----------------------------------------------------------------------------
+@dataclass
+class Table:
+    """Cells of one file: ``raw`` has contract column names and the user's row numbers as index."""
+
+    raw: pd.DataFrame
+    label: str  # how problems name the file (an xlsx adds its sheet: "file.xlsx [Sheet1]")
+    problems: list[pd.DataFrame] = field(default_factory=list)
+
+
+def _drop_empty_rows(raw: pd.DataFrame) -> pd.DataFrame:
+    """Drop rows whose every cell is empty (text readers only); row numbers of the others are kept."""
+    if raw.empty or raw.shape[1] == 0:
+        return raw
+    # Cells are text here; a row of empty cells is blank (a row of spaces is kept and reported by the checks).
+    blank = (raw.isna() | raw.eq("")).all(axis=1).to_numpy()
+    return raw[~blank]
+
+
+# -- CSV ------------------------------------------------------------------------------------------------------------
+def _detect_encoding(path: Path, encoding: str | None, *, file: str) -> str:
+    """Return the encoding to read ``path`` with, after checking every byte decodes."""
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ParameterError(
+                f"encoding={encoding!r} is not a known text encoding (try 'utf-8' or 'cp1258')."
+            ) from None
+        chosen = encoding
+    elif head.startswith(codecs.BOM_UTF8):
+        chosen = "utf-8-sig"
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        chosen = "utf-16"
+    else:
+        chosen = "utf-8"
+    decoder = codecs.getincrementaldecoder(chosen)(errors="strict")
+    offset = lines = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as error:
+                where = offset + error.start
+                line = lines + chunk[: error.start].count(b"\n") + 1
+                found = chunk[error.start : error.start + 4].hex(" ")
+                raise InputFileError(
+                    f"{file}: byte {where} (line {line}) cannot be decoded as {chosen} (bytes {found}). "
+                    "Hint: the file is probably in an older Vietnamese encoding (Windows-1258, TCVN3, VNI); pass "
+                    "encoding='cp1258' (or the right one), or re-save it from Excel as 'CSV UTF-8'."
+                ) from error
+            offset += len(chunk)
+            lines += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as error:
+            raise InputFileError(
+                f"{file}: the file ends in the middle of a character (byte {offset}, line {lines + 1}); it may be "
+                f"truncated or not {chosen}. Hint: pass encoding=… or re-save it as 'CSV UTF-8'."
+            ) from error
+    return chosen
+
+
+def _sniff_delimiter(line: str) -> str:
+    """The most frequent of , ; and tab outside quotes in the header line (comma when tied)."""
+    outside = re.sub(r'"[^"]*"', "", line)
+    counts = {d: outside.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+def _read_csv(path: Path, spec: DatasetSpec, *, encoding: str | None, pii: PiiMode, file: str) -> Table:
+    chosen = _detect_encoding(path, encoding, file=file)
+    with path.open(encoding=chosen, newline="") as handle:
+        first = handle.readline()
+        if not first.strip():
+            raise InputFileError(f"{file}: the file has no header line (it is empty or starts with a blank line).")
+        delimiter = _sniff_delimiter(first)
+        handle.seek(0)
+        top = [row for _, row in zip(range(HEADER_SEARCH_ROWS), csv.reader(handle, delimiter=delimiter), strict=False)]
+    top = [[c.lstrip("\ufeff") if j == 0 else c for j, c in enumerate(row)] for row in top]
+    index, header, problems = locate_header(top, spec, pii=pii, file=file)
+    width = len(top[index])
+    keep = sorted(header.columns)
+    ids = {p for p in keep if spec.column(header.columns[p]).kind == "id"}
+    cells = _read_csv_arrow(path, chosen, delimiter, skip=index + 1, width=width, keep=keep, ids=ids)
+    if cells is None:
+        # Columns identifying people are left unread (usecols); pandas then ignores surplus cells instead of failing.
+        usecols = keep if header.pii else None
+        cells = _read_csv_pandas(path, chosen, delimiter, skip=index + 1, width=width, usecols=usecols, file=file)
+        cells = cells[keep]
+    cells = cells.set_axis([header.columns[p] for p in keep], axis=1)
+    cells.index = pd.RangeIndex(index + 2, index + 2 + len(cells))
+    return Table(_drop_empty_rows(cells), file, problems)
+
+
+def _read_csv_arrow(
+    path: Path, encoding: str, delimiter: str, *, skip: int, width: int, keep: list[int], ids: set[int]
+) -> pd.DataFrame | None:
+    """Fast path: pyarrow's multi-threaded reader, text columns as dictionaries; ``None`` if the file is irregular.
+
+    Only the ``keep`` columns are converted (columns identifying people are never materialised). Blank lines are
+    kept as empty rows so row numbers stay true; any parse error (e.g. a row with surplus cells) sends the file to
+    the pandas reader, which reports the line.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pv
+
+    names = [f"c{i}" for i in range(width)]
+    text = pa.string()
+    codes = pa.dictionary(pa.int32(), pa.string())
+    try:
+        table = pv.read_csv(
+            path,
+            read_options=pv.ReadOptions(
+                skip_rows=skip, column_names=names, encoding="utf8" if encoding.startswith("utf-8") else encoding
+            ),
+            parse_options=pv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False),
+            convert_options=pv.ConvertOptions(
+                column_types={names[p]: text if p in ids else codes for p in keep},
+                include_columns=[names[p] for p in keep],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeError):
+        return None
+    return table.to_pandas().set_axis(keep, axis=1)
+
+
+def _read_csv_pandas(
+    path: Path, encoding: str, delimiter: str, *, skip: int, width: int, usecols: list[int] | None, file: str
+) -> pd.DataFrame:
+    """Careful path: pandas' reader, which names the line of a row with more cells than the header."""
+    try:
+        cells = pd.read_csv(
+            path,
+            encoding=encoding,
+            sep=delimiter,
+            header=None,
+            names=range(width),
+            usecols=usecols,
+            skiprows=skip,
+            dtype=str,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except pd.errors.ParserError as error:
+        found = re.search(r"line (\d+), saw (\d+)", str(error))
+        where = f"line {found[1]} has {found[2]} cells" if found else f"a row has more cells ({error})"
+        raise InputFileError(
+            f"{file}: {where} but the header has {width}: more cells than the header. Hint: a value containing the "
+            f"delimiter {delimiter!r} must be in double quotes (e.g. a decimal comma, a list of names)."
+        ) from error
+    except pd.errors.EmptyDataError:
+        cells = pd.DataFrame(columns=range(width), dtype="str")
+    return cells
+
+
+# -- Excel ----------------------------------------------------------------------------------------------------------
+def _open_workbook(path: Path, *, data_only: bool, file: str) -> Any:
+    """Open a workbook in openpyxl's read-only (streaming) mode; close it after use."""
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about data validations and styles it does not keep; we only read values.
+            warnings.simplefilter("ignore", UserWarning)
+            return openpyxl.load_workbook(path, read_only=True, data_only=data_only)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
+        raise InputFileError(
+            f"{file}: not a readable .xlsx workbook ({type(error).__name__}: {error}). Hint: open it in Excel and "
+            "save it again as 'Excel Workbook (.xlsx)'."
+        ) from error
+
+
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PACKAGE_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def _merged_ranges(path: Path, title: str) -> list[tuple[int, int, int, int]]:
+    """Merged cells of sheet ``title`` as (min_col, min_row, max_col, max_row), read from the workbook's XML.
+
+    openpyxl's read-only mode does not expose merged cells, so they are looked up in the package: workbook.xml maps
+    the sheet name to a relationship, whose target is the sheet's XML. Any surprise in the package (strict OOXML,
+    unusual paths) yields no ranges: merged headers are then read as their top-left cells only.
+    """
+    from xml.etree import ElementTree
+
+    from openpyxl.utils.cell import range_boundaries
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+            rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+            sheet = next(s for s in workbook.iter(f"{_MAIN_NS}sheet") if s.get("name") == title)
+            rel = next(r for r in rels.iter(f"{_PACKAGE_NS}Relationship") if r.get("Id") == sheet.get(f"{_REL_NS}id"))
+            target = rel.get("Target", "")
+            xml = archive.read(target.lstrip("/") if target.startswith("/") else f"xl/{target}")
+    except (KeyError, StopIteration, ElementTree.ParseError, zipfile.BadZipFile):
+        return []
+    refs = re.findall(rb'<(?:\w+:)?mergeCell ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"', xml)
+    return [range_boundaries(ref.decode("ascii")) for ref in refs]  # type: ignore[misc]
+
+
+def _top_rows(sheet: Any, merged: list[tuple[int, int, int, int]]) -> list[list[object]]:
+    """The first rows of a sheet, with merged header cells filled with their value in every merged position."""
+    sheet.reset_dimensions()
+    rows = [list(r) for r in sheet.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS, values_only=True)]
+    for min_col, min_row, max_col, max_row in merged:
+        if min_row > len(rows) or min_col > len(rows[min_row - 1]):
+            continue
+        value = rows[min_row - 1][min_col - 1]
+        for r in range(min_row, min(max_row, len(rows)) + 1):
+            for c in range(min_col, min(max_col, len(rows[r - 1])) + 1):
+                rows[r - 1][c - 1] = value
+    return rows
+
+
+def _pick_sheet(book: Any, spec: DatasetSpec, sheet: str | None, path: Path, *, file: str) -> tuple[Any, list]:
+    """The sheet to read (named, or the visible one whose header names most columns) and its first rows."""
+    names = book.sheetnames
+    if sheet is not None:
+        if sheet not in names:
+            raise InputFileError(f"{file}: no sheet is called {sheet!r}; the sheets are: {', '.join(names)}.")
+        chosen = book[sheet]
+        return chosen, _top_rows(chosen, _merged_ranges(path, sheet))
+    visible = [book[n] for n in names if getattr(book[n], "sheet_state", "visible") == "visible"]
+    visible = [s for s in visible if hasattr(s, "iter_rows")]  # not chart sheets
+    if not visible:
+        raise InputFileError(f"{file}: the workbook has no visible worksheet.")
+    tops = [_top_rows(s, _merged_ranges(path, s.title)) for s in visible]
+    scores = [max((score_header(r, spec) for r in top), default=0) for top in tops]
+    best = int(np.argmax(scores))
+    return visible[best], tops[best]
+
+
+def _read_xlsx(path: Path, spec: DatasetSpec, *, sheet: str | None, pii: PiiMode, file: str) -> Table:
+    book = _open_workbook(path, data_only=False, file=file)
+    try:
+        ws, top = _pick_sheet(book, spec, sheet, path, file=file)
+        ws.reset_dimensions()  # a wrong <dimension> (some exporters write "A1") must not truncate the rows read
+        label = f"{file} [{ws.title}]"
+        if not any(c not in (None, "") for r in top for c in r):
+            raise InputFileError(f"{label}: the sheet is empty (no header row found).")
+        index, header, problems = locate_header(top, spec, pii=pii, file=label)
+        positions = sorted(header.columns)
+        first_row = index + 2
+        records = [
+            [_cell_text(row[p]) if p < len(row) else "" for p in positions]
+            for row in ws.iter_rows(min_row=first_row, max_col=max(positions, default=0) + 1, values_only=True)
+        ]
+    finally:
+        book.close()
+    columns = [header.columns[p] for p in positions]
+    # Formulas arrive as their text ("=SUM(…)"). In text columns the parser refuses them (formula injection); in
+    # other columns the value Excel saved with the formula is read instead.
+    computed = [j for j, c in enumerate(columns) if spec.column(c).kind not in ("id", "text")]
+    formulas = [(r, j) for r, record in enumerate(records) for j in computed if record[j].startswith("=")]
+    if formulas:
+        problems += _formula_values(path, ws.title, records, formulas, (columns, positions), first_row, file=label)
+    cells = pd.DataFrame(
+        records, columns=columns, dtype="str", index=pd.RangeIndex(first_row, first_row + len(records))
+    )
+    return Table(_drop_empty_rows(cells), label, problems)
+
+
+def _cell_text(value: object) -> str:
+    """Text of an Excel cell value as the user sees it (integral floats without '.0', dates as ISO)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if not isinstance(value, (str, int)):
+        return "=" + str(getattr(value, "text", "") or "")  # array and data-table formula objects
+    return str(value)
+
+
+def _formula_values(
+    path: Path,
+    title: str,
+    records: list[list[str]],
+    formulas: list[tuple[int, int]],
+    header: tuple[list[str], list[int]],
+    first_row: int,
+    *,
+    file: str,
+) -> list[pd.DataFrame]:
+    """Replace formulas in number/code columns by the value Excel saved with them; report formulas without one."""
+    columns, positions = header
+    book = _open_workbook(path, data_only=True, file=file)
+    try:
+        sheet = book[title]
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(min_row=first_row, max_row=first_row + len(records) - 1, values_only=True)
+        values = [list(r) for r in rows]
+    finally:
+        book.close()
+    problems = []
+    for r, j in formulas:
+        row = values[r] if r < len(values) else []
+        cached = row[positions[j]] if positions[j] < len(row) else None
+        if cached is None:
+            expected = (
+                "a value (the formula has no saved result: open the file in Excel and save it, or type the value)"
+            )
+            problems.append(problem_table([first_row + r], columns[j], [records[r][j]], expected, "formula", file=file))
+            records[r][j] = ""
+        else:
+            records[r][j] = _cell_text(cached)
+    return problems
+
+
+# -- Parquet --------------------------------------------------------------------------------------------------------
+def _read_parquet(path: Path, spec: DatasetSpec, *, pii: PiiMode, file: str) -> Table:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+    except (pa.ArrowInvalid, OSError) as error:
+        raise InputFileError(f"{file}: not a readable Parquet file ({error}).") from error
+    names = schema.names
+    # The schema's field names are the header: one row, with nothing above it.
+    _, header, problems = locate_header([names], spec, pii=pii, file=file)
+    positions = sorted(header.columns)
+    # Text columns other than identifiers are read as dictionaries (pandas categoricals): the parser then works on
+    # the few distinct values without hashing a million strings.
+    dictionary = [
+        names[p]
+        for p in positions
+        if spec.column(header.columns[p]).kind != "id"
+        and (pa.types.is_string(schema.field(p).type) or pa.types.is_large_string(schema.field(p).type))
+    ]
+    table = pq.read_table(path, columns=[names[p] for p in positions], read_dictionary=dictionary)
+    cells = table.to_pandas().set_axis([header.columns[p] for p in positions], axis=1)
+    cells.index = pd.RangeIndex(2, 2 + len(cells))
+    return Table(cells, file, problems)
+
+
+# -- any file: the reader by suffix ---------------------------------------------------------------------------------
+def read_table(path: Path, spec: DatasetSpec, *, sheet: str | None, encoding: str | None, pii: PiiMode) -> Table:
+    file = str(path)
+    if not path.exists():
+        near = sorted(p.name for p in path.parent.glob(f"{path.stem[:3]}*")) if path.parent.is_dir() else []
+        hint = f" Files with a similar name: {', '.join(near[:5])}." if near else ""
+        raise InputFileError(f"{file}: no such file.{hint}")
+    if not path.is_file():
+        raise InputFileError(f"{file}: is a folder, not a file.")
+    if path.stat().st_size == 0:
+        raise InputFileError(f"{file}: the file is empty (0 bytes). Hint: export the data again.")
+    suffix = path.suffix.lower()
+    if sheet is not None and suffix not in EXCEL_SUFFIXES:
+        raise ParameterError(f"sheet={sheet!r} applies to .xlsx files only, not to {file}.")
+    if encoding is not None and suffix not in CSV_SUFFIXES:
+        raise ParameterError(f"encoding={encoding!r} applies to CSV files only, not to {file}.")
+    if suffix in CSV_SUFFIXES:
+        return _read_csv(path, spec, encoding=encoding, pii=pii, file=file)
+    if suffix in EXCEL_SUFFIXES:
+        return _read_xlsx(path, spec, sheet=sheet, pii=pii, file=file)
+    if suffix in PARQUET_SUFFIXES:
+        return _read_parquet(path, spec, pii=pii, file=file)
+    if suffix == ".xls":
+        raise InputFileError(f"{file}: the old Excel 97–2003 format (.xls) is not read. Hint: save it as .xlsx.")
+    known = ", ".join(CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES)
+    raise InputFileError(f"{file}: unknown file type {suffix!r}; expected one of {known}.")

@@ -1,0 +1,135 @@
+"""Warm kernels: reused across reports with a reset that provably leaves nothing behind; limits; retries."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from danvan_analysis.batch.kernel import KernelSettings, WarmKernel, collect_warmup, prepare_notebook
+from danvan_analysis.errors import ReportError
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+pytestmark = pytest.mark.slow
+
+
+def _outputs(nb: Any) -> list[str]:
+    """Every output's text, with execution counts: what a report would show."""
+    found = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            text = output.get("text") or output.get("data", {}).get("text/plain", "")
+            found.append(f"[{cell.get('execution_count')}] {output['output_type']}: {text}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def kernel() -> Iterator[WarmKernel]:
+    warm = WarmKernel(
+        KernelSettings(cwd=FIXTURES, warmup=collect_warmup([FIXTURES / "stateful.ipynb", FIXTURES / "probe.ipynb"]))
+    )
+    warm.start()
+    yield warm
+    warm.shutdown()
+
+
+def run(kernel: WarmKernel, name: str, timeout: float = 60) -> Any:
+    kernel.prepare()
+    return kernel.execute(prepare_notebook(FIXTURES / name, {"district": "164"}), timeout=timeout)
+
+
+def test_warmup_collects_import_cells() -> None:
+    code = collect_warmup([FIXTURES / "stateful.ipynb", FIXTURES / "probe.ipynb", FIXTURES / "sleepy.ipynb"])
+    assert code == "import matplotlib\nimport matplotlib.pyplot as plt\nimport numpy as np\nimport pandas as pd"
+
+
+def test_reset_restores_everything_a_report_changed(kernel: WarmKernel) -> None:
+    """probe → stateful → probe: the second probe sees exactly what the first saw (counts, random draws included)."""
+    first = run(kernel, "probe.ipynb")
+    assert first.status == "ok", first.error
+    changed = run(kernel, "stateful.ipynb")
+    assert changed.status == "ok", changed.error
+    restarts = kernel.restarts
+    second = run(kernel, "probe.ipynb")
+    assert kernel.restarts == restarts  # restored in place, not by replacing the kernel
+    assert _outputs(second.nb) == _outputs(first.nb)
+    printed = "".join(_outputs(first.nb))
+    assert "False 1.5 60" in printed  # no leftover name, default rcParams and pandas options
+    assert "None False False" in printed  # no leftover environment variable, cwd, sys.path entry
+
+
+def test_unrestorable_state_replaces_the_kernel(kernel: WarmKernel) -> None:
+    """A report that registers a display formatter cannot be undone in place: the next report gets a new kernel."""
+    before = run(kernel, "probe.ipynb")
+    assert run(kernel, "unrestorable.ipynb").status == "ok"
+    restarts = kernel.restarts
+    note = kernel.prepare()
+    assert "replaced by a fresh kernel" in note and "formatters" in note
+    assert kernel.restarts == restarts + 1
+    after = kernel.execute(prepare_notebook(FIXTURES / "probe.ipynb", {"district": "164"}), timeout=60)
+    shown = _outputs(after.nb)
+    assert shown[-1].endswith("42") and "int!" not in "".join(shown)
+    # Same outputs as before, except the random draws of a new process (the global generators are OS-seeded).
+    assert [line for line in shown if "0." not in line] == [line for line in _outputs(before.nb) if "0." not in line]
+
+
+def test_broken_cell_stops_and_keeps_the_error(kernel: WarmKernel) -> None:
+    result = run(kernel, "broken_cell.ipynb")
+    assert result.status == "error"
+    assert "ValueError: broken on purpose" in result.error
+    shown = "".join(_outputs(result.nb))
+    assert "before the error" in shown and "never reached" not in shown
+    assert result.nb.metadata.papermill.get("exception") is True  # papermill's own error marking
+    assert run(kernel, "probe.ipynb").status == "ok"  # the kernel goes on
+
+
+def test_time_limit_interrupts_and_replaces_the_kernel(kernel: WarmKernel) -> None:
+    started = time.perf_counter()
+    result = run(kernel, "sleepy.ipynb", timeout=2)
+    assert result.status == "timeout"
+    assert "time limit of 2 s" in result.error
+    assert time.perf_counter() - started < 30
+    assert kernel.km is None  # never reused after an interrupt
+    assert run(kernel, "probe.ipynb").status == "ok"
+
+
+class _FlakyManager:
+    """Stands in for a kernel manager whose start fails (as a port clash would)."""
+
+    def __init__(self) -> None:
+        self.cleaned = False
+
+    async def start_kernel(self, **kwargs: Any) -> None:
+        raise RuntimeError("address already in use")
+
+    async def cleanup_resources(self) -> None:
+        self.cleaned = True
+
+
+def test_failed_start_is_retried() -> None:
+    from danvan_analysis.batch.kernel import _default_factory
+
+    made: list[Any] = []
+
+    def factory(name: str) -> Any:
+        made.append(_FlakyManager() if not made else _default_factory(name))
+        return made[-1]
+
+    warm = WarmKernel(KernelSettings(cwd=FIXTURES), start_factory=factory)
+    try:
+        warm.start()
+        assert len(made) == 2 and made[0].cleaned
+        result = warm.execute(prepare_notebook(FIXTURES / "broken_cell.ipynb", {}), timeout=60)
+        assert result.status == "error"  # a working kernel ran the notebook
+    finally:
+        warm.shutdown()
+
+
+def test_start_gives_up_with_a_clear_error() -> None:
+    warm = WarmKernel(KernelSettings(start_attempts=2), start_factory=lambda name: _FlakyManager())
+    with pytest.raises(ReportError, match=r"did not start after 2 attempts: address already in use"):
+        warm.start()

@@ -1,0 +1,174 @@
+"""The batch runner on tiny fixture notebooks: failures isolated, incremental reruns, atomic files, interruption."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from danvan_analysis.batch import BatchSettings, run_batch
+from danvan_analysis.batch.manifest import read_manifest
+from danvan_analysis.batch.runner import execute_plan, plan_batch
+
+pytestmark = pytest.mark.slow
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _settings(data: Path, out: Path, **changes: object) -> BatchSettings:
+    values: dict[str, object] = {
+        "year": 2023,
+        "districts": ("164", "165", "167"),
+        "data_dir": data,
+        "out_dir": out,
+        "jobs": 2,
+        "district_notebook": FIXTURES / "tiny_report.ipynb",
+        "province_notebook": FIXTURES / "tiny_report.ipynb",
+        "share_results": False,
+        "progress": False,
+    }
+    values.update(changes)
+    return BatchSettings(**values)  # type: ignore[arg-type]
+
+
+def _visible_files(out: Path) -> list[Path]:
+    return sorted(p for p in out.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def test_failures_are_isolated_and_kept(minimal_data: Path, tmp_path: Path) -> None:
+    """A raising cell and a report over its time limit fail alone; their notebooks are kept; the rest is complete."""
+    out = tmp_path / "out"
+    plan = plan_batch(_settings(minimal_data, out))
+    tasks = []
+    for task in plan.tasks:
+        if task.name == "165":
+            task = replace(task, notebook=FIXTURES / "broken_cell.ipynb")
+        if task.name == "167":
+            task = replace(task, notebook=FIXTURES / "sleepy.ipynb", timeout=3)
+        tasks.append(task)
+    started = time.perf_counter()
+    result = execute_plan(replace(plan, tasks=tuple(tasks)))
+    assert time.perf_counter() - started < 120
+    assert not result.ok
+    statuses = {r.name: r.status for r in result.records}
+    assert statuses == {"164": "ok", "165": "failed", "167": "timeout", "province": "ok"}
+    assert set(result.failed) == {"165", "167"}
+    assert {p.relative_to(out).as_posix() for p in _visible_files(out) if p.suffix in (".html", ".ipynb")} == {
+        "164-thai-nguyen.html",
+        "province.html",
+        "index.html",
+        "failed/165-song-cong.ipynb",
+        "failed/167-dinh-hoa.ipynb",
+    }
+    failed = json.loads((out / "failed" / "165-song-cong.ipynb").read_text(encoding="utf-8"))
+    errors = [o for c in failed["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"]
+    assert errors[0]["evalue"] == "broken on purpose"
+    records = read_manifest(out)
+    assert "ValueError: broken on purpose" in records["165"].error
+    assert "time limit of 3 s" in records["167"].error
+    assert records["164"].headline == {"district": "164", "targets_met": 3, "targets_total": 4}
+    log = (out / "logs" / "164-thai-nguyen.log").read_text(encoding="utf-8")
+    assert "noise that must not reach the HTML" in log  # stderr goes to the log, not the report
+    assert "noise" not in (out / "164-thai-nguyen.html").read_text(encoding="utf-8")
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Quá thời gian" in index and "failed/165-song-cong.ipynb" in index and "164-thai-nguyen.html" in index
+
+
+def test_unchanged_reports_are_skipped_and_force_reruns(minimal_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = run_batch(_settings(minimal_data, out, districts=("164",), province=False))
+    assert [r.status for r in first.records] == ["ok"]
+    html = out / "164-thai-nguyen.html"
+    written = html.stat().st_mtime_ns
+
+    second = run_batch(_settings(minimal_data, out, districts=("164",), province=False))
+    assert [r.status for r in second.records] == ["skipped"] and second.ok
+    assert html.stat().st_mtime_ns == written
+
+    forced = run_batch(_settings(minimal_data, out, districts=("164",), province=False, force=True))
+    assert [r.status for r in forced.records] == ["ok"]
+    assert html.stat().st_mtime_ns != written
+
+    # Any input change reruns: a data file's bytes, a parameter, or a hand-edited report.
+    (minimal_data / "2023" / "survey.csv").write_text("respondent_id\nR1\n", encoding="utf-8")
+    assert [t.name for t in plan_batch(_settings(minimal_data, out, districts=("164",), province=False)).tasks] == [
+        "164"
+    ]
+    run_batch(_settings(minimal_data, out, districts=("164",), province=False))
+    assert not plan_batch(_settings(minimal_data, out, districts=("164",), province=False)).tasks
+    assert plan_batch(_settings(minimal_data, out, districts=("164",), province=False, lang="en")).tasks
+    html.write_text("edited", encoding="utf-8")
+    assert plan_batch(_settings(minimal_data, out, districts=("164",), province=False)).tasks
+
+
+def test_cold_path_gives_the_same_reports(minimal_data: Path, tmp_path: Path) -> None:
+    """A fresh kernel per report (papermill's behaviour) and reused kernels give byte-identical HTML."""
+    warm = run_batch(_settings(minimal_data, tmp_path / "warm", jobs=1))
+    cold = run_batch(_settings(minimal_data, tmp_path / "cold", jobs=1, warm=False))
+    assert warm.ok and cold.ok
+    for name in ("164-thai-nguyen.html", "165-song-cong.html", "167-dinh-hoa.html", "province.html"):
+        assert (tmp_path / "warm" / name).read_bytes() == (tmp_path / "cold" / name).read_bytes(), name
+
+
+def test_killed_batch_leaves_no_partial_file_and_completes_on_rerun(minimal_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    command = [sys.executable, str(FIXTURES / "run_fixture_batch.py"), str(minimal_data), str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    done: dict = {}
+    while time.monotonic() < deadline:
+        try:
+            done = read_manifest(out)
+        except Exception:  # never expected: the manifest is replaced atomically
+            raise
+        if len(done) >= 2:
+            break
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert 2 <= len(done) < 10, "the batch was not interrupted half-way"
+    for path in _visible_files(out):
+        if path.suffix == ".html":
+            assert path.read_text(encoding="utf-8").rstrip().endswith("</html>"), path
+        if path.suffix == ".json":
+            json.loads(path.read_text(encoding="utf-8"))
+    before = read_manifest(out)
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    records = read_manifest(out)
+    assert len(records) == 10 and all(r.status == "ok" for r in records.values())
+    html = sorted(p.name for p in out.glob("*.html"))
+    assert len(html) == 11  # 9 districts, the province, the index
+    assert not list(out.rglob("*.tmp"))  # the rerun swept the temporary files of the killed run
+    # Reports finished before the kill were not redone.
+    assert all(records[name].started == record.started for name, record in before.items())
+
+
+def test_command_exits_non_zero_when_a_report_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from danvan_analysis import cli
+    from danvan_analysis.batch.runner import BatchResult
+
+    seen: list[BatchSettings] = []
+
+    def fake(settings: BatchSettings) -> BatchResult:
+        seen.append(settings)
+        return BatchResult(out_dir=Path("x"), records=(), seconds=0.0) if settings.force else _failed()
+
+    def _failed() -> BatchResult:
+        from danvan_analysis.batch.manifest import ReportRecord
+
+        return BatchResult(Path("x"), (ReportRecord("165", "district", "t", "failed", "k"),), 0.0)
+
+    monkeypatch.setattr("danvan_analysis.batch.run_batch", fake)
+    runner = CliRunner()
+    assert runner.invoke(cli.app, ["reports", "--districts", "165"]).exit_code == 1
+    assert runner.invoke(cli.app, ["reports", "--force", "--jobs", "3", "--lang", "en"]).exit_code == 0
+    assert seen[0].districts == ("165",) and seen[1].jobs == 3 and seen[1].lang == "en"
