@@ -7,7 +7,8 @@ The flow an analyst follows, one call a step::
     bundle = dv.load_bundle("data/demo")                         # load + validate every dataset (one error lists all)
     design = dv.SurveyDesign()                                   # strata = districts, PSUs = communes, weights
     sipas = dv.sipas_indices(bundle.survey.query("year == 2023"), design)   # design-based indices, SE, CI
-    card = dv.score_targets(bundle, year=2023, district="Định Hóa", satisfaction=sipas)   # Đạt / Không đạt
+    plan = dv.load_plan()                                        # the plan file: targets, thresholds, calendar
+    card = dv.score_targets(bundle, year=2023, district="Định Hóa", satisfaction=sipas, plan=plan)   # Đạt / …
     dv.plots.plot_target_heatmap(dv.score_all_districts(bundle, year=2023, satisfaction=sipas))
     dv.run_batch(dv.BatchSettings(year=2023))                    # all district reports + the province summary
 
@@ -27,7 +28,8 @@ domain
 indicator
     A count or percent from report data, with numerator, denominator, period, level and unit.
 target
-    One of the six measurable targets of the 2023 plan (target 2 split into its four indices).
+    A measurable target of the plan file (:mod:`danvan_analysis.plan`; the shipped 2023 plan has six, target 2 split
+    into its four indices); **status**: met / not_met / no_data.
 
 Names are imported lazily so that ``import danvan_analysis`` (and the ``danvan`` command) stays fast and has no side
 effects.
@@ -60,6 +62,7 @@ _EXPORTS = {
     "compare_years": "danvan_analysis.survey",
     "fit_satisfaction_model": "danvan_analysis.survey",
     # score
+    "load_plan": "danvan_analysis.plan",
     "score_targets": "danvan_analysis.scorecard",
     "score_all_districts": "danvan_analysis.scorecard",
     # report

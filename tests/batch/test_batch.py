@@ -88,7 +88,7 @@ def test_batch_produces_every_report(batch: tuple[BatchResult, BatchSettings]) -
         record = records[name]
         assert record.status == "ok" and record.error is None
         assert record.parameters["year"] == 2023 and record.parameters["shared_cache"]
-        assert set(record.inputs) == {"data", "notebook", "package_version", "package"}
+        assert set(record.inputs) == {"data", "notebook", "package_version", "package", "plan"}
         assert record.started < record.ended and record.seconds > 0
         assert 0 <= record.headline["targets_met"] <= record.headline["targets_total"] == 14
         assert 0 < record.headline["satisfaction_low"] < record.headline["satisfaction"] < 100

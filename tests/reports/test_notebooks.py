@@ -51,9 +51,9 @@ def test_notebooks_are_thin(name: str) -> None:
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("district_report.ipynb", ["district", "year", "data_dir", "lang", "suppression_threshold", "shared_cache"]),
-        ("province_report.ipynb", ["year", "data_dir", "lang", "suppression_threshold", "shared_cache"]),
-        ("explore.ipynb", ["data_dir", "year", "district", "lang"]),
+        ("district_report.ipynb", ["district", "year", "data_dir", "lang", "suppression_threshold", "shared_cache", "plan_file"]),
+        ("province_report.ipynb", ["year", "data_dir", "lang", "suppression_threshold", "shared_cache", "plan_file"]),
+        ("explore.ipynb", ["data_dir", "year", "district", "lang", "plan_file"]),
     ],
 )
 def test_parameters_are_documented(name: str, expected: list[str]) -> None:
@@ -110,6 +110,14 @@ def test_explore_runs_top_to_bottom_with_its_defaults(sandbox: Path, tmp_path: P
     shown = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
     assert any("image/png" in o.get("data", {}) for o in shown)
     assert any("Huyện Định Hóa" in json.dumps(o, ensure_ascii=False) for o in shown)
+    # The same scorecard as the district report (before the plan became a file, explore left out the survey row).
+    from danvan_analysis.reports.params import validate_district_params
+    from danvan_analysis.reports.views import build_district_view
+
+    params = validate_district_params(district="167", year=2023, data_dir=str(sandbox / "data" / "demo"))
+    counts = build_district_view(params).scorecard.summary()
+    expected = f"Đạt {counts['met']}, Không đạt {counts['not_met']}, Chưa đủ dữ liệu {counts['no_data']}"
+    assert any(expected in json.dumps(o, ensure_ascii=False) for o in shown), expected
 
 
 @pytest.mark.slow
