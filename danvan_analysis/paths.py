@@ -13,6 +13,9 @@ from pathlib import Path
 RAW_DIR = Path("data") / "raw"
 #: Generated demo data, one folder per year.
 DEMO_DIR = Path("data") / "demo"
+#: The file `danvan demo` writes at the root of a demo data folder: reports made from such a folder say, on every
+#: page, that the figures are invented.
+DEMO_MARKER = "DEMO_DATA.txt"
 #: Generated reports, one folder per year.
 REPORTS_DIR = Path("reports")
 #: The notebooks shipped with the project.
@@ -32,3 +35,8 @@ def demo_dir(year: int, root: Path = DEMO_DIR) -> Path:
 def reports_dir(year: int, root: Path = REPORTS_DIR) -> Path:
     """Return the folder of the reports for ``year``."""
     return Path(root) / str(year)
+
+
+def is_demo_data(root: Path) -> bool:
+    """Whether ``root`` (a data folder holding ``<year>/`` sub-folders) was written by ``danvan demo``."""
+    return (Path(root) / DEMO_MARKER).is_file()

@@ -81,10 +81,12 @@ def export_html(nb: NotebookNode, *, lang: str, title: str) -> str:
 
     nb = copy.deepcopy(nb)
     clean_notebook(nb)
+    after_title = mark_first_screen(nb)
     exporter = get_exporter(lang)
     extra = {
         "title": title,
         "toc": nest_toc(collect_toc(nb)),
+        "toc_after_title": after_title,
         "toc_title": _TOC_TITLE[lang],
         "figure_alt": _FIGURE_ALT[lang],
         "css": report_css(),
@@ -106,6 +108,20 @@ def clean_notebook(nb: NotebookNode) -> NotebookNode:
         kept.append(cell)
     nb.cells = kept
     return nb
+
+
+def mark_first_screen(nb: NotebookNode) -> bool:
+    """Mark, in place, the cell that shows the report's title (heading id ``title``): the table of contents follows
+    it, so the first screen is the title, what the report covers and the verdicts. Return whether a cell was marked
+    (without one the contents open the page)."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            metadata = output.get("metadata", {})
+            meta = metadata.get("text/html", {}).get(HEADING_META) or metadata.get(HEADING_META)
+            if meta and meta.get("id") == "title":
+                cell.metadata["danvan_toc_after"] = True
+                return True
+    return False
 
 
 def collect_toc(nb: NotebookNode) -> list[TocEntry]:

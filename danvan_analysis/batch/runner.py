@@ -392,10 +392,12 @@ def _data_dir(settings: BatchSettings) -> Path:
         return folder.resolve()
     folder = paths.DEMO_DIR
     if not (folder / str(settings.year)).is_dir():
-        # The README's one command must work from a fresh clone: make the demo data it reports on.
-        from danvan_analysis.demo import write_demo
-
-        write_demo(folder, years=list(range(settings.year - 2, settings.year + 1)))
+        # Never invent a year silently: demo data are made only when asked for, by `danvan demo`.
+        raise ParameterError(
+            f"No data for {settings.year}: {folder / str(settings.year)} does not exist. Hint: give your data folder "
+            f"with --data (it holds <year>/<dataset> files), or make demonstration data with "
+            f"`danvan demo --year {settings.year}`."
+        )
     return folder.resolve()
 
 

@@ -172,6 +172,12 @@ def write_demo(
     for folder in (root, *folders.values()):
         if folder.exists() and not folder.is_dir():
             raise ParameterError(f"{folder} exists and is not a folder; expected a folder for the demo data.")
+    root.mkdir(parents=True, exist_ok=True)
+    marker = (
+        "DỮ LIỆU MINH HỌA — do `danvan demo` tạo ngẫu nhiên, không phải số liệu thật của bất kỳ đơn vị nào.\n"
+        "DEMONSTRATION DATA — made up by `danvan demo`; not the real figures of any unit.\n"
+    )
+    _write_atomic(root / paths.DEMO_MARKER, lambda tmp: Path(tmp).write_text(marker, encoding="utf-8"))
     for year, folder in folders.items():
         frames = generate_year(year, respondents=respondents, seed=seed)
         folder.mkdir(parents=True, exist_ok=True)

@@ -104,6 +104,7 @@ def load_bundle(
     years: Iterable[int] | None = None,
     datasets: Iterable[str] | None = None,
     drop_pii: bool = False,
+    optional: Iterable[str] = (),
 ) -> DataBundle:
     """Load ``data_dir/<year>/<dataset>.<parquet|xlsx|csv>`` for every year folder (or the given ``years``).
 
@@ -113,6 +114,9 @@ def load_bundle(
     years : years to read (default: every year folder present).
     datasets : datasets to read (default: all); the others are empty frames.
     drop_pii : drop columns identifying people from survey files instead of refusing them.
+    optional : datasets that may lack a file in the latest year: they load as empty frames with a warning in
+        ``warnings`` instead of an error (the reports pass every report-data dataset, so a missing ``religion.csv``
+        gives "no data" for the targets it feeds, not a failed report).
 
     Returns
     -------
@@ -143,7 +147,7 @@ def load_bundle(
         have = ", ".join(map(str, sorted(folders))) or "none"
         raise InputFileError(f"{root}: no folder for year(s) {absent or '(any)'}; year folders present: {have}.")
     wanted = [get_spec(n).name for n in datasets] if datasets is not None else list(DATASETS)
-    plan, notes = _plan_files(root, folders, chosen, wanted)
+    plan, notes = _plan_files(root, folders, chosen, wanted, optional=set(optional))
     loaded: dict[str, list[tuple[Path, pd.DataFrame]]] = {n: [] for n in DATASETS}
     problems: list[pd.DataFrame] = [*notes]
     for name, year, path in plan:
@@ -200,7 +204,7 @@ def _repeated_across_files(name: str, parts: list[tuple[Path, pd.DataFrame]]) ->
 
 
 def _plan_files(
-    root: Path, folders: dict[int, Path], chosen: list[int], wanted: list[str]
+    root: Path, folders: dict[int, Path], chosen: list[int], wanted: list[str], *, optional: set[str] = frozenset()
 ) -> tuple[list[tuple[str, int | None, Path]], list[pd.DataFrame]]:
     """Which file to read for each dataset and year; missing-file errors and warnings."""
     plan: list[tuple[str, int | None, Path]] = []
@@ -222,7 +226,7 @@ def _plan_files(
             path = _dataset_file(folders[year], name)
             if path is not None:
                 plan.append((name, year, path))
-            elif year == latest:
+            elif year == latest and name not in optional:
                 expected_missing.append(str(folders[year] / f"{name}.csv (or .xlsx, .parquet)"))
             else:
                 expected = f"a file {name}.csv, .xlsx or .parquet (the dataset has no rows for {year})"

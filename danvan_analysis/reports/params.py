@@ -67,6 +67,7 @@ class DistrictParams:
     suppression_threshold : survey cells built from fewer respondents are suppressed.
     shared_cache : folder of batch-shared results, or ``None`` to compute them in the notebook.
     plan : the plan the targets are scored against.
+    demo : whether ``data_dir`` holds demonstration data (written by ``danvan demo``): every page then says so.
     """
 
     district: Unit
@@ -76,6 +77,7 @@ class DistrictParams:
     suppression_threshold: int
     shared_cache: Path | None
     plan: Plan
+    demo: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ class ProvinceParams:
     suppression_threshold: int
     shared_cache: Path | None
     plan: Plan
+    demo: bool = False
 
 
 def validate_district_params(
@@ -126,6 +129,7 @@ def validate_district_params(
         suppression_threshold=_check_threshold(suppression_threshold),
         shared_cache=_check_shared_cache(shared_cache, year_value),
         plan=_check_plan(plan_file),
+        demo=_is_demo(data_dir),
     )
 
 
@@ -147,6 +151,7 @@ def validate_province_params(
         suppression_threshold=_check_threshold(suppression_threshold),
         shared_cache=_check_shared_cache(shared_cache, year_value),
         plan=_check_plan(plan_file),
+        demo=_is_demo(data_dir),
     )
 
 
@@ -238,6 +243,12 @@ def _check_data_dir(value: object, year: int) -> Path:
             f"survey.parquet or dialogues.csv); years found: {', '.join(available) or 'none'}."
         )
     return folder
+
+
+def _is_demo(data_dir: object) -> bool:
+    from danvan_analysis.paths import is_demo_data
+
+    return is_demo_data(Path(nfc(str(data_dir))).expanduser().resolve())
 
 
 def _check_plan(value: object) -> Plan:

@@ -120,6 +120,21 @@ def headline(figures: Mapping[str, str]) -> Any:
     return HTML(f'<div class="headline">{boxes}</div>')
 
 
+def verdicts(summary: Mapping[str, int], *, lang: str) -> Any:
+    """Return the met / not met / no data counts as coloured boxes, each with its text label (never colour alone)."""
+    from IPython.display import HTML
+
+    from danvan_analysis import vocab
+
+    total = sum(summary.values())
+    boxes = "".join(
+        f'<div class="verdict status-{code}">{html.escape(vocab.Status(code).label(lang))}'
+        f"<b>{summary.get(code, 0)}/{total}</b></div>"
+        for code in (vocab.Status.MET.value, vocab.Status.NOT_MET.value, vocab.Status.NO_DATA.value)
+    )
+    return HTML(f'<div class="headline verdicts">{boxes}</div>')
+
+
 def record_headline(**figures: Any) -> None:
     """Record headline figures for the batch index page (not shown in the report).
 
@@ -148,6 +163,10 @@ _WORDS: dict[str, dict[str, str]] = {
         "district_title": "Báo cáo đánh giá công tác dân vận chính quyền năm {year}: {unit}",
         "province_title": "Báo cáo đánh giá công tác dân vận chính quyền năm {year}: toàn tỉnh Thái Nguyên",
         "targets_met": "Chỉ tiêu đạt",
+        "demo_banner": "DỮ LIỆU MINH HỌA — các số liệu trong báo cáo này do chương trình tạo ngẫu nhiên, không phải số liệu thật của bất kỳ đơn vị nào.",
+        "subtitle": "Kỳ báo cáo: {period} {year} (hạn gửi Sở Nội vụ: {deadline}) · Nguồn số liệu: {source} · Lập ngày {today}",
+        "source_demo": "dữ liệu minh họa ({folder})",
+        "demo_mark": "DỮ LIỆU MINH HỌA — không phải số liệu thật",
         "satisfaction": "Mức độ hài lòng chung",
         "ci": "KTC 95 %",
         "no_model": "Không ước lượng được mô hình cho huyện này: {reason}",
@@ -173,6 +192,10 @@ _WORDS: dict[str, dict[str, str]] = {
         "district_title": "Evaluation of mass-mobilisation work in {year}: {unit}",
         "province_title": "Evaluation of mass-mobilisation work in {year}: Thái Nguyên province",
         "targets_met": "Targets met",
+        "demo_banner": "DEMONSTRATION DATA — the figures in this report were made up by the program; they are not the real figures of any unit.",
+        "subtitle": "Reporting period: {period} {year} (due at the Department of Home Affairs: {deadline}) · Data: {source} · Produced {today}",
+        "source_demo": "demonstration data ({folder})",
+        "demo_mark": "DEMONSTRATION DATA — not real figures",
         "satisfaction": "Overall satisfaction",
         "ci": "95% CI",
         "no_model": "The model could not be estimated for this district: {reason}",
@@ -204,7 +227,7 @@ def show_district_title(view: Any) -> None:
 
     lang, words = view.lang, _WORDS[view.lang]
     title = words["district_title"].format(year=view.params.year, unit=view.unit.name)
-    _show_title(title, headline_figures(view), lang, words, fmt)
+    _show_title(view, title, headline_figures(view), lang, words, fmt)
 
 
 def show_province_title(view: Any) -> None:
@@ -213,7 +236,7 @@ def show_province_title(view: Any) -> None:
     from danvan_analysis.reports.views import headline_figures
 
     words = _WORDS[view.lang]
-    _show_title(words["province_title"].format(year=view.params.year), headline_figures(view), view.lang, words, fmt)
+    _show_title(view, words["province_title"].format(year=view.params.year), headline_figures(view), view.lang, words, fmt)
 
 
 def show_summary(view: Any) -> None:
@@ -424,32 +447,60 @@ def table_of(frame: pd.DataFrame, lang: str, columns: list[str]) -> Any:
     return table(fmt.format_table(frame[chosen], lang=lang))
 
 
-def _show_title(title: str, figures: dict[str, Any], lang: str, words: dict[str, str], fmt: Any) -> None:
-    from IPython.display import display
+def _show_title(view: Any, title: str, figures: dict[str, Any], lang: str, words: dict[str, str], fmt: Any) -> None:
+    """The first screen: the demo banner (demo data), the title, what the report covers, and the verdicts."""
+    import datetime as dt
 
+    from IPython.display import HTML, display
+
+    params = view.params
+    if params.demo:
+        # On screen the banner stays at the top while scrolling; on paper every page carries it in its top margin.
+        mark = words["demo_mark"].replace('"', "'")
+        page = f'<style>@media print {{ @page {{ @top-center {{ content: "{mark}"; font-weight: 700; }} }} }}</style>'
+        display(HTML(f'{page}<div class="demo-banner" role="note">{html.escape(words["demo_banner"])}</div>'))
     display(heading(title, level=1, anchor="title"))
+    period = params.plan.period("Y")
+    folder = "/".join(params.data_dir.parts[-2:])
+    source = words["source_demo"].format(folder=folder) if params.demo else folder
+    subtitle = words["subtitle"].format(
+        period=period.label(lang),
+        year=params.year,
+        deadline=fmt.format_date(params.plan.deadline("Y", params.year), lang=lang),
+        source=source,
+        today=fmt.format_date(dt.date.today(), lang=lang),
+    )
+    display(text(subtitle, css_class="subtitle"))
+    display(verdicts(view.scorecard.summary(), lang=lang))
     satisfaction = fmt.format_percent(figures["satisfaction"], lang=lang, basis="percent")
     if figures["satisfaction_low"] is not None:
         low = fmt.format_number(figures["satisfaction_low"], lang=lang)
         high = fmt.format_number(figures["satisfaction_high"], lang=lang)
         satisfaction = f"{satisfaction} ({words['ci']}: {low}–{high})"
-    display(
-        headline(
-            {
-                words["targets_met"]: f"{figures['targets_met']}/{figures['targets_total']}",
-                words["satisfaction"]: satisfaction,
-            }
-        )
-    )
+    display(headline({words["satisfaction"]: satisfaction}))
     record_headline(**figures)
 
 
 def _scorecard_table(card: Any, lang: str, narrative: Any, targets: list[bool] | None = None) -> Any:
+    """The scorecard with each verdict coloured and named (the colour repeats the text, never replaces it)."""
+    import pandas as pd
+    from IPython.display import HTML
+
+    from danvan_analysis import fmt
+
     frame = narrative.scorecard_frame(card, lang=lang)
     if targets is not None:
         frame = frame[targets]
-    frame = frame.assign(label=frame[f"label_{lang}"], status=frame[f"status_{lang}"])
-    return table_of(frame, lang, ["target", "label", "status", "evidence"])
+    frame = frame.reset_index(drop=True)
+    shown = fmt.format_table(
+        frame.assign(label=frame[f"label_{lang}"], status=frame[f"status_{lang}"])[["target", "label", "status", "evidence"]],
+        lang=lang,
+    )
+    classes = pd.DataFrame("", index=shown.index, columns=shown.columns)
+    classes.iloc[:, 2] = [f"status-{code}" for code in frame["status"]]
+    styler = shown.style.format(escape="html", na_rep="–").hide(axis="index").set_td_classes(classes)
+    markup = styler.set_uuid("scorecard").set_table_attributes('class="data scorecard"').to_html(cell_ids=False)
+    return HTML(markup)
 
 
 def _show_change(view: Any, code: str) -> None:

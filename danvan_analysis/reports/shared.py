@@ -75,7 +75,10 @@ def compute_shared_results(*, data_dir: Path, year: int) -> SharedResults:
     from danvan_analysis.io import load_bundle
     from danvan_analysis.survey import SurveyDesign, compare_districts, compare_years, sipas_indices
 
-    bundle = load_bundle(data_dir)
+    from danvan_analysis.indicators import THEMES
+
+    # A report-data file missing for the year gives "no data" for the targets it feeds; the survey stays required.
+    bundle = load_bundle(data_dir, optional=tuple(THEMES))
     survey = bundle.survey
     design = SurveyDesign()
     years = sorted(int(y) for y in survey["year"].unique())
