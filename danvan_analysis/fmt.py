@@ -33,6 +33,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
 
+from danvan_analysis import vocab
 from danvan_analysis.errors import ParameterError
 from danvan_analysis.numbers import (
     MISSING,
@@ -53,7 +54,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "label_vi": ("Nội dung", "Description"),
     "label_en": ("Nội dung (tiếng Anh)", "Description"),
     "label": ("Nội dung", "Description"),
-    "unit_code": ("Mã đơn vị", "Unit code"),
+    "unit_code": ("Đơn vị", "Unit"),
     "unit_name": ("Đơn vị", "Unit"),
     "level": ("Cấp", "Level"),
     "year": ("Năm", "Year"),
@@ -129,7 +130,24 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
 
 #: How :func:`format_table` renders each kind of column (``pvalue``: three decimals, ``< 0,001`` below;
 #: ``ratio``: two decimals, for odds ratios and model coefficients).
-ColumnKind = Literal["number", "count", "percent", "fraction", "pvalue", "ratio", "date", "bool", "rule", "text"]
+ColumnKind = Literal[
+    "number", "count", "percent", "fraction", "pvalue", "ratio", "date", "bool", "rule", "text", "code", "unit"
+]
+#: Columns that hold a closed set's codes: shown by their label in the report's language (never "Y" or "land").
+CODE_COLUMNS: dict[str, type[vocab.Vocab]] = {
+    "period": vocab.Period,
+    "topic": vocab.Topic,
+    "field": vocab.Topic,
+    "religion": vocab.Religion,
+    "index_code": vocab.IndexCode,
+    "group": vocab.PapiGroup,
+    "chair": vocab.Chair,
+    "unit_kind": vocab.UnitKind,
+    "scope": vocab.InspectionScope,
+    "status": vocab.Status,
+}
+#: Columns that hold a unit's code: shown by the unit's name in the register (never "05551").
+UNIT_COLUMNS = ("unit_code", "commune_code", "inspected_unit_code", "inspecting_unit_code")
 #: Columns holding a year: shown as ``2023``, never grouped as ``2.023``.
 _YEAR_COLUMNS = ("year", "year_from", "year_to")
 _RULE_SYMBOLS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
@@ -220,7 +238,33 @@ def format_papi_group(value: object, *, lang: Lang = "vi") -> str:
     return PapiGroup(code).label(lang) if code else str(value)
 
 
-def _formatter(kind: ColumnKind, lang: Lang, decimals: int) -> Callable[[object], str]:
+def format_code(value: object, vocabulary: type[vocab.Vocab], *, lang: Lang = "vi") -> str:
+    """A closed set's code by its label in ``lang`` (an unknown code is shown as it is)."""
+    if is_missing(value):
+        return MISSING
+    code = vocabulary.parse(value)
+    return unicodedata.normalize("NFC", vocabulary(code).label(lang) if code else str(value))
+
+
+def format_unit(value: object, *, lang: Lang = "vi") -> str:
+    """A unit's code by its name in the register (``05551`` → ``Xã …``); an unknown code is shown as it is."""
+    from danvan_analysis.errors import UnitError
+    from danvan_analysis.units import register
+
+    if is_missing(value):
+        return MISSING
+    try:
+        unit = register().unit(str(value))
+    except UnitError:
+        return str(value)
+    return unicodedata.normalize("NFC", unit.name if lang == "vi" or not unit.name_en else unit.name_en)
+
+
+def _formatter(kind: ColumnKind, lang: Lang, decimals: int, column: str = "") -> Callable[[object], str]:
+    if kind == "code":
+        return lambda v: format_code(v, CODE_COLUMNS[column], lang=lang)
+    if kind == "unit":
+        return lambda v: format_unit(v, lang=lang)
     if kind == "number":
         return lambda v: format_number(v, lang=lang, decimals=decimals)
     if kind == "count":
@@ -276,6 +320,10 @@ def guess_kinds(frame: pd.DataFrame) -> dict[str, ColumnKind]:
             kinds[column] = "text"  # 2023, not 2.023
         elif column == "rule":
             kinds[column] = "rule"
+        elif column in CODE_COLUMNS and not pd.api.types.is_numeric_dtype(dtype):
+            kinds[column] = "code"
+        elif column in UNIT_COLUMNS:
+            kinds[column] = "unit"
         elif pd.api.types.is_bool_dtype(dtype):
             kinds[column] = "bool"
         elif pd.api.types.is_datetime64_any_dtype(dtype):
@@ -322,7 +370,7 @@ def format_table(
                 for v, k in zip(frame[column], frame["kind"], strict=True)
             ]
         else:
-            render = _formatter(chosen[column], lang, decimals)
+            render = _formatter(chosen[column], lang, decimals, column)
             out[column] = [render(v) for v in frame[column]]
     if rename:
         labels = _table_labels(frame, lang)

@@ -374,3 +374,79 @@ def scorecard_frame(card: Scorecard, *, lang: str = "vi") -> pd.DataFrame:
     frame = card.to_frame()
     frame["evidence"] = [evidence(row, lang=lang) for row in card.rows]
     return frame
+
+
+# -- the factors of satisfaction -----------------------------------------------------------------------------------
+_SURVEY_VOCABS = {
+    "sex": vocab.Sex,
+    "age_group": vocab.AgeGroup,
+    "ethnicity": vocab.Ethnicity,
+    "education": vocab.Education,
+    "occupation": vocab.Occupation,
+    "area": vocab.Area,
+    "channel": vocab.Channel,
+}
+
+
+def _predictor_label(predictor: str, lang: str) -> str:
+    from danvan_analysis.schemas import DATASETS
+
+    try:
+        meta = DATASETS["survey"].column(predictor)
+    except (KeyError, ValueError):
+        return predictor
+    return meta.vi if lang == "vi" else meta.en
+
+
+def _level_label(predictor: str, level: str, lang: str) -> str:
+    if predictor == "district_code":
+        return fmt.format_unit(level, lang=lang)  # type: ignore[arg-type]
+    vocabulary = _SURVEY_VOCABS.get(predictor)
+    return fmt.format_code(level, vocabulary, lang=lang) if vocabulary else level  # type: ignore[arg-type]
+
+
+def model_frame(model: Any, *, lang: str = "vi", district_terms: bool = False) -> pd.DataFrame:
+    """Return a model's terms with Vietnamese (or English) names of predictors and categories, never codes.
+
+    ``district_terms=False`` leaves out the district terms of a province model (shown in a sentence instead).
+    """
+    _check_lang(lang)
+    frame = model.to_frame()
+    frame = frame[frame["term"] != "(Intercept)"]
+    if not district_terms:
+        frame = frame[frame["predictor"] != "district_code"]
+    frame = frame.copy()
+    frame["level"] = [_level_label(p, lv, lang) for p, lv in zip(frame["predictor"], frame["level"], strict=True)]
+    frame["reference"] = [_level_label(p, r, lang) for p, r in zip(frame["predictor"], frame["reference"], strict=True)]
+    frame["predictor"] = [_predictor_label(p, lang) for p in frame["predictor"]]
+    return frame.reset_index(drop=True)
+
+
+def describe_district_effect(model: Any, district: str, *, lang: str = "vi") -> str:
+    """One sentence: how a district's citizens compare with the reference district once the factors are held equal."""
+    _check_lang(lang)
+    frame = model.to_frame()
+    rows = frame[frame["predictor"] == "district_code"]
+    name = fmt.format_unit(district, lang=lang)  # type: ignore[arg-type]
+    if rows.empty:
+        return ""
+    reference = fmt.format_unit(rows["reference"].iloc[0], lang=lang)  # type: ignore[arg-type]
+    mine = rows[rows["level"] == district]
+    if mine.empty:
+        return _nfc(
+            f"{name} là đơn vị tham chiếu của mô hình: tỷ số chênh của các huyện khác được so với {name}."
+            if lang == "vi"
+            else f"{name} is the model's reference: the other districts' odds ratios are relative to it."
+        )
+    row = mine.iloc[0]
+    ratio = fmt.format_number(row["odds_ratio"], lang=lang, decimals=2)  # type: ignore[arg-type]
+    low, high = (fmt.format_number(row[c], lang=lang, decimals=2) for c in ("ci_low", "ci_high"))  # type: ignore[arg-type]
+    if lang == "vi":
+        return _nfc(
+            f"Khi các đặc điểm của người trả lời như nhau, khả năng hài lòng của người dân {name} so với {reference}: "
+            f"tỷ số chênh {ratio} (KTC 95 %: {low}–{high})."
+        )
+    return _nfc(
+        f"With respondents' characteristics held equal, the odds of satisfaction in {name} relative to {reference}: "
+        f"odds ratio {ratio} (95% CI {low}–{high})."
+    )

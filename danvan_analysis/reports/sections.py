@@ -169,7 +169,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "demo_mark": "DỮ LIỆU MINH HỌA — không phải số liệu thật",
         "satisfaction": "Mức độ hài lòng chung",
         "ci": "KTC 95 %",
-        "no_model": "Không ước lượng được mô hình cho huyện này: {reason}",
+        "no_model": "Không ước lượng được mô hình các yếu tố trên số liệu khảo sát năm này (quá ít người trả lời, hoặc các nhóm không đủ khác biệt); phần này được bỏ qua.",
+        "model_scope": "Mô hình hồi quy logistic có trọng số, ước lượng trên toàn tỉnh với một hệ số cho mỗi huyện: một huyện chỉ có 4–11 xã trong mẫu, không đủ để ước lượng riêng; các yếu tố dưới đây là chung cho toàn tỉnh.",
         "model_note": "Tỷ số chênh (odds ratio) > 1: nhóm này có khả năng hài lòng cao hơn nhóm tham chiếu.",
         "not_significant": "Không có khác biệt có ý nghĩa thống kê với phần còn lại của tỉnh (sau hiệu chỉnh Holm).",
         "no_theme_data": "Chưa có số liệu năm {year}; các chỉ tiêu đọc từ nội dung này được ghi “Chưa đủ dữ liệu”.",
@@ -198,7 +199,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "demo_mark": "DEMONSTRATION DATA — not real figures",
         "satisfaction": "Overall satisfaction",
         "ci": "95% CI",
-        "no_model": "The model could not be estimated for this district: {reason}",
+        "no_model": "The factors model could not be estimated on this year's survey (too few respondents, or groups that do not differ); this part is left out.",
+        "model_scope": "A survey-weighted logistic model fitted on the whole province with a term per district: a district has only 4–11 sampled communes, too few for a model of its own; the factors below are province-wide.",
         "model_note": "An odds ratio above 1: this group is more likely to be satisfied than the reference group.",
         "not_significant": "No statistically significant difference with the rest of the province (Holm-adjusted).",
         "no_theme_data": "No data for {year}; the targets read from this theme are marked “Insufficient data”.",
@@ -236,7 +238,9 @@ def show_province_title(view: Any) -> None:
     from danvan_analysis.reports.views import headline_figures
 
     words = _WORDS[view.lang]
-    _show_title(view, words["province_title"].format(year=view.params.year), headline_figures(view), view.lang, words, fmt)
+    _show_title(
+        view, words["province_title"].format(year=view.params.year), headline_figures(view), view.lang, words, fmt
+    )
 
 
 def show_summary(view: Any) -> None:
@@ -290,13 +294,14 @@ def show_satisfaction(view: Any) -> None:
     _show_change(view, code)
     display(heading("sat_determinants", lang=lang, level=3))
     if isinstance(view.model, str):
-        display(text(_WORDS[lang]["no_model"].format(reason=view.model), css_class="note"))
+        display(text(_WORDS[lang]["no_model"], css_class="note"))
     else:
-        model = view.model.to_frame()
-        model = model[model["term"] != "(Intercept)"]
-        display(
-            table_of(model, lang, ["predictor", "level", "reference", "odds_ratio", "ci_low", "ci_high", "p_value"])
-        )
+        from danvan_analysis import narrative
+
+        display(text(_WORDS[lang]["model_scope"], css_class="note"))
+        columns = ["predictor", "level", "reference", "odds_ratio", "ci_low", "ci_high", "p_value"]
+        display(table_of(narrative.model_frame(view.model, lang=lang), lang, columns))
+        display(text(narrative.describe_district_effect(view.model, code, lang=lang)))
         display(text(_WORDS[lang]["model_note"], css_class="note"))
     display(heading("priorities", lang=lang, level=3))
     shares = view.priorities.to_frame()
@@ -444,7 +449,10 @@ def table_of(frame: pd.DataFrame, lang: str, columns: list[str]) -> Any:
         source = f"label_{lang}" if f"label_{lang}" in frame.columns else f"name_{lang}"
         frame = frame.assign(label=frame[source]) if source in frame.columns else frame
     chosen = [c for c in columns if c in frame.columns]
-    return table(fmt.format_table(frame[chosen], lang=lang))
+    # A value is read by its row's kind (a percent, a count): format with the kind, then drop it.
+    by_kind = "value" in chosen and "kind" in frame.columns and "kind" not in chosen
+    shown = fmt.format_table(frame[[*chosen, "kind"]] if by_kind else frame[chosen], lang=lang)
+    return table(shown.iloc[:, : len(chosen)])
 
 
 def _show_title(view: Any, title: str, figures: dict[str, Any], lang: str, words: dict[str, str], fmt: Any) -> None:
@@ -493,7 +501,9 @@ def _scorecard_table(card: Any, lang: str, narrative: Any, targets: list[bool] |
         frame = frame[targets]
     frame = frame.reset_index(drop=True)
     shown = fmt.format_table(
-        frame.assign(label=frame[f"label_{lang}"], status=frame[f"status_{lang}"])[["target", "label", "status", "evidence"]],
+        frame.assign(label=frame[f"label_{lang}"], status=frame[f"status_{lang}"])[
+            ["target", "label", "status", "evidence"]
+        ],
         lang=lang,
     )
     classes = pd.DataFrame("", index=shown.index, columns=shown.columns)

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from danvan_analysis.io import DataBundle
     from danvan_analysis.reports.params import DistrictParams, ProvinceParams
-    from danvan_analysis.survey import Comparison, SipasIndices
+    from danvan_analysis.survey import Comparison, ModelResult, SipasIndices
 
 _DATASETS = (
     "survey",
@@ -45,7 +45,7 @@ _DATASETS = (
     "submissions",
     "indices",
 )
-_RESULTS = ("comparison", "change")
+_RESULTS = ("comparison", "change", "model")
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,11 @@ class SharedResults:
     comparison : each district against the rest of the province in ``year`` (:func:`~danvan_analysis.survey.compare_districts`).
     change : change from the previous survey year to ``year`` for the province and each district
         (:func:`~danvan_analysis.survey.compare_years`); ``None`` when there is no previous year.
+    model : the factors of satisfaction in ``year``, fitted on the whole province with a term per district
+        (:func:`~danvan_analysis.survey.fit_satisfaction_model`): a district has 4–11 sampled communes, too few
+        PSUs for a model of its own, while the province's design has the degrees of freedom. ``None`` when it
+        cannot be fitted, with the reason in ``model_error``.
+    model_error : why the model could not be fitted (``""`` when it was).
     """
 
     year: int
@@ -68,14 +73,23 @@ class SharedResults:
     indices: dict[int, SipasIndices]
     comparison: Comparison
     change: Comparison | None
+    model: ModelResult | None = None
+    model_error: str = ""
 
 
 def compute_shared_results(*, data_dir: Path, year: int) -> SharedResults:
     """Load the data folder and compute the shared estimates (see the module docstring)."""
-    from danvan_analysis.io import load_bundle
-    from danvan_analysis.survey import SurveyDesign, compare_districts, compare_years, sipas_indices
-
+    from danvan_analysis.errors import EstimationError
     from danvan_analysis.indicators import THEMES
+    from danvan_analysis.io import load_bundle
+    from danvan_analysis.survey import (
+        SATISFACTION_PREDICTORS,
+        SurveyDesign,
+        compare_districts,
+        compare_years,
+        fit_satisfaction_model,
+        sipas_indices,
+    )
 
     # A report-data file missing for the year gives "no data" for the targets it feeds; the survey stays required.
     bundle = load_bundle(data_dir, optional=tuple(THEMES))
@@ -85,14 +99,34 @@ def compute_shared_results(*, data_dir: Path, year: int) -> SharedResults:
     indices = {y: sipas_indices(survey[survey["year"] == y], design) for y in years}
     comparison = compare_districts(survey[survey["year"] == year], design)
     change = compare_years(survey, design, years=(years[years.index(year) - 1], year)) if years.index(year) else None
-    return SharedResults(year=year, bundle=bundle, indices=indices, comparison=comparison, change=change)
+    try:
+        model: ModelResult | None = fit_satisfaction_model(
+            survey[survey["year"] == year], design, predictors=(*SATISFACTION_PREDICTORS, "district_code")
+        )
+        model_error = ""
+    except EstimationError as error:
+        model, model_error = None, str(error)
+    return SharedResults(
+        year=year,
+        bundle=bundle,
+        indices=indices,
+        comparison=comparison,
+        change=change,
+        model=model,
+        model_error=model_error,
+    )
 
 
 def write_shared_results(results: SharedResults, out: Path) -> Path:
     """Write ``results`` to the folder ``out`` (Parquet tables, then ``meta.json`` last)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    meta: dict[str, Any] = {"format": SHARED_CACHE_FORMAT, "year": results.year, "results": {}}
+    meta: dict[str, Any] = {
+        "format": SHARED_CACHE_FORMAT,
+        "year": results.year,
+        "results": {},
+        "model_error": results.model_error,
+    }
     for name in (*_DATASETS, "warnings"):
         _write_table(getattr(results.bundle, name), out / f"data_{name}.parquet")
     meta["bundle"] = {
@@ -144,6 +178,8 @@ def read_shared_results(folder: Path) -> SharedResults:
         indices={y: rebuild(f"indices_{y}") for y in years},
         comparison=rebuild("comparison"),
         change=rebuild("change"),
+        model=rebuild("model"),
+        model_error=str(meta.get("model_error", "")),
     )
 
 

@@ -36,8 +36,8 @@ class DistrictView:
     scorecard : the district's targets, scored from ``indicators`` (the same tables: nothing is computed twice).
     indicators : theme → the district's indicator table (:func:`danvan_analysis.scorecard.compute_plan_tables`),
         ``None`` for a theme without data.
-    model : the determinants model of the district (a domain of the year's survey design), or the reason it could
-        not be fitted.
+    model : the factors of satisfaction, fitted on the whole province with a term per district (the shared results'
+        model: a district alone has too few sampled communes), or the reason it could not be fitted.
     priorities : improvement priorities of the province and every district (domains of the full design).
     """
 
@@ -90,10 +90,10 @@ def build_district_view(params: DistrictParams) -> DistrictView:
     """Gather the results of a district report (shared results from the batch cache when given)."""
     import pandas as pd
 
-    from danvan_analysis.errors import EstimationError, ReportError
+    from danvan_analysis.errors import ReportError
     from danvan_analysis.reports.shared import load_shared_results
     from danvan_analysis.scorecard import compute_plan_tables, score_targets
-    from danvan_analysis.survey import SurveyDesign, fit_satisfaction_model, priority_shares
+    from danvan_analysis.survey import SurveyDesign, priority_shares
 
     shared = load_shared_results(params)
     code, year = params.district.code, params.year
@@ -109,12 +109,7 @@ def build_district_view(params: DistrictParams) -> DistrictView:
             "the district's satisfaction section cannot be produced. Hint: check that district's survey file "
             "(`danvan validate survey <file>`) and that it was merged into survey.parquet/.csv."
         )
-    try:
-        model: ModelResult | str = fit_satisfaction_model(
-            survey[survey["year"] == year], SurveyDesign(), domain=("district_code", code)
-        )
-    except EstimationError as error:
-        model = str(error)
+    model: ModelResult | str = shared.model if shared.model is not None else shared.model_error
     return DistrictView(
         params=params,
         shared=shared,
