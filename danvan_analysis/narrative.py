@@ -20,11 +20,8 @@ import pandas as pd
 from danvan_analysis import fmt, vocab
 from danvan_analysis.indicators import REASONS, THEMES, Indicator, Shortfall
 from danvan_analysis.numbers import check_lang as _check_lang
-from danvan_analysis.scorecard import NO_DATA, NOT_MET, CheckResult, Scorecard, TargetScore
+from danvan_analysis.scorecard import NO_DATA, NOT_MET, CheckResult, Scorecard, ScorecardSet, TargetScore
 from danvan_analysis.units import PROVINCE_CODE
-
-#: Units named in a recommendation before "… and N others".
-MAX_UNITS = 8
 
 _NO_UNITS = ("các đơn vị liên quan", "the units concerned")
 # How a dataset is named in "no data" sentences.
@@ -61,8 +58,17 @@ def describe_target(score: TargetScore, *, lang: str = "vi") -> str:
     ``"Chỉ tiêu 3: Đạt — 187/187 (100,0 %) người đứng đầu chính quyền đã trực tiếp đối thoại với Nhân dân."``
     """
     _check_lang(lang)
-    status = vocab.STATUS_LABELS[lang][score.status]
-    return _nfc(f"{target_name(score.target, lang=lang)}: {status} — {evidence(score, lang=lang).rstrip('.')}.")
+    return _nfc(
+        f"{target_name(score.target, lang=lang)}: {status_label(score, lang=lang)} — {evidence(score, lang=lang).rstrip('.')}."
+    )
+
+
+def status_label(score: TargetScore, *, lang: str = "vi") -> str:
+    """``Đạt``, ``Không đạt``, ``Chưa đủ dữ liệu``; ``Đạt, chưa chắc chắn`` when the CI contains the threshold."""
+    label = vocab.STATUS_LABELS[lang][score.status]
+    if score.uncertain and score.status != NO_DATA:
+        label += ", chưa chắc chắn" if lang == "vi" else ", not certain"
+    return label
 
 
 def describe_scorecard(card: Scorecard, *, lang: str = "vi") -> list[str]:
@@ -91,16 +97,24 @@ def describe_scorecard(card: Scorecard, *, lang: str = "vi") -> list[str]:
 
 
 def recommend_actions(
-    card: Scorecard, *, lang: str = "vi", max_units: int = MAX_UNITS, include_no_data: bool = False
+    card: Scorecard,
+    *,
+    lang: str = "vi",
+    max_units: int | None = None,
+    include_no_data: bool = False,
+    districts: ScorecardSet | None = None,
 ) -> list[str]:
-    """Return one recommendation per target not met, naming the units behind it.
+    """Return one recommendation per target not met, naming every unit behind it.
 
     Parameters
     ----------
     card : a scorecard.
     lang : ``"vi"`` or ``"en"``.
-    max_units : how many units to name before "… and N others".
+    max_units : name at most this many units, then count the rest; ``None`` (default) names them all (a report
+        must not hide a unit that missed a target), grouped by district when the list is long.
     include_no_data : also ask for the missing data of targets without data.
+    districts : the districts' scorecards (province report): a target the province meets as a whole still gets a
+        recommendation naming the districts that missed it, and a missed target names their units too.
 
     Notes
     -----
@@ -110,17 +124,21 @@ def recommend_actions(
     Returns
     -------
     list of str
-        In the order of the targets; empty when every target is met.
+        In the order of the targets; empty when every target is met everywhere.
     """
     _check_lang(lang)
     out = []
     for row in card.rows:
         if card.unit_code != PROVINCE_CODE and row.level == "province":
             continue  # province-level indices belong to the provincial report, not to a district's actions
+        behind = _district_rows(districts, row.target) if card.unit_code == PROVINCE_CODE else []
         said = evidence(row, lang=lang).rstrip(".")
         action = card.plan.target(row.target).action
-        if row.status == NOT_MET:
-            units = name_units(row.shortfalls, lang=lang, max_units=max_units)
+        if row.status == NOT_MET or behind:
+            shortfalls = _shortfalls_with_districts(row, behind)
+            if row.status != NOT_MET:  # met as a whole: the evidence is the districts' own
+                said = "; ".join(f"{d.unit_name}: {evidence(r, lang=lang).rstrip('.')}" for d, r in behind)
+            units = name_units(shortfalls, lang=lang, max_units=max_units)
             if action is None:  # a plan file without an action for this target: state the gap and its evidence
                 template = (
                     "{name}: {status}. Căn cứ: {evidence}."
@@ -130,7 +148,7 @@ def recommend_actions(
             else:
                 template = action(lang)
             text = template.format(
-                count=fmt.format_count(len(row.shortfalls), lang=lang),  # type: ignore[arg-type]
+                count=fmt.format_count(len(shortfalls), lang=lang),  # type: ignore[arg-type]
                 units=units or _NO_UNITS[0 if lang == "vi" else 1],
                 evidence=said,
                 name=target_name(row.target, lang=lang),
@@ -149,12 +167,42 @@ def recommend_actions(
     return out
 
 
-def name_units(shortfalls: Sequence[Shortfall], *, lang: str = "vi", max_units: int = MAX_UNITS) -> str:
+def _district_rows(districts: ScorecardSet | None, target: str) -> list[tuple[Scorecard, TargetScore]]:
+    """The district scorecards' rows of ``target`` that are not met (not the province-level indices they repeat)."""
+    if districts is None:
+        return []
+    rows = []
+    for code, district in districts.scorecards.items():
+        if code == PROVINCE_CODE:
+            continue
+        for row in district.rows:
+            if row.target == target and row.level != "province" and row.status == NOT_MET:
+                rows.append((district, row))
+    return rows
+
+
+def _shortfalls_with_districts(row: TargetScore, behind: list[tuple[Scorecard, TargetScore]]) -> list[Shortfall]:
+    """The row's units, then each failing district's (the district itself when its row names none), each once."""
+    found: dict[tuple[str, str, str], Shortfall] = {}
+    for s in row.shortfalls:
+        found.setdefault((s.unit_code, s.period, s.reason), s)
+    for district, drow in behind:
+        own = drow.shortfalls or (
+            Shortfall(drow.target, district.unit_code, "Y", district.unit_code, district.unit_name, "not_done"),
+        )
+        for s in own:
+            found.setdefault((s.unit_code, s.period, s.reason), s)
+    return list(found.values())
+
+
+def name_units(shortfalls: Sequence[Shortfall], *, lang: str = "vi", max_units: int | None = None) -> str:
     """Return the units of ``shortfalls`` as a list for a sentence, with why each is listed when it helps.
 
     A unit listed several times (late reports for several periods) is named once with every note
     (``"Sở Y tế (báo cáo quý I, muộn 3 ngày; báo cáo năm, chưa nộp)"``); a district behind a religion target shows
-    its own figure; a unit that sent no report says so. Units beyond ``max_units`` are counted, not named.
+    its own figure; a unit that sent no report says so. With more than :data:`GROUP_ABOVE` units the list is
+    grouped by district (``"Huyện Đại Từ: Xã A, Xã B; Cơ quan cấp tỉnh: Sở Y tế"``). ``max_units`` (default: no
+    limit) names only that many and counts the rest.
     """
     _check_lang(lang)
     names: dict[str, str] = {}
@@ -164,12 +212,37 @@ def name_units(shortfalls: Sequence[Shortfall], *, lang: str = "vi", max_units: 
         note = _describe_shortfall(s, lang)
         if note:
             notes.setdefault(s.unit_code, []).append(note)
-    items = [f"{name} ({'; '.join(notes[code])})" if code in notes else name for code, name in names.items()]
-    if len(items) > max_units:
+    items = {code: f"{name} ({'; '.join(notes[code])})" if code in notes else name for code, name in names.items()}
+    if max_units is not None and len(items) > max_units:
         rest = len(items) - max_units
         more = f"và {rest} đơn vị khác" if lang == "vi" else f"and {rest} other(s)"
-        items = [*items[:max_units], more]
-    return _nfc(", ".join(items))
+        return _nfc(", ".join([*list(items.values())[:max_units], more]))
+    if len(items) <= GROUP_ABOVE:
+        return _nfc(", ".join(items.values()))
+    groups: dict[str, list[str]] = {}
+    for code, item in items.items():
+        groups.setdefault(_group_of(code, lang), []).append(item)
+    return _nfc("; ".join(f"{group}: {', '.join(members)}" for group, members in groups.items()))
+
+
+#: Above this many units, a list is grouped by district.
+GROUP_ABOVE = 10
+
+
+def _group_of(code: str, lang: str) -> str:
+    from danvan_analysis.errors import UnitError
+    from danvan_analysis.units import register
+
+    try:
+        unit = register().unit(code)
+    except UnitError:
+        return "Khác" if lang == "vi" else "Other"
+    if unit.kind == "agency":
+        return "Cơ quan cấp tỉnh" if lang == "vi" else "Provincial agencies"
+    if unit.kind == "province":
+        return "Cấp tỉnh" if lang == "vi" else "Province"
+    district = unit.code if unit.kind == "district" else unit.district_code
+    return fmt.format_unit(district, lang=lang)  # type: ignore[arg-type]
 
 
 # "báo cáo quý I" / "Q1 report": which report of the year was late or missing.
@@ -259,7 +332,13 @@ def _figure(check: CheckResult, words: str, lang: str) -> str:
         pct = fmt.format_percent(check.value, lang=lang, basis="percent")
         ci = f"{fmt.format_number(check.ci_low, lang=lang)}–{fmt.format_number(check.ci_high, lang=lang)}"  # type: ignore[arg-type]
         n = fmt.format_count(d.get("n"), lang=lang)  # type: ignore[arg-type]
-        return f"{pct} {words} (KTC 95%: {ci}; n = {n})" if lang == "vi" else f"{pct} {words} (95% CI {ci}; n = {n})"
+        if check.uncertain:
+            doubt = "; khoảng tin cậy chứa ngưỡng" if lang == "vi" else "; the interval contains the threshold"
+        else:
+            doubt = ""
+        if lang == "vi":
+            return f"{pct} {words} (KTC 95%: {ci}; n = {n}{doubt})"
+        return f"{pct} {words} (95% CI {ci}; n = {n}{doubt})"
     if "previous" in d:
         before, now = (fmt.format_count(d[k], lang=lang) for k in ("previous", "current"))  # type: ignore[arg-type]
         change = fmt.format_count(check.value, lang=lang)  # type: ignore[arg-type]
@@ -373,6 +452,7 @@ def scorecard_frame(card: Scorecard, *, lang: str = "vi") -> pd.DataFrame:
     _check_lang(lang)
     frame = card.to_frame()
     frame["evidence"] = [evidence(row, lang=lang) for row in card.rows]
+    frame[f"status_{lang}"] = [status_label(row, lang=lang) for row in card.rows]
     return frame
 
 

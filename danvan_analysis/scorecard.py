@@ -71,6 +71,7 @@ SCORE_COLUMNS = [
     "ci_low",
     "ci_high",
     "reason",
+    "uncertain",
 ]
 #: Why a row has no data (the ``reason`` column); :mod:`danvan_analysis.narrative` words them.
 NO_DATA_REASONS = ("no_dataset", "no_value", "no_previous", "no_index", "no_estimate", "too_few", "unreported")
@@ -93,6 +94,7 @@ class CheckResult:
         ``score``, ``group``, ``derived`` (indices), ``dataset`` (no data), and each ``also`` indicator by code.
     evidence : the plan's words for what the figure counts.
     shortfalls : the units behind a "not met".
+    uncertain : the 95 % CI contains the threshold and the plan asks to say so (``ci_verdict: flag``).
     """
 
     measure: str
@@ -109,6 +111,7 @@ class CheckResult:
     details: Mapping[str, Any] = field(default_factory=dict)
     evidence: Any = None
     shortfalls: tuple[Shortfall, ...] = ()
+    uncertain: bool = False
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,11 @@ class TargetScore:
     @property
     def ci_high(self) -> float | None:
         return self.headline.ci_high
+
+    @property
+    def uncertain(self) -> bool:
+        """Whether a check's verdict is not certain (its CI contains the threshold; see ``ci_verdict``)."""
+        return any(c.uncertain for c in self.checks)
 
     @property
     def reason(self) -> str | None:
@@ -579,6 +587,7 @@ def _survey_check(check: Check, context: _Context) -> CheckResult:
         context.notes.append(("too_few", {"unit": scope.code, "n": n, "min_n": min_n, "measure": check.measure}))
         result = _no_data(check, "too_few", n=n, min_n=min_n)
         return replace(result, kind="percent", denominator=n)
+    straddles = low is not None and high is not None and threshold is not None and low <= threshold <= high
     return CheckResult(
         measure=check.measure,
         value=estimate,
@@ -591,6 +600,7 @@ def _survey_check(check: Check, context: _Context) -> CheckResult:
         ci_high=high,
         details={"n": n},
         evidence=check.evidence,
+        uncertain=check.ci_verdict == "flag" and straddles,
     )
 
 

@@ -106,3 +106,71 @@ def test_describe_indicator() -> None:
     assert describe_indicator(item, lang="en").endswith(": 60.0% (120/200).")
     with pytest.raises(ValueError, match="lang="):
         describe_indicator(item, lang="fr")
+
+
+def _survey_row(domain: str, estimate: float, low: float, high: float) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "domain": [domain],
+            "variable": ["overall"],
+            "estimate": [estimate],
+            "ci_low": [low],
+            "ci_high": [high],
+            "n": [400],
+        }
+    )
+
+
+def test_a_verdict_whose_interval_contains_the_threshold_says_so() -> None:
+    """2e at 83,9 % with a 95 % CI of 74,7–90,2 % against 80 %: met on the point estimate, but not certain."""
+    from danvan_analysis.narrative import evidence, status_label
+
+    card = score_targets({}, year=2023, district="165", satisfaction=_survey_row("165", 83.9, 74.7, 90.2))
+    row = card.get("2e")
+    assert (row.status, row.uncertain) == ("met", True)
+    assert status_label(row) == "Đạt, chưa chắc chắn" and status_label(row, lang="en") == "Met, not certain"
+    assert "khoảng tin cậy chứa ngưỡng" in evidence(row)
+    clear = score_targets({}, year=2023, district="165", satisfaction=_survey_row("165", 88.0, 81.0, 93.0)).get("2e")
+    assert (clear.uncertain, status_label(clear)) == (False, "Đạt")
+
+
+def test_province_recommendations_name_every_district_that_missed_a_target() -> None:
+    """The province meets 5a as a whole (above 80 %) but one district is below: the district is still named."""
+    from danvan_analysis.scorecard import score_all_districts
+
+    religion = pd.DataFrame(
+        {
+            "year": 2023,
+            "period": "Y",
+            "district_code": ["164", "165", "167"],
+            "religion": "buddhism",
+            "dignitaries_total": [500, 20, 100],
+            "dignitaries_informed": [480, 10, 95],
+            "venues": 1,
+            "registered_activities": 1,
+            "hot_spots": 0,
+            "unlawful_followers": 0,
+        }
+    )
+    data = {"religion": religion}
+    province = score_targets(data, year=2023)
+    assert province.get("5a").status == "met"
+    districts = score_all_districts(data, year=2023)
+    actions = recommend_actions(province, districts=districts)
+    informed = [a for a in actions if "chức sắc" in a]
+    assert len(informed) == 1 and "Thành phố Sông Công" in informed[0] and "50,0 %" in informed[0]
+    assert not any("chức sắc" in a for a in recommend_actions(province))  # the province total alone hides it
+
+
+def test_long_unit_lists_are_grouped_by_district_and_never_cut() -> None:
+    """Every commune without a plan is named, grouped under its district: no "và N đơn vị khác"."""
+    from danvan_analysis.units import register
+
+    reg = register()
+    missing = reg.communes_of("165") + reg.communes_of("167")
+    issued = [u.code for u in reg.units("commune") if u not in missing] + reg.district_codes
+    card = score_targets(_bundle(issued), year=2023)
+    action = next(a for a in recommend_actions(card) if a.startswith("Đôn đốc"))
+    assert "đơn vị khác" not in action
+    assert all(u.name in action for u in missing)
+    assert "Thành phố Sông Công: " in action and "Huyện Định Hóa: " in action

@@ -143,6 +143,8 @@ class Check(_Frozen):
     ``also`` names further indicators of the same theme quoted beside the figure. ``if_none_required`` says what a
     zero denominator means (no unit had to do it): ``met`` when every unit reported, else ``no_data``.
     ``headline`` marks the check whose figure the scorecard row shows (default: the scope's first check).
+    ``ci_verdict`` (survey measures): ``point`` judges the point estimate; ``flag`` also marks the verdict
+    "not certain" when the 95 % confidence interval contains the threshold.
     """
 
     scope: Scope
@@ -153,6 +155,7 @@ class Check(_Frozen):
     also: tuple[NfcStr, ...] = ()
     if_none_required: Literal["met", "no_data"] = "no_data"
     headline: bool = False
+    ci_verdict: Literal["point", "flag"] = "point"
 
     @field_validator("measure")
     @classmethod
@@ -252,7 +255,9 @@ class Target(_Frozen):
             raise ValueError("write either 'measure' (one measure for every scope) or 'checks', not both")
         data = dict(data)
         shared = {
-            k: data.pop(k) for k in ("measure", "comparison", "threshold", "also", "if_none_required") if k in data
+            k: data.pop(k)
+            for k in ("measure", "comparison", "threshold", "also", "if_none_required", "ci_verdict")
+            if k in data
         }
         scopes = data.pop("scopes", None)
         if not isinstance(scopes, list) or not scopes:

@@ -358,7 +358,8 @@ def show_recommendations(view: Any) -> None:
     from danvan_analysis import narrative
 
     display(heading("recommendations", lang=view.lang))
-    actions = narrative.recommend_actions(view.scorecard, lang=view.lang)
+    districts = getattr(view, "scorecards", None)  # the province report names the districts' failures too
+    actions = narrative.recommend_actions(view.scorecard, lang=view.lang, districts=districts)
     display(bullets(actions) if actions else text(_WORDS[view.lang]["no_recommendation"]))
 
 
