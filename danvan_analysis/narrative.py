@@ -447,10 +447,34 @@ def describe_notes(card: Scorecard, *, lang: str = "vi") -> list[str]:
     return [_nfc(line) for line in out]
 
 
-def scorecard_frame(card: Scorecard, *, lang: str = "vi") -> pd.DataFrame:
-    """Return :meth:`Scorecard.to_frame` with the evidence in ``lang`` (column ``evidence``), for display."""
+def figure(score: TargetScore, *, lang: str = "vi") -> str:
+    """A target's figure in a few characters: ``98,6 %``, ``2``, ``hạng 6``, ``Nhóm cao nhất``; ``–`` without data."""
+    _check_lang(lang)
+    check = score.headline
+    if check.value is None or score.status == NO_DATA:
+        return fmt.MISSING
+    if check.kind == "rank":
+        rank = fmt.format_count(check.value, lang=lang)  # type: ignore[arg-type]
+        return f"hạng {rank}" if lang == "vi" else f"rank {rank}"
+    if check.kind == "group":
+        return fmt.format_papi_group(check.details.get("group"), lang=lang)
+    if "previous" in check.details:  # not growing: the count itself, not the change
+        return fmt.format_count(check.details.get("current"), lang=lang)  # type: ignore[arg-type]
+    return fmt.format_value(check.value, check.kind or "count", lang=lang)  # type: ignore[arg-type]
+
+
+def scorecard_frame(card: Scorecard, *, lang: str = "vi", previous: Scorecard | None = None) -> pd.DataFrame:
+    """Return :meth:`Scorecard.to_frame` with the evidence in ``lang`` (column ``evidence``), for display.
+
+    With ``previous`` (the same unit's scorecard of the year before), columns ``figure`` and ``previous`` give this
+    year's and last year's figures side by side (``–`` where last year has no data).
+    """
     _check_lang(lang)
     frame = card.to_frame()
+    frame["figure"] = [figure(row, lang=lang) for row in card.rows]
+    if previous is not None:
+        before = {row.target: figure(row, lang=lang) for row in previous.rows}
+        frame["previous"] = [before.get(row.target, fmt.MISSING) for row in card.rows]
     frame["evidence"] = [evidence(row, lang=lang) for row in card.rows]
     frame[f"status_{lang}"] = [status_label(row, lang=lang) for row in card.rows]
     return frame

@@ -250,7 +250,7 @@ def show_summary(view: Any) -> None:
     from danvan_analysis import narrative
 
     display(heading("summary", lang=view.lang))
-    display(_scorecard_table(view.scorecard, view.lang, narrative))
+    display(_scorecard_table(view.scorecard, view.lang, narrative, previous=view.previous))
     display(bullets(narrative.describe_scorecard(view.scorecard, lang=view.lang)))
 
 
@@ -423,7 +423,11 @@ def show_province_overview(view: Any) -> None:
     columns = ["index_code", "year", "score", "rank", "n_provinces", "group"]
     display(table_of(indices.sort_values(["index_code", "year"]), lang, [c for c in columns if c in indices.columns]))
     rows = view.scorecard.to_frame()
-    display(_scorecard_table(view.scorecard, lang, narrative, targets=rows["target"].str.startswith("2").tolist()))
+    display(
+        _scorecard_table(
+            view.scorecard, lang, narrative, targets=rows["target"].str.startswith("2").tolist(), previous=view.previous
+        )
+    )
 
 
 def show_district_links(view: Any) -> None:
@@ -490,23 +494,31 @@ def _show_title(view: Any, title: str, figures: dict[str, Any], lang: str, words
     record_headline(**figures)
 
 
-def _scorecard_table(card: Any, lang: str, narrative: Any, targets: list[bool] | None = None) -> Any:
-    """The scorecard with each verdict coloured and named (the colour repeats the text, never replaces it)."""
+def _scorecard_table(
+    card: Any, lang: str, narrative: Any, targets: list[bool] | None = None, previous: Any = None
+) -> Any:
+    """The scorecard with each verdict coloured and named (the colour repeats the text, never replaces it), and
+    last year's figure beside this year's when the data have the previous year."""
     import pandas as pd
     from IPython.display import HTML
 
     from danvan_analysis import fmt
 
-    frame = narrative.scorecard_frame(card, lang=lang)
+    frame = narrative.scorecard_frame(card, lang=lang, previous=previous)
     if targets is not None:
         frame = frame[targets]
     frame = frame.reset_index(drop=True)
+    columns = ["target", "label", "status", "figure", *(["previous"] if previous is not None else []), "evidence"]
     shown = fmt.format_table(
-        frame.assign(label=frame[f"label_{lang}"], status=frame[f"status_{lang}"])[
-            ["target", "label", "status", "evidence"]
-        ],
-        lang=lang,
+        frame.assign(label=frame[f"label_{lang}"], status=frame[f"status_{lang}"])[columns], lang=lang
     )
+    year = card.year
+    shown.columns = [
+        *shown.columns[:3],
+        f"Năm {year}" if lang == "vi" else str(year),
+        *([f"Năm {year - 1}" if lang == "vi" else str(year - 1)] if previous is not None else []),
+        shown.columns[-1],
+    ]
     classes = pd.DataFrame("", index=shown.index, columns=shown.columns)
     classes.iloc[:, 2] = [f"status-{code}" for code in frame["status"]]
     styler = shown.style.format(escape="html", na_rep="–").hide(axis="index").set_td_classes(classes)

@@ -34,6 +34,7 @@ class DistrictView:
     satisfaction : tidy share indices of every district and the province (``domain`` "19"), all years
         (:meth:`~danvan_analysis.survey.SipasIndices.tidy` of each year's result).
     scorecard : the district's targets, scored from ``indicators`` (the same tables: nothing is computed twice).
+    previous : the same targets for the previous year, when the data folder has that year (shown beside them).
     indicators : theme → the district's indicator table (:func:`danvan_analysis.scorecard.compute_plan_tables`),
         ``None`` for a theme without data.
     model : the factors of satisfaction, fitted on the whole province with a term per district (the shared results'
@@ -45,6 +46,7 @@ class DistrictView:
     shared: SharedResults
     satisfaction: pd.DataFrame
     scorecard: Scorecard
+    previous: Scorecard | None
     indicators: dict[str, IndicatorTable | None]
     model: ModelResult | str
     priorities: PriorityShares
@@ -74,6 +76,7 @@ class ProvinceView:
     satisfaction: pd.DataFrame
     scorecard: Scorecard
     scorecards: ScorecardSet
+    previous: Scorecard | None = None
 
     @property
     def lang(self) -> str:
@@ -115,6 +118,7 @@ def build_district_view(params: DistrictParams) -> DistrictView:
         shared=shared,
         satisfaction=satisfaction,
         scorecard=score_targets(bundle, year=year, district=code, satisfaction=this_year, plan=plan, tables=tables),
+        previous=previous_scorecard(shared, satisfaction, plan=plan, district=code),
         indicators=tables,
         model=model,
         priorities=priority_shares(survey[survey["year"] == year], SurveyDesign()),
@@ -137,6 +141,20 @@ def build_province_view(params: ProvinceParams) -> ProvinceView:
         satisfaction=satisfaction,
         scorecard=score_targets(shared.bundle, year=params.year, satisfaction=this_year, plan=params.plan),
         scorecards=score_all_districts(shared.bundle, year=params.year, satisfaction=this_year, plan=params.plan),
+        previous=previous_scorecard(shared, satisfaction, plan=params.plan, district=None),
+    )
+
+
+def previous_scorecard(shared: SharedResults, satisfaction: pd.DataFrame, *, plan: Any, district: str | None) -> Any:
+    """The unit's scorecard of the previous year (same plan), or ``None`` when the data folder lacks that year."""
+    from danvan_analysis.scorecard import score_targets
+
+    year = shared.year - 1
+    if year not in shared.bundle.years:
+        return None
+    last = satisfaction[satisfaction["year"] == year]
+    return score_targets(
+        shared.bundle, year=year, district=district, satisfaction=last if len(last) else None, plan=plan
     )
 
 
