@@ -52,12 +52,18 @@ def demo(
     out_dir: Annotated[
         Path, typer.Option("--out", help="Folder to write <year>/<dataset> files into.")
     ] = paths.DEMO_DIR,
+    exports: Annotated[
+        bool,
+        typer.Option(
+            help="Also write the survey as KoboToolbox and ODK exports of the questionnaire (<year>/exports/, no weights)."
+        ),
+    ] = False,
 ) -> None:
     """Write realistic synthetic data for every dataset (all 9 districts, 177 communes)."""
     from danvan_analysis.demo import write_demo
 
     chosen = _parse_years(years) if years else list(range(year - 2, year + 1))
-    written = write_demo(out_dir, years=chosen, respondents=respondents, seed=seed)
+    written = write_demo(out_dir, years=chosen, respondents=respondents, seed=seed, exports=exports)
     for written_year, folder in written.items():
         out.print(f"{written_year}: {folder}")
 
@@ -69,11 +75,26 @@ def validate(
     sheet: Annotated[str | None, typer.Option(help="Excel sheet name (default: the first data sheet).")] = None,
     encoding: Annotated[str | None, typer.Option(help="Text encoding of a CSV (default: detect UTF-8/UTF-16).")] = None,
     problems_out: Annotated[Path | None, typer.Option(help="Save the problem list as .xlsx or .csv.")] = None,
+    rename: Annotated[
+        list[str] | None,
+        typer.Option(help="Survey exports: EXPORT_COLUMN=COLUMN for a question renamed in the form (repeatable)."),
+    ] = None,
+    weights_later: Annotated[
+        bool, typer.Option(help="Survey exports: accept a file without weights (they come from `danvan weights`).")
+    ] = False,
 ) -> None:
-    """Check a file against its dataset's contract and list every problem at once."""
+    """Check a file against its dataset's contract and list every problem at once.
+
+    A survey exported from KoboToolbox or ODK Central (the form of `danvan questionnaire`) is read as it comes; the
+    mapping report says which export column became which survey column.
+    """
     from danvan_analysis.io import validate_file, write_problems
 
-    problems = validate_file(dataset, path, sheet=sheet, encoding=encoding)
+    renames = _parse_renames(rename or [])
+    options = {"rename": renames, "require_weight": not weights_later} if dataset.strip().lower() == "survey" else {}
+    if options:
+        _print_export_mapping(path, sheet=sheet, encoding=encoding, rename=renames)
+    problems = validate_file(dataset, path, sheet=sheet, encoding=encoding, **options)
     if problems_out is not None:
         write_problems(problems, problems_out)
         out.print(f"Problem list written to {problems_out}")
@@ -84,6 +105,47 @@ def validate(
         err.print(f"{path}: {len(errors)} problem(s); the file was not changed.")
         raise typer.Exit(1)
     out.print(f"{path}: valid {dataset} data ({len(problems)} warning(s)).")
+
+
+def _parse_renames(pairs: list[str]) -> dict[str, str]:
+    renames = {}
+    for pair in pairs:
+        old, sep, new = pair.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            raise typer.BadParameter(f"--rename {pair!r}: expected EXPORT_COLUMN=COLUMN, e.g. q05_kinh_te=q05.")
+        renames[old.strip()] = new.strip()
+    return renames
+
+
+def _print_export_mapping(path: Path, **options: object) -> None:
+    """Print the mapping report when the survey file is a field export (nothing for a file in the contract's layout)."""
+    from danvan_analysis.errors import ParameterError
+    from danvan_analysis.io import map_export
+
+    try:
+        mapping = map_export(path, **options)  # type: ignore[arg-type]
+    except ParameterError:
+        return
+    out.print(f"{path}: an export of the survey form; {len(mapping)} columns:")
+    for row in mapping.itertuples(index=False):
+        out.print(f"  {row.export_column} → {row.contract_column or '—'}  ({row.how})")
+
+
+@app.command()
+def questionnaire(
+    out_path: Annotated[Path, typer.Option("--out", help="The XLSForm to write (.xlsx).")],
+    lang: Annotated[str, typer.Option(help="Default language of the form: vi or en (both are included).")] = "vi",
+    year: Annotated[int, typer.Option(help="Survey year the form records.")] = 2023,
+    villages: Annotated[
+        Path | None,
+        typer.Option(help="CSV of the sample's villages (commune_code, village_code, village_name); default: text."),
+    ] = None,
+) -> None:
+    """Write the SIPAS-style questionnaire as an XLSForm for KoboToolbox or ODK Collect."""
+    from danvan_analysis.questionnaire import write_questionnaire
+
+    written = write_questionnaire(out_path, lang=lang, year=year, villages=villages)
+    out.print(f"Questionnaire (XLSForm) written to {written}")
 
 
 @app.command()

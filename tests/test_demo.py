@@ -214,8 +214,10 @@ def test_same_seed_writes_byte_identical_files(tmp_path: Path) -> None:
     expected = {f"{y}/{n}.csv" for y in (2022, 2023) for n in demo.DATASETS} | {
         "2022/survey.parquet",
         "2023/survey.parquet",
+        "DEMO_DATA.txt",  # the marker that makes every report from this folder say the data are made up
     }
     assert set(a) == expected
+    assert "DỮ LIỆU MINH HỌA" in (tmp_path / "a" / "DEMO_DATA.txt").read_text(encoding="utf-8")
     assert a == b
     assert second[2023] == tmp_path / "b" / "2023"
 

@@ -17,6 +17,8 @@ The data are invented but shaped like the real thing:
 * **report data** for the province, all 9 districts, 177 communes and the provincial agencies, with a few
   deliberate shortfalls so the scorecard has something to show. See :mod:`danvan_analysis.demo.reports`.
 * **indices** — the shipped published indices of each year, unchanged.
+* **field exports** (``exports=True``, ``danvan demo --exports``) — the survey as KoboToolbox and ODK Central export
+  the questionnaire, without weights. See :mod:`danvan_analysis.demo.exports`.
 
 Determinism: the same seed gives byte-identical files; each dataset and year has its own random stream, so a year's
 files do not depend on the other years requested. Writes are atomic (temporary file in the same folder, then
@@ -42,6 +44,7 @@ import pandas as pd
 
 from danvan_analysis import paths, schemas
 from danvan_analysis.demo.common import ADULT_SHARE, YEAR_RANGE, district_population
+from danvan_analysis.demo.exports import survey_export, write_survey_export
 from danvan_analysis.demo.reports import (
     generate_boards,
     generate_complaints,
@@ -91,7 +94,9 @@ __all__ = [
     "generate_submissions",
     "generate_survey",
     "generate_year",
+    "survey_export",
     "write_demo",
+    "write_survey_export",
 ]
 
 
@@ -135,6 +140,7 @@ def write_demo(
     years: Iterable[int] = DEFAULT_YEARS,
     respondents: int = 6000,
     seed: int = 2023,
+    exports: bool = False,
 ) -> dict[int, Path]:
     """Write the demo datasets to ``out_dir/<year>/`` and return the folder of each year.
 
@@ -150,6 +156,10 @@ def write_demo(
     respondents : survey respondents per year, whole province. The survey is also written as CSV when
         ``respondents`` ≤ :data:`SURVEY_CSV_MAX_ROWS`.
     seed : random seed; the same arguments give byte-identical files.
+    exports : also write the survey as field exports of the questionnaire (``danvan questionnaire``), without
+        weights, in ``out_dir/<year>/exports/``: ``survey_kobo.csv`` (KoboToolbox: ";" separated, Vietnamese labels, group paths,
+        the select_multiple as one column and split) and ``survey_odk.csv`` (ODK Central, XML names). See
+        :mod:`danvan_analysis.demo.exports`.
 
     Returns
     -------
@@ -182,6 +192,10 @@ def write_demo(
         frames = generate_year(year, respondents=respondents, seed=seed)
         folder.mkdir(parents=True, exist_ok=True)
         survey = frames.pop("survey")
+        if exports:
+            (folder / "exports").mkdir(exist_ok=True)
+            write_survey_export(survey, folder / "exports" / "survey_kobo.csv", style="kobo", headers="labels")
+            write_survey_export(survey, folder / "exports" / "survey_odk.csv", style="odk")
         _write_atomic(folder / "survey.parquet", lambda tmp, frame=survey: frame.to_parquet(tmp, index=False))
         if len(survey) <= SURVEY_CSV_MAX_ROWS:
             _write_atomic(folder / "survey.csv", lambda tmp, frame=survey: _to_csv(frame, tmp))

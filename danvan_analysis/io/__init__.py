@@ -37,6 +37,8 @@ Modules
 -------
 * :mod:`~danvan_analysis.io.readers`: the format readers (CSV with encoding and delimiter sniffing, xlsx, Parquet).
 * :mod:`~danvan_analysis.io.headers`: header location and mapping (names, labels, aliases) and the privacy guard.
+* :mod:`~danvan_analysis.io.exports`: KoboToolbox / ODK Central exports of the survey form (group paths, labels,
+  select_multiple layouts, meta columns, skip logic); :func:`map_export` reports which column became which.
 * :mod:`~danvan_analysis.io.load`: the load API (:func:`load_dataset`, :func:`validate_file`, ``load_<dataset>``).
 * :mod:`~danvan_analysis.io.bundle`: :class:`DataBundle` and :func:`load_bundle` (year folders, which file to read).
 * :mod:`~danvan_analysis.io.problems`: :func:`write_problems` (problem tables as .csv or .xlsx).
@@ -56,6 +58,7 @@ from danvan_analysis.io.load import (
     load_religion,
     load_submissions,
     load_survey,
+    map_export,
     validate_file,
 )
 from danvan_analysis.io.problems import write_problems
@@ -73,6 +76,7 @@ __all__ = [
     "load_religion",
     "load_submissions",
     "load_survey",
+    "map_export",
     "validate_file",
     "write_problems",
 ]

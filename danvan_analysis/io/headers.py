@@ -9,15 +9,17 @@ searched). Survey columns identifying people (:data:`PII_PATTERNS`) are refused,
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from danvan_analysis.errors import PrivacyError
+from danvan_analysis.io.exports import form_index, mapping_frame, meta_note
 from danvan_analysis.schemas import DatasetSpec, problem_table
+from danvan_analysis.schemas.survey_form import WEIGHTS_HINT
 from danvan_analysis.text import fold, nfc
 
 #: How many rows at the top of a sheet may hold a title or group headings above the real header.
@@ -30,7 +32,10 @@ PII_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(r"^(ho va ten|ho ten|ho va ten nguoi tra loi|ten|full name|name|respondent name|ten nguoi.*)$"),
     ),
     ("name", re.compile(r"\b(ho va ten|ho ten)\b")),
-    ("phone", re.compile(r"\b(dien thoai|so dt|sdt|phone|mobile|telephone|tel|zalo)\b")),
+    (
+        "phone",
+        re.compile(r"\b(dien thoai|so dt|sdt|phone|mobile|telephone|tel|zalo|phonenumber|simserial|subscriberid)\b"),
+    ),
     (
         "ID number",
         re.compile(r"\b(cccd|cmnd|cmt|can cuoc|chung minh|so dinh danh|id number|national id|passport|ho chieu)\b"),
@@ -50,10 +55,33 @@ class Header:
     columns: dict[int, str]  # position → contract column
     pii: dict[int, tuple[str, str]]  # position → (header text, what it holds) of a column identifying people
     problems: list[pd.DataFrame]
+    # Survey exports of the field form (see io.exports): position → ``form:<field>`` of the form fields read that are
+    # not contract columns, their header texts, and the mapping report (None when the file is not an export).
+    sources: dict[int, str] = field(default_factory=dict)
+    mapping: pd.DataFrame | None = None
+
+    @property
+    def names(self) -> dict[int, str]:
+        """Position → column name of every column to read (contract columns and form sources)."""
+        return {**self.columns, **self.sources}
+
+    @property
+    def source_headers(self) -> dict[str, str]:
+        """``form:<field>`` → the header text it was read from."""
+        if self.mapping is None:
+            return {}
+        return {
+            row.contract_column: row.export_column
+            for row in self.mapping.itertuples()
+            if row.contract_column.startswith("form:")
+        }
 
 
 def score_header(cells: Sequence[object], spec: DatasetSpec) -> int:
     aliases = spec.header_aliases
+    if spec.name == "survey":  # exports: group paths, form labels and meta columns count too
+        index = form_index()
+        return sum(1 for c in cells if c not in (None, "") and index.match(nfc(str(c))).kind != "unknown")
     return sum(1 for c in cells if c is not None and fold(nfc(str(c))) in aliases)
 
 
@@ -68,57 +96,122 @@ def _pii_kind(text: str) -> str | None:
     return next((kind for kind, pattern in PII_PATTERNS if pattern.search(key)), None)
 
 
-def _map_header(cells: Sequence[object], spec: DatasetSpec, *, row: int, file: str) -> Header:
-    """Map header cells to contract columns; report duplicates, unknown columns and missing required columns."""
+def _map_header(
+    cells: Sequence[object],
+    spec: DatasetSpec,
+    *,
+    row: int,
+    file: str,
+    rename: Mapping[str, str] | None = None,
+    optional: Sequence[str] = (),
+) -> Header:
+    """Map header cells to contract columns; report duplicates, unknown columns and missing required columns.
+
+    Survey headers also go through the field form's index (:mod:`danvan_analysis.io.exports`): an export of the form
+    gets its mapping report, its meta columns set aside with a note and its form-only fields read as sources.
+    ``optional`` names required columns whose absence is allowed (the survey's ``weight`` before weighting).
+    """
     columns: dict[int, str] = {}
+    sources: dict[int, str] = {}
     pii: dict[int, tuple[str, str]] = {}
     problems: list[pd.DataFrame] = []
     seen: dict[str, str] = {}
+    index = form_index() if spec.name == "survey" else None
+    report: list[tuple[str, str, str]] = []
+    meta: list[str] = []
+    unknown: list[str] = []
+    export = False
     for position, cell in enumerate(cells):
         text = nfc(str(cell)) if cell is not None else ""
         if not text or text.startswith("__index_level_"):
             continue
-        name = spec.header_aliases.get(fold(text))
-        if name is None:
-            kind = _pii_kind(text) if spec.name == "survey" else None
-            if kind is not None:
-                pii[position] = (text, kind)
-                continue
-            problems.append(
-                problem_table(
-                    [row],
-                    text,
-                    [text],
-                    f"a column of the {spec.name} contract (this one is ignored)",
-                    "extra_column",
-                    severity="warning",
-                    file=file,
+        if index is not None:
+            match = index.match(text, rename)
+            export = export or (match.kind != "unknown" and match.from_form)
+            kind, name = match.kind, match.target or None
+        else:
+            name = spec.header_aliases.get(fold(text))
+            kind = "unknown" if name is None else "column"
+        if kind == "meta":
+            meta.append(text)
+            report.append((text, "", match.how))
+            continue
+        if kind == "source":
+            if name in sources.values():
+                problems.append(
+                    problem_table(
+                        [row], text, [text], f"one column for the form field {name[5:]}", "duplicate_column", file=file
+                    )
                 )
-            )
+            else:
+                sources[position] = name
+                report.append((text, name, match.how))
+            continue
+        if name is None:
+            kind_pii = _pii_kind(text) if spec.name == "survey" else None
+            if kind_pii is not None:
+                pii[position] = (text, kind_pii)
+                report.append((text, "", f"identifies people ({kind_pii}): refused"))
+                continue
+            unknown.append(text)
+            expected = f"a column of the {spec.name} contract (this one is ignored)"
+            near = index.nearest(text) if index is not None else None
+            if index is not None:
+                expected = f"a column of the {spec.name} contract or a field of the survey form (this one is ignored)"
+                if near is not None:
+                    expected += f"; nearest form field: {near} (if the form was edited, load with rename={{'{text}': '{near}'}})"
+            report.append((text, "", "not in the form or the contract: ignored"))
+            problems.append(problem_table([row], text, [text], expected, "extra_column", severity="warning", file=file))
         elif name in seen:
             expected = f"one column {name} ({spec.column(name).vi}); '{seen[name]}' already is"
             problems.append(problem_table([row], name, [text], expected, "duplicate_column", file=file))
         else:
             seen[name] = text
             columns[position] = name
+            report.append((text, name, match.how if index is not None else "contract name or label"))
+    mapping = None
+    if index is not None and export:
+        sources, report = _prefer_split_columns(sources, columns, report)
+        problems += meta_note(meta, row=row, file=file)
+        mapping = mapping_frame(report)
     for name in spec.required_columns:
-        if name not in seen:
-            meta = spec.column(name)
-            expected = f"a column {name} (header '{meta.vi}', '{meta.en}' or '{name}')"
+        if name not in seen and name not in optional:
+            meta_col = spec.column(name)
+            expected = f"a column {name} (header '{meta_col.vi}', '{meta_col.en}' or '{name}')"
+            if mapping is not None:
+                expected = WEIGHTS_HINT if name == "weight" else index.expected_column(name, unknown)  # type: ignore[union-attr]
             problems.append(problem_table([row], name, [""], expected, "missing_column", file=file))
-    return Header(row=row, columns=columns, pii=pii, problems=problems)
+    return Header(row=row, columns=columns, pii=pii, problems=problems, sources=sources, mapping=mapping)
+
+
+def _prefer_split_columns(
+    sources: dict[int, str], columns: dict[int, str], report: list[tuple[str, str, str]]
+) -> tuple[dict[int, str], list[tuple[str, str, str]]]:
+    """KoboToolbox writes a select_multiple both as one column and split: read the split columns, set the other aside."""
+    single = "form:priorities"
+    if single not in sources.values() or not any(c.startswith("pr_") for c in columns.values()):
+        return sources, report
+    kept = {p: s for p, s in sources.items() if s != single}
+    how = "select_multiple as one column: set aside (the split columns are read)"
+    return kept, [(text, "", how) if target == single else (text, target, h) for text, target, h in report]
 
 
 def locate_header(
-    top: Sequence[Sequence[object]], spec: DatasetSpec, *, pii: PiiMode, file: str
+    top: Sequence[Sequence[object]],
+    spec: DatasetSpec,
+    *,
+    pii: PiiMode,
+    file: str,
+    rename: Mapping[str, str] | None = None,
+    optional: Sequence[str] = (),
 ) -> tuple[int, Header, list[pd.DataFrame]]:
     """Find the header among the ``top`` rows and map it; return its index, the mapping and the problems found.
 
     The problems are the header's own (unknown, duplicate, missing columns), the privacy guard's and a warning for
-    title rows skipped above the header.
+    title rows skipped above the header. ``rename`` and ``optional``: see :func:`_map_header`.
     """
     index = _find_header(top, spec)
-    header = _map_header(top[index], spec, row=index + 1, file=file)
+    header = _map_header(top[index], spec, row=index + 1, file=file, rename=rename, optional=optional)
     problems = header.problems + _privacy(header, pii, file=file) + _ignored_rows(top[:index], file=file)
     return index, header, problems
 

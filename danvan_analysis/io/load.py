@@ -8,12 +8,15 @@ one :class:`~danvan_analysis.errors.SchemaError` or warn, :func:`validate_file` 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from danvan_analysis.errors import DataWarning, ParameterError, SchemaError
+from danvan_analysis.io.exports import adapt_export
 from danvan_analysis.io.headers import PiiMode
 from danvan_analysis.io.readers import read_table
 from danvan_analysis.paths import package_data
@@ -38,24 +41,69 @@ def load_with_problems(
     encoding: str | None = None,
     pii: PiiMode = "raise",
     single_psu: Literal["error", "warn"] = "error",
+    rename: Mapping[str, str] | None = None,
+    require_weight: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame, DatasetSpec]:
     """Read, parse and check one file; return (frame indexed by row number, every problem, spec). Never raises
     SchemaError: the caller decides."""
     spec = get_spec(name)
     if single_psu not in ("error", "warn"):
         raise ParameterError(f"single_psu={single_psu!r}; expected 'error' or 'warn'.")
+    if name != "survey" and (rename or not require_weight):
+        raise ParameterError("rename and require_weight apply to the survey only.")
     path = Path(path)
-    table = read_table(path, spec, sheet=sheet, encoding=encoding, pii=pii)
+    optional = () if require_weight else ("weight",)
+    table = read_table(path, spec, sheet=sheet, encoding=encoding, pii=pii, rename=rename, optional=optional)
     file = table.label
-    if table.raw.empty:
+    raw = table.raw
+    if table.header is not None and table.header.mapping is not None:
+        raw, export_problems = adapt_export(raw, table.header.source_headers, file=file)
+        table.problems.extend(export_problems)
+    if raw.empty:
         table.problems.append(
             problem_table([1], "", [""], "at least one data row", "no_rows", severity="warning", file=file)
         )
-    frame, parse_problems = parse_frame(spec, table.raw, file=file)
+    frame, parse_problems = parse_frame(spec, raw, file=file)
     downgrade = ("stratum_has_two_psus",) if single_psu == "warn" else ()
-    checked = check_frame(spec, frame, raw=table.raw, file=file, downgrade=downgrade)
+    checked = check_frame(spec, frame, raw=raw, file=file, downgrade=downgrade)
     problems = combine_problems(*table.problems, parse_problems, checked, order=spec.column_names)
+    if not require_weight and "weight" not in frame:
+        # Field exports arrive without weights: the column is there, empty, for `danvan weights` to fill.
+        frame.insert(spec.column_names.index("weight"), "weight", pd.Series(np.nan, index=frame.index, dtype="float64"))
     return frame, problems, spec
+
+
+def map_export(
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    rename: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Return the mapping report of a survey file exported from KoboToolbox or ODK Central.
+
+    One row per column of the export: ``export_column``, the ``contract_column`` it became (empty when set aside;
+    ``form:<field>`` for the select_multiple as one column and the skip-logic questions, which become ``pr_<area>``
+    columns or are checked and dropped) and ``how`` it was recognised. The form and the mapping are declared in
+    :mod:`danvan_analysis.schemas.survey_form`.
+
+    Raises
+    ------
+    InputFileError
+        When the file cannot be read.
+    ParameterError
+        When the file is not an export of the survey form (its header holds only the contract's own columns).
+    """
+    path = Path(path)
+    table = read_table(
+        path, get_spec("survey"), sheet=sheet, encoding=encoding, pii="report", rename=rename, optional=("weight",)
+    )
+    if table.header is None or table.header.mapping is None:
+        raise ParameterError(
+            f"{path}: not an export of the survey form (its header has only the survey contract's own columns); "
+            "it loads with load_survey as it is."
+        )
+    return table.header.mapping
 
 
 def _raise_or_warn(problems: pd.DataFrame, spec: DatasetSpec | None, *, stacklevel: int) -> None:
@@ -124,8 +172,12 @@ def validate_file(
     sheet: str | None = None,
     encoding: str | None = None,
     drop_pii: bool = False,
+    rename: Mapping[str, str] | None = None,
+    require_weight: bool = True,
 ) -> pd.DataFrame:
     """Check a file against dataset ``name``'s contract and return its problem table (empty = valid).
+
+    ``rename`` and ``require_weight`` (survey only): see :func:`load_survey`.
 
     Unlike :func:`load_dataset` nothing is raised for contract problems: columns identifying people are listed as
     errors (or as warnings with ``drop_pii=True``) and the rest of the file is still checked.
@@ -142,7 +194,13 @@ def validate_file(
         When the file cannot be read at all.
     """
     _, problems, _ = load_with_problems(
-        name, path, sheet=sheet, encoding=encoding, pii="drop" if drop_pii else "report"
+        name,
+        path,
+        sheet=sheet,
+        encoding=encoding,
+        pii="drop" if drop_pii else "report",
+        rename=rename,
+        require_weight=require_weight,
     )
     return problems
 
@@ -155,10 +213,32 @@ def load_survey(
     encoding: str | None = None,
     drop_pii: bool = False,
     single_psu: Literal["error", "warn"] = "error",
+    rename: Mapping[str, str] | None = None,
+    require_weight: bool = True,
 ) -> pd.DataFrame:
-    """Load survey microdata; see :func:`load_dataset` (``drop_pii`` and ``single_psu`` apply here)."""
+    """Load survey microdata; see :func:`load_dataset` (``drop_pii`` and ``single_psu`` apply here).
+
+    Exports of the field form (``danvan questionnaire``) from KoboToolbox or ODK Central load as they come (see
+    :mod:`danvan_analysis.io.exports`; :func:`map_export` shows the mapping).
+
+    Parameters
+    ----------
+    rename : export header → survey column or form field, for a question someone renamed in the form
+        (``{"q05_kinh_te": "q05"}``).
+    require_weight : ``False`` accepts a file without a ``weight`` column (an export, before weighting): the column
+        is returned empty (NaN).
+    """
     pii = "drop" if drop_pii else "raise"
-    return _load_checked("survey", path, sheet=sheet, encoding=encoding, pii=pii, single_psu=single_psu)
+    return _load_checked(
+        "survey",
+        path,
+        sheet=sheet,
+        encoding=encoding,
+        pii=pii,
+        single_psu=single_psu,
+        rename=rename,
+        require_weight=require_weight,
+    )
 
 
 def load_dialogues(path: str | Path, *, sheet: str | None = None, encoding: str | None = None) -> pd.DataFrame:

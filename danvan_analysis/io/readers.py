@@ -12,6 +12,7 @@ import datetime as dt
 import re
 import warnings
 import zipfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from danvan_analysis.errors import InputFileError, ParameterError
-from danvan_analysis.io.headers import HEADER_SEARCH_ROWS, PiiMode, locate_header, score_header
+from danvan_analysis.io.headers import HEADER_SEARCH_ROWS, Header, PiiMode, locate_header, score_header
 from danvan_analysis.schemas import DatasetSpec, problem_table
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -36,6 +37,7 @@ class Table:
     raw: pd.DataFrame
     label: str  # how problems name the file (an xlsx adds its sheet: "file.xlsx [Sheet1]")
     problems: list[pd.DataFrame] = field(default_factory=list)
+    header: Header | None = None  # the mapped header (an export's mapping report and form sources)
 
 
 def _drop_empty_rows(raw: pd.DataFrame) -> pd.DataFrame:
@@ -101,7 +103,7 @@ def _sniff_delimiter(line: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(path: Path, spec: DatasetSpec, *, encoding: str | None, pii: PiiMode, file: str) -> Table:
+def _read_csv(path: Path, spec: DatasetSpec, *, encoding: str | None, pii: PiiMode, file: str, **mapping: Any) -> Table:
     chosen = _detect_encoding(path, encoding, file=file)
     with path.open(encoding=chosen, newline="") as handle:
         first = handle.readline()
@@ -111,19 +113,20 @@ def _read_csv(path: Path, spec: DatasetSpec, *, encoding: str | None, pii: PiiMo
         handle.seek(0)
         top = [row for _, row in zip(range(HEADER_SEARCH_ROWS), csv.reader(handle, delimiter=delimiter), strict=False)]
     top = [[c.lstrip("\ufeff") if j == 0 else c for j, c in enumerate(row)] for row in top]
-    index, header, problems = locate_header(top, spec, pii=pii, file=file)
+    index, header, problems = locate_header(top, spec, pii=pii, file=file, **mapping)
     width = len(top[index])
-    keep = sorted(header.columns)
-    ids = {p for p in keep if spec.column(header.columns[p]).kind == "id"}
+    names = header.names
+    keep = sorted(names)
+    ids = {p for p in keep if p in header.columns and spec.column(header.columns[p]).kind == "id"}
     cells = _read_csv_arrow(path, chosen, delimiter, skip=index + 1, width=width, keep=keep, ids=ids)
     if cells is None:
         # Columns identifying people are left unread (usecols); pandas then ignores surplus cells instead of failing.
         usecols = keep if header.pii else None
         cells = _read_csv_pandas(path, chosen, delimiter, skip=index + 1, width=width, usecols=usecols, file=file)
         cells = cells[keep]
-    cells = cells.set_axis([header.columns[p] for p in keep], axis=1)
+    cells = cells.set_axis([names[p] for p in keep], axis=1)
     cells.index = pd.RangeIndex(index + 2, index + 2 + len(cells))
-    return Table(_drop_empty_rows(cells), file, problems)
+    return Table(_drop_empty_rows(cells), file, problems, header)
 
 
 def _read_csv_arrow(
@@ -270,7 +273,7 @@ def _pick_sheet(book: Any, spec: DatasetSpec, sheet: str | None, path: Path, *, 
     return visible[best], tops[best]
 
 
-def _read_xlsx(path: Path, spec: DatasetSpec, *, sheet: str | None, pii: PiiMode, file: str) -> Table:
+def _read_xlsx(path: Path, spec: DatasetSpec, *, sheet: str | None, pii: PiiMode, file: str, **mapping: Any) -> Table:
     book = _open_workbook(path, data_only=False, file=file)
     try:
         ws, top = _pick_sheet(book, spec, sheet, path, file=file)
@@ -278,8 +281,9 @@ def _read_xlsx(path: Path, spec: DatasetSpec, *, sheet: str | None, pii: PiiMode
         label = f"{file} [{ws.title}]"
         if not any(c not in (None, "") for r in top for c in r):
             raise InputFileError(f"{label}: the sheet is empty (no header row found).")
-        index, header, problems = locate_header(top, spec, pii=pii, file=label)
-        positions = sorted(header.columns)
+        index, header, problems = locate_header(top, spec, pii=pii, file=label, **mapping)
+        names = header.names
+        positions = sorted(names)
         first_row = index + 2
         records = [
             [_cell_text(row[p]) if p < len(row) else "" for p in positions]
@@ -287,17 +291,19 @@ def _read_xlsx(path: Path, spec: DatasetSpec, *, sheet: str | None, pii: PiiMode
         ]
     finally:
         book.close()
-    columns = [header.columns[p] for p in positions]
+    columns = [names[p] for p in positions]
     # Formulas arrive as their text ("=SUM(…)"). In text columns the parser refuses them (formula injection); in
     # other columns the value Excel saved with the formula is read instead.
-    computed = [j for j, c in enumerate(columns) if spec.column(c).kind not in ("id", "text")]
+    computed = [
+        j for j, c in enumerate(columns) if c in spec.column_names and spec.column(c).kind not in ("id", "text")
+    ]
     formulas = [(r, j) for r, record in enumerate(records) for j in computed if record[j].startswith("=")]
     if formulas:
         problems += _formula_values(path, ws.title, records, formulas, (columns, positions), first_row, file=label)
     cells = pd.DataFrame(
         records, columns=columns, dtype="str", index=pd.RangeIndex(first_row, first_row + len(records))
     )
-    return Table(_drop_empty_rows(cells), label, problems)
+    return Table(_drop_empty_rows(cells), label, problems, header)
 
 
 def _cell_text(value: object) -> str:
@@ -353,7 +359,7 @@ def _formula_values(
 
 
 # -- Parquet --------------------------------------------------------------------------------------------------------
-def _read_parquet(path: Path, spec: DatasetSpec, *, pii: PiiMode, file: str) -> Table:
+def _read_parquet(path: Path, spec: DatasetSpec, *, pii: PiiMode, file: str, **mapping: Any) -> Table:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -363,25 +369,37 @@ def _read_parquet(path: Path, spec: DatasetSpec, *, pii: PiiMode, file: str) -> 
         raise InputFileError(f"{file}: not a readable Parquet file ({error}).") from error
     names = schema.names
     # The schema's field names are the header: one row, with nothing above it.
-    _, header, problems = locate_header([names], spec, pii=pii, file=file)
-    positions = sorted(header.columns)
+    _, header, problems = locate_header([names], spec, pii=pii, file=file, **mapping)
+    targets = header.names
+    positions = sorted(targets)
     # Text columns other than identifiers are read as dictionaries (pandas categoricals): the parser then works on
     # the few distinct values without hashing a million strings.
     dictionary = [
         names[p]
         for p in positions
-        if spec.column(header.columns[p]).kind != "id"
+        if (p in header.sources or spec.column(header.columns[p]).kind != "id")
         and (pa.types.is_string(schema.field(p).type) or pa.types.is_large_string(schema.field(p).type))
     ]
     table = pq.read_table(path, columns=[names[p] for p in positions], read_dictionary=dictionary)
-    cells = table.to_pandas().set_axis([header.columns[p] for p in positions], axis=1)
+    cells = table.to_pandas().set_axis([targets[p] for p in positions], axis=1)
     cells.index = pd.RangeIndex(2, 2 + len(cells))
-    return Table(cells, file, problems)
+    return Table(cells, file, problems, header)
 
 
 # -- any file: the reader by suffix ---------------------------------------------------------------------------------
-def read_table(path: Path, spec: DatasetSpec, *, sheet: str | None, encoding: str | None, pii: PiiMode) -> Table:
+def read_table(
+    path: Path,
+    spec: DatasetSpec,
+    *,
+    sheet: str | None,
+    encoding: str | None,
+    pii: PiiMode,
+    rename: Mapping[str, str] | None = None,
+    optional: Sequence[str] = (),
+) -> Table:
+    """Read one file with the reader of its suffix; ``rename`` and ``optional`` go to the header mapping."""
     file = str(path)
+    mapping: dict[str, Any] = {"rename": rename, "optional": optional}
     if not path.exists():
         near = sorted(p.name for p in path.parent.glob(f"{path.stem[:3]}*")) if path.parent.is_dir() else []
         hint = f" Files with a similar name: {', '.join(near[:5])}." if near else ""
@@ -396,11 +414,11 @@ def read_table(path: Path, spec: DatasetSpec, *, sheet: str | None, encoding: st
     if encoding is not None and suffix not in CSV_SUFFIXES:
         raise ParameterError(f"encoding={encoding!r} applies to CSV files only, not to {file}.")
     if suffix in CSV_SUFFIXES:
-        return _read_csv(path, spec, encoding=encoding, pii=pii, file=file)
+        return _read_csv(path, spec, encoding=encoding, pii=pii, file=file, **mapping)
     if suffix in EXCEL_SUFFIXES:
-        return _read_xlsx(path, spec, sheet=sheet, pii=pii, file=file)
+        return _read_xlsx(path, spec, sheet=sheet, pii=pii, file=file, **mapping)
     if suffix in PARQUET_SUFFIXES:
-        return _read_parquet(path, spec, pii=pii, file=file)
+        return _read_parquet(path, spec, pii=pii, file=file, **mapping)
     if suffix == ".xls":
         raise InputFileError(f"{file}: the old Excel 97–2003 format (.xls) is not read. Hint: save it as .xlsx.")
     known = ", ".join(CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES)
