@@ -207,6 +207,10 @@ def reports(
     plan: Annotated[
         Path | None, typer.Option(help="Plan file (YAML) to score against (default: the shipped 2023 plan).")
     ] = None,
+    period: Annotated[
+        str | None,
+        typer.Option(help="Report due at this period's deadline: Q1, H1, 9M or Y (default: the whole year)."),
+    ] = None,
 ) -> None:
     """Produce the district evaluation reports and the provincial summary as self-contained HTML."""
     from danvan_analysis.batch import BatchSettings, run_batch
@@ -222,6 +226,7 @@ def reports(
         force=force,
         timeout=timeout,
         plan=plan,
+        period=period,
     )
     from danvan_analysis.errors import PlanError
 
@@ -232,6 +237,30 @@ def reports(
         raise typer.Exit(1) from None
     if not result.ok:
         raise typer.Exit(1)
+
+
+@app.command()
+def html(
+    notebook: Annotated[Path, typer.Argument(help="An executed report notebook (papermill's output).")],
+    out_path: Annotated[Path | None, typer.Option("--out", help="The HTML file (default: beside it, .html).")] = None,
+    lang: Annotated[str, typer.Option(help="Report language: vi or en.")] = "vi",
+) -> None:
+    """Turn an executed report notebook into the self-contained HTML page `danvan reports` writes."""
+    import nbformat
+
+    from danvan_analysis.batch.export import export_html
+    from danvan_analysis.errors import InputFileError
+    from danvan_analysis.files import write_atomic
+    from danvan_analysis.numbers import check_lang
+
+    try:
+        nb = nbformat.read(notebook, as_version=4)
+    except (OSError, ValueError) as error:
+        raise InputFileError(f"Cannot read the notebook {notebook}: {error}") from error
+    title = next((c.source.lstrip("# ").splitlines()[0] for c in nb.cells if c.cell_type == "markdown"), notebook.stem)
+    target = out_path or notebook.with_suffix(".html")
+    write_atomic(target, export_html(nb, lang=check_lang(lang), title=title))
+    out.print(f"HTML written to {target}")
 
 
 plan_app = typer.Typer(help="Check and show plan files (the targets, thresholds and calendar a report applies).")
@@ -278,6 +307,65 @@ def plan_show(
             index=False
         )
     )
+
+
+@app.command()
+def weights(
+    survey: Annotated[Path, typer.Argument(help="Survey file: a KoboToolbox/ODK export or the contract's layout.")],
+    frame: Annotated[
+        Path, typer.Option(help="Sampling frame CSV, one row per sampled village (docs/field_survey.md).")
+    ],
+    out_path: Annotated[Path, typer.Option("--out", help="Weighted survey to write (.csv or .parquet).")],
+    margin: Annotated[
+        list[Path] | None, typer.Option(help="Margin CSV: margin column(s), then population (repeatable).")
+    ] = None,
+    district_margin: Annotated[
+        bool, typer.Option(help="Calibrate to the shipped 2019 census district populations (all ages).")
+    ] = True,
+    method: Annotated[str, typer.Option(help="raking, poststratify (one margin) or linear.")] = "raking",
+    bounds: Annotated[str | None, typer.Option(help="Bounds on the factor new/old weight, e.g. 0.3,3.")] = None,
+    diagnostics: Annotated[
+        Path | None, typer.Option(help="Diagnostics CSV (default: <out stem>_weights.csv beside --out).")
+    ] = None,
+) -> None:
+    """Weight a survey: design weights from the sampling frame, then calibration; writes a new file, never the input.
+
+    Exit status: 0 done, 1 a problem in the input files (the message names the file, row and column), 2 cannot run.
+    """
+    from danvan_analysis.survey.weighting import run_weights
+
+    try:
+        low_high = tuple(float(b) for b in bounds.split(",")) if bounds else None
+        if low_high is not None and len(low_high) != 2:
+            raise ValueError
+    except ValueError:
+        err.print(f"[bold red]Error:[/bold red] --bounds {bounds!r}: expected LOW,HIGH, e.g. 0.3,3.")
+        raise typer.Exit(1) from None
+    try:
+        run = run_weights(
+            survey,
+            frame,
+            out_path,
+            margins=margin or [],
+            district_margin=district_margin,
+            method=method,
+            bounds=low_high,  # type: ignore[arg-type]
+            diagnostics=diagnostics,
+        )
+    except DanvanError as error:
+        err.print(f"[bold red]Error:[/bold red] {error}")
+        raise typer.Exit(1) from None
+    except OSError as error:
+        err.print(f"[bold red]Cannot run:[/bold red] {error}")
+        raise typer.Exit(2) from None
+    out.print(f"{run.respondents} respondents weighted: {run.survey} (weight, design_weight)")
+    if run.calibration is not None:
+        out.print(run.calibration.summary().to_string(index=False))
+        margins = ", ".join(
+            f"'{m}'" if isinstance(m, str) else str(m) for m in run.calibration.design.calibration.margins
+        )
+        out.print(f"Estimate with SurveyDesign(calibration=Calibration(margins=({margins},))) for calibrated SEs.")
+    out.print(f"Diagnostics: {run.diagnostics}")
 
 
 def main() -> None:

@@ -50,7 +50,7 @@ def target_name(target: str, *, lang: str = "vi") -> str:
     return f"Chỉ tiêu {target}" if lang == "vi" else f"Target {target}"
 
 
-def describe_target(score: TargetScore, *, lang: str = "vi") -> str:
+def describe_target(score: TargetScore, *, lang: str = "vi", interim: bool = False) -> str:
     """Return one sentence stating a target's status and the evidence behind it.
 
     Examples
@@ -58,14 +58,16 @@ def describe_target(score: TargetScore, *, lang: str = "vi") -> str:
     ``"Chỉ tiêu 3: Đạt — 187/187 (100,0 %) người đứng đầu chính quyền đã trực tiếp đối thoại với Nhân dân."``
     """
     _check_lang(lang)
-    return _nfc(
-        f"{target_name(score.target, lang=lang)}: {status_label(score, lang=lang)} — {evidence(score, lang=lang).rstrip('.')}."
-    )
+    label = status_label(score, lang=lang, interim=interim)
+    return _nfc(f"{target_name(score.target, lang=lang)}: {label} — {evidence(score, lang=lang).rstrip('.')}.")
 
 
-def status_label(score: TargetScore, *, lang: str = "vi") -> str:
-    """``Đạt``, ``Không đạt``, ``Chưa đủ dữ liệu``; ``Đạt, chưa chắc chắn`` when the CI contains the threshold."""
+def status_label(score: TargetScore, *, lang: str = "vi", interim: bool = False) -> str:
+    """``Đạt``, ``Không đạt``, ``Chưa đủ dữ liệu``; ``Đạt, chưa chắc chắn`` when the CI contains the threshold;
+    ``Chưa đạt`` instead of ``Không đạt`` in a period report (``interim``): the year is not over."""
     label = vocab.STATUS_LABELS[lang][score.status]
+    if interim and score.status == NOT_MET:
+        label = "Chưa đạt" if lang == "vi" else "Not yet met"
     if score.uncertain and score.status != NO_DATA:
         label += ", chưa chắc chắn" if lang == "vi" else ", not certain"
     return label
@@ -93,7 +95,8 @@ def describe_scorecard(card: Scorecard, *, lang: str = "vi") -> list[str]:
             f"In {card.year}, {name} met {counts['met']} of {total} targets; "
             f"{counts[NOT_MET]} not met; {counts[NO_DATA]} without sufficient data."
         )
-    return [_nfc(opening)] + [describe_target(row, lang=lang) for row in card.rows]
+    interim = card.period is not None
+    return [_nfc(opening)] + [describe_target(row, lang=lang, interim=interim) for row in card.rows]
 
 
 def recommend_actions(
@@ -476,7 +479,8 @@ def scorecard_frame(card: Scorecard, *, lang: str = "vi", previous: Scorecard | 
         before = {row.target: figure(row, lang=lang) for row in previous.rows}
         frame["previous"] = [before.get(row.target, fmt.MISSING) for row in card.rows]
     frame["evidence"] = [evidence(row, lang=lang) for row in card.rows]
-    frame[f"status_{lang}"] = [status_label(row, lang=lang) for row in card.rows]
+    interim = card.period is not None
+    frame[f"status_{lang}"] = [status_label(row, lang=lang, interim=interim) for row in card.rows]
     return frame
 
 
@@ -554,3 +558,19 @@ def describe_district_effect(model: Any, district: str, *, lang: str = "vi") -> 
         f"With respondents' characteristics held equal, the odds of satisfaction in {name} relative to {reference}: "
         f"odds ratio {ratio} (95% CI {low}–{high})."
     )
+
+
+def remaining_work(card: Scorecard, *, lang: str = "vi") -> list[str]:
+    """A period report's "still to do by the end of the year": per target not yet met, the units that still have
+    to act (hold a dialogue, issue a plan, set up a board, send a report), every one named."""
+    _check_lang(lang)
+    out = []
+    for row in card.rows:
+        if row.status != NOT_MET or (card.unit_code != PROVINCE_CODE and row.level == "province"):
+            continue
+        target = card.plan.target(row.target)
+        name = target.short(lang) if target.short is not None else row.label(lang)
+        units = name_units(row.shortfalls, lang=lang)
+        what = units or evidence(row, lang=lang).rstrip(".")
+        out.append(_nfc(f"{target_name(row.target, lang=lang)} ({name}): {what}."))
+    return out

@@ -5,10 +5,12 @@ a set of scorecards) and returns a :class:`matplotlib.figure.Figure`:
 
 - :func:`plot_index_bars`: item / element / aspect indices as bars with their 95 % confidence intervals;
 - :func:`plot_district_ranking`: districts as dots with CI whiskers, sorted, with the province's estimate as a line;
+  one district can be brought forward (``highlight``);
 - :func:`plot_target_heatmap`: district × target statuses; colour, hatching and a symbol in each cell, so that the
-  figure stays readable in grey print and for colour-blind readers;
-- :func:`plot_trends`: estimates over the years, one line per group (the province thick and near-black), CI bands
-  when given for a few groups;
+  figure stays readable in grey print and for colour-blind readers; targets named by code and a short name;
+- :func:`plot_trends`: estimates over the years, one line per group (the province dark and dashed), CI bands when
+  given for a few groups; with many groups the lines are grey and named at their ends, and one group can be
+  brought forward (``highlight``: thick, orange, named);
 - :func:`plot_topic_breakdown`: an indicator broken down by topic, field, religion, quarter, ….
 
 Design choices:
@@ -76,6 +78,20 @@ STATUS_STYLE: dict[str, dict[str, str]] = {
 }
 #: :func:`plot_trends` draws confidence bands for at most this many groups.
 MAX_BANDS = 3
+#: :func:`plot_trends` gives each line its own colour and a legend entry up to this many groups; with more, the
+#: lines are grey and named at their ends.
+MAX_COLOURED = 5
+_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "h", "<"]
+#: Size (points) of the names written at the ends of trend lines.
+_END_LABEL_SIZE = 7.5
+#: The district a figure brings forward: orange, apart from the blue bars and the magenta of the province and of
+#: "not met", and darker than the grey of the other lines in grey print.
+_HIGHLIGHT_COLOUR = "#d95f02"
+#: Its text colour (darker, for contrast with white at small sizes) and the band behind its row in a dot plot.
+_HIGHLIGHT_TEXT = "#9c4200"
+_HIGHLIGHT_BAND = "#fde4cf"
+_OTHER_COLOUR = "#b5b5b5"
+_PROVINCE_LINE = "#222222"
 #: Size (points, bold) of the status symbols in the heatmap cells.
 _SYMBOL_SIZE = 10.0
 _BAR_COLOUR = "#3b75af"
@@ -90,6 +106,8 @@ _TEXT = {
     "district": ("Huyện, thành phố", "District"),
     "count": ("Số lượng", "Count"),
     "percent": ("Tỷ lệ (%)", "Percent"),
+    "other_districts": ("Các huyện, thành phố khác", "Other districts"),
+    "other_groups": ("Các nhóm khác", "Other groups"),
 }
 
 
@@ -414,6 +432,7 @@ def plot_district_ranking(
     lang: str = "vi",
     title: str | None = None,
     province_code: str = PROVINCE_CODE,
+    highlight: str | None = None,
 ) -> Figure:
     """Dot plot of the districts' estimates of one variable, sorted, with CIs and the province as a line.
 
@@ -425,6 +444,13 @@ def plot_district_ranking(
     lang : ``"vi"`` or ``"en"``.
     title : figure title.
     province_code : the domain of the provincial estimate.
+    highlight : a district code to bring forward (the district of a district report): its row is shaded, its name
+        and value bold, its dot and interval orange, so it stands out in colour and in grey print.
+
+    Raises
+    ------
+    ParameterError
+        ``highlight`` is not one of the districts plotted.
     """
     lang = _check_lang(lang)
     _require(estimates, ["domain", "variable", "estimate"], "The estimates")
@@ -438,6 +464,13 @@ def plot_district_ranking(
         )
     province = rows[rows["domain"] == province_code]
     names = [register().unit(c).short_name for c in points["domain"]]
+    codes = list(points["domain"])
+    if highlight is not None and str(highlight) not in codes:
+        raise ParameterError(
+            f"highlight={highlight!r} is not one of the districts plotted ({', '.join(codes)}). "
+            "Hint: pass a 3-digit district code such as '170', or None."
+        )
+    marked = codes.index(str(highlight)) if highlight is not None else None
     with _drawing():
         fig = _new_figure(height=max(2.5, 0.34 * len(points) + 1.2))
         ax = fig.add_subplot()
@@ -449,6 +482,8 @@ def plot_district_ranking(
                 values, y, xerr=errors, fmt="none", ecolor="#777777", elinewidth=1.2, capsize=0, label=_t("ci", lang)
             )
         ax.plot(values, y, "o", color=_BAR_COLOUR, markersize=6, zorder=3)
+        if marked is not None:
+            _mark_row(ax, marked, values[marked], None if errors is None else errors[:, [marked]])
         for i, value in enumerate(values):
             text = fmt.format_number(value, lang=lang)  # type: ignore[arg-type]
             # A white backing keeps the number legible where it crosses the province line or a grid line.
@@ -459,6 +494,7 @@ def plot_district_ranking(
                 textcoords="offset points",
                 ha="center",
                 fontsize=7,
+                fontweight="bold" if i == marked else "normal",
                 bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
             )
         if not province.empty and pd.notna(province["estimate"].iloc[0]):
@@ -471,6 +507,8 @@ def plot_district_ranking(
                 label=f"{_t('province', lang)}: {fmt.format_number(value, lang=lang)}",
             )
         ax.set_yticks(y, names)
+        if marked is not None:
+            ax.get_yticklabels()[marked].set(fontweight="bold", color=_HIGHLIGHT_TEXT)
         ax.set_ylim(-0.6, len(points) - 0.25)  # room above the top dot for its number
         _number_axis(ax.xaxis, lang)
         ax.set_xlabel(_t("estimate", lang))
@@ -479,6 +517,55 @@ def plot_district_ranking(
         if title:
             ax.set_title(title, loc="left")
         return _finish(fig)
+
+
+#: Longest column label of :func:`plot_target_heatmap` built from a target's label (code included).
+TARGET_LABEL_CHARS = 28
+
+
+def short_target_label(code: str, label: str | None = None, *, limit: int = TARGET_LABEL_CHARS) -> str:
+    """Return a target's column label: ``"<code> · <first words of the label>"``, at most ``limit`` characters.
+
+    Whole words are kept; a cut label ends with "…" (and no dangling comma). Without a label, the code alone.
+
+    Examples
+    --------
+    >>> short_target_label("5b", "Không để xảy ra điểm nóng về tôn giáo")
+    '5b · Không để xảy ra điểm…'
+    >>> short_target_label("2e", "Mức độ hài lòng")
+    '2e · Mức độ hài lòng'
+    """
+    code = str(code)
+    text = " ".join(unicodedata.normalize("NFC", str(label or "")).split())
+    if not text:
+        return code
+    full = f"{code} · {text}"
+    if len(full) <= limit:
+        return full
+    shown = f"{code} ·"
+    for word in text.split(" "):
+        if len(f"{shown} {word}…") > limit:
+            break
+        shown = f"{shown} {word}"
+    return shown.rstrip(",;:·-– ") + "…"
+
+
+def _target_labels(scores: object, lang: str) -> dict[str, str]:
+    """Target code → full label in ``lang``, from a ScorecardSet or a tidy frame with ``label_<lang>`` (else empty)."""
+    frame = scores if isinstance(scores, pd.DataFrame) else getattr(scores, "to_frame", lambda: None)()
+    column = f"label_{lang}"
+    if not isinstance(frame, pd.DataFrame) or not {"target", column} <= set(frame.columns):
+        return {}
+    firsts = frame.dropna(subset=[column]).drop_duplicates("target")
+    return dict(zip(firsts["target"].astype(str), firsts[column].astype(str), strict=True))
+
+
+def _mark_row(ax: Axes, row: int, value: float, error: np.ndarray | None) -> None:
+    """Bring one row of a dot plot forward: a shaded band behind it, its interval and dot in the highlight colour."""
+    ax.axhspan(row - 0.5, row + 0.5, color=_HIGHLIGHT_BAND, linewidth=0, zorder=0)
+    if error is not None:
+        ax.errorbar([value], [row], xerr=error, fmt="none", ecolor=_HIGHLIGHT_COLOUR, elinewidth=2.2, zorder=4)
+    ax.plot([value], [row], "o", color=_HIGHLIGHT_COLOUR, markersize=8, markeredgecolor="black", zorder=5)
 
 
 def _status_matrix(scores: object) -> pd.DataFrame:
@@ -492,21 +579,39 @@ def _status_matrix(scores: object) -> pd.DataFrame:
     return scores
 
 
-def plot_target_heatmap(scores: object, *, lang: str = "vi", title: str | None = None) -> Figure:
+def plot_target_heatmap(
+    scores: object,
+    *,
+    lang: str = "vi",
+    title: str | None = None,
+    short_labels: Mapping[str, str] | None = None,
+) -> Figure:
     """District × target heatmap of statuses, readable in grey print.
 
     Each cell has a colour, a hatch and a symbol (✓ met, ✗ not met, ? no data), and the legend repeats all three,
-    so the statuses can be told apart without colour.
+    so the statuses can be told apart without colour. Rows are the units' names; columns are the targets, each
+    named by its code and a short name (``"3 · Đối thoại trực tiếp"``).
 
     Parameters
     ----------
     scores : a :class:`~danvan_analysis.scorecard.ScorecardSet`, a tidy frame with ``district_code``, ``target``
-        and ``status``, or a matrix (rows = unit codes, columns = targets, cells = status codes).
+        and ``status`` (and ``label_vi``/``label_en``), or a matrix (rows = unit codes, columns = targets, cells =
+        status codes).
     lang : ``"vi"`` or ``"en"``.
     title : figure title.
+    short_labels : target code → short name in ``lang`` (e.g. from the plan file), shown after the code. A target
+        not listed gets the first words of its scorecard label (:func:`short_target_label`), or its code alone
+        when ``scores`` carries no labels.
     """
     lang = _check_lang(lang)
     matrix = _status_matrix(scores)
+    labels = _target_labels(scores, lang)
+    columns = [
+        f"{target} · {short_labels[str(target)]}"
+        if short_labels and str(target) in short_labels
+        else short_target_label(str(target), labels.get(str(target)))
+        for target in matrix.columns
+    ]
     unknown = sorted({str(v) for v in matrix.to_numpy().ravel() if pd.notna(v)} - set(STATUS_STYLE))
     if unknown:
         raise SchemaError(f"Unknown status value(s) {unknown} in the heatmap data; expected {sorted(STATUS_STYLE)}.")
@@ -517,7 +622,9 @@ def plot_target_heatmap(scores: object, *, lang: str = "vi", title: str | None =
             status = matrix.at[code, target]
             cells[status if isinstance(status, str) else vocab.STATUS_NO_DATA].append((j, i))
     with _drawing():
-        fig = _new_figure(height=max(2.5, 0.36 * len(rows) + 1.6))
+        # The column labels stand at 60° above the cells: their height grows with the longest label.
+        longest = max((len(c) for c in columns), default=1)
+        fig = _new_figure(height=max(2.5, 0.36 * len(rows) + 1.2 + 0.055 * longest))
         ax = fig.add_subplot()
         # A few artists per status instead of a patch and a text per cell (~250 artists for 9 districts × 14
         # targets): the cells are one collection (a collection has one hatch) and the symbols one line of glyph
@@ -545,7 +652,9 @@ def plot_target_heatmap(scores: object, *, lang: str = "vi", title: str | None =
             ax.plot(xs, ys, linestyle="none", marker=marker, color=style["ink"], markersize=size, markeredgewidth=0)
         ax.set_xlim(0, len(matrix.columns))
         ax.set_ylim(len(matrix.index), 0)
-        ax.set_xticks(np.arange(len(matrix.columns)) + 0.5, [str(c) for c in matrix.columns])
+        ax.set_xticks(
+            np.arange(len(matrix.columns)) + 0.5, columns, rotation=60, ha="left", va="bottom", rotation_mode="anchor"
+        )
         ax.set_yticks(np.arange(len(rows)) + 0.5, rows)
         ax.xaxis.tick_top()
         ax.set_xlabel(_t("target", lang))
@@ -605,11 +714,20 @@ def plot_trends(
     ylabel: str | None = None,
     threshold: float | None = None,
     group_labels: Mapping[str, str] | None = None,
+    highlight: str | None = None,
 ) -> Figure:
     """Lines of an estimate or indicator over the years, one per group, with CI bands when given.
 
-    Bands are drawn for up to :data:`MAX_BANDS` groups: more overlapping bands (the province and its 9 districts)
-    would only tint the whole axes and hide each other.
+    The province (group ``"19"``) is a thick dark dashed line whenever it is compared with other groups. Then:
+
+    - ``highlight`` given: that group is a thick orange line named at its end, with its CI band; the province is
+      named at its end too; every other group is a thin grey line (one legend entry for them all);
+    - up to :data:`MAX_COLOURED` groups: one colour and marker each, named in the legend under the figure;
+    - more groups: thin grey lines, each named at its end, the names spread so that they never overlap (ten
+      colours could not be told apart, nor matched with a legend).
+
+    Bands are drawn for up to :data:`MAX_BANDS` groups (with ``highlight``: its band and the province's only): more
+    overlapping bands (the province and its 9 districts) would only tint the whole axes and hide each other.
 
     Parameters
     ----------
@@ -619,51 +737,51 @@ def plot_trends(
     title, ylabel : texts (``ylabel`` defaults to "Tỷ lệ hài lòng (%)" / "Satisfied (%)").
     threshold : a horizontal reference line.
     group_labels : group value → label (default: unit names for unit codes, else the value).
+    highlight : the group value to bring forward (e.g. the district of a district report).
+
+    Raises
+    ------
+    ParameterError
+        ``highlight`` is given without ``group``, or is not a value of the ``group`` column.
     """
     lang = _check_lang(lang)
     _require(frame, [x, y] + ([group] if group else []), "The trend data")
     data = frame.sort_values(x)
-    groups = [(None, data)] if group is None else list(data.groupby(group, sort=False))
-    palette = iter(sns.color_palette("colorblind", n_colors=max(1, len(groups))))
-    markers = ["o", "s", "^", "D", "v", "P", "X", "*", "h", "<"]
+    groups = [(None, data)] if group is None else [(str(k), part) for k, part in data.groupby(group, sort=False)]
+    highlight = _check_highlight(highlight, group, [k for k, _ in groups])
+    scheme = "highlight" if highlight else "legend" if len(groups) <= MAX_COLOURED else "labelled"
+    has_ci = {"ci_low", "ci_high"} <= set(data.columns)
     with _drawing():
         # Each extra legend row below the axes gets its own height, so the axes keep theirs.
-        entries = (len(groups) if group is not None else 0) + (threshold is not None)
+        entries = (len(groups) if group is not None and scheme == "legend" else 1) + (threshold is not None)
         fig = _new_figure(height=3.4 + 0.2 * max(0, -(-entries // 4) - 1))
         ax = fig.add_subplot()
-        for k, (key, part) in enumerate(groups):
-            label = None
-            if key is not None:
-                key = str(key)
-                label = (group_labels or {}).get(key) or _unit_label(key, lang)
-            xs = part[x].to_numpy()
-            # The province, when compared with districts, is a thick near-black line: the reference stands out
-            # in colour and in grey print.
-            province = key == PROVINCE_CODE and len(groups) > 1
-            colour = "#222222" if province else next(palette)
-            ax.plot(
-                xs,
-                part[y].to_numpy(dtype=float),
-                marker=markers[k % len(markers)],
-                color=colour,
-                linewidth=2.4 if province else 1.5,
-                zorder=3 if province else 2,
-                label=label,
-            )
-            if {"ci_low", "ci_high"} <= set(part.columns) and len(groups) <= MAX_BANDS:
-                ax.fill_between(
-                    xs,
-                    part["ci_low"].to_numpy(dtype=float),
-                    part["ci_high"].to_numpy(dtype=float),
-                    color=colour,
-                    alpha=0.15,
-                    linewidth=0,
-                )
+        ends: list[tuple[float, float, str, dict[str, Any]]] = []
+        named: set[str] = set()  # the groups' labels: in the legend only under the "legend" scheme
+        coloured = [k for k, _ in groups if k != PROVINCE_CODE or len(groups) == 1]
+        for key, part in groups:
+            label = None if key is None else (group_labels or {}).get(key) or _unit_label(key, lang)
+            named |= {label} if label else set()
+            k = coloured.index(key) if key in coloured else 0
+            style = _trend_style(key, k, scheme, highlight=highlight, compared=len(groups) > 1)
+            xs, ys = part[x].to_numpy(), part[y].to_numpy(dtype=float)
+            ax.plot(xs, ys, label=label, **style["line"])
+            banded = len(groups) <= MAX_BANDS if scheme != "highlight" else key in (highlight, PROVINCE_CODE)
+            if has_ci and banded:
+                low, high = part["ci_low"].to_numpy(dtype=float), part["ci_high"].to_numpy(dtype=float)
+                ax.fill_between(xs, low, high, color=style["line"]["color"], alpha=0.15, linewidth=0)
+            shown = np.isfinite(ys)
+            if label is not None and style["end_label"] is not None and shown.any():
+                ends.append((float(xs[shown][-1]), float(ys[shown][-1]), label, style["end_label"]))
+        if scheme == "highlight" and len(groups) > 2:
+            others = set(k for k, _ in groups) - {highlight, PROVINCE_CODE}
+            what = "other_districts" if others <= set(register().district_codes) else "other_groups"
+            ax.plot([], [], color=_OTHER_COLOUR, linewidth=1.0, label=_t(what, lang))
         if threshold is not None:
             ax.axhline(
                 threshold,
                 color="#444444",
-                linestyle="--",
+                linestyle=":",
                 linewidth=1,
                 label=f"{_t('threshold', lang)} {_short_number(threshold, lang)}",
             )
@@ -672,11 +790,107 @@ def plot_trends(
         ax.set_xlabel(_t("year", lang))
         ax.set_ylabel(ylabel or _t("estimate", lang))
         _number_axis(ax.yaxis, lang)
-        if group is not None or threshold is not None:
-            _legend_below(fig, ax)
+        _trend_legend(fig, ax, scheme, named)
         if title:
             ax.set_title(title, loc="left")
+        _end_labels(fig, ax, ends)
         return _finish(fig)
+
+
+def _check_highlight(highlight: str | None, group: str | None, keys: list[str | None]) -> str | None:
+    """Return ``highlight`` as a group value, or raise :class:`ParameterError` naming the values there are."""
+    if highlight is None:
+        return None
+    if group is None:
+        raise ParameterError(
+            f"highlight={highlight!r} needs group=…: there is one line only. Hint: pass group='domain' (or the column "
+            "that holds the unit codes)."
+        )
+    if str(highlight) not in keys:
+        raise ParameterError(
+            f"highlight={highlight!r} is not a value of the {group!r} column; it has {', '.join(map(str, keys))}. "
+            "Hint: pass a unit code such as '170', as it appears in the data."
+        )
+    return str(highlight)
+
+
+def _trend_style(key: str | None, k: int, scheme: str, *, highlight: str | None, compared: bool) -> dict[str, Any]:
+    """The line style of one group, and the style of its end label (``None``: named in the legend only)."""
+    if key == PROVINCE_CODE and compared:
+        # The reference: dark and dashed, so it stands out in colour and in grey print, and never reads as a district.
+        line = {"color": _PROVINCE_LINE, "linestyle": "--", "linewidth": 2.2, "marker": "s", "markersize": 4}
+        end_label = None if scheme == "legend" else {"color": _PROVINCE_LINE, "fontweight": "bold"}
+        return {"line": {**line, "zorder": 4}, "end_label": end_label}
+    if scheme == "highlight" and key == highlight:
+        line = {"color": _HIGHLIGHT_COLOUR, "linewidth": 2.8, "marker": "o", "markersize": 5, "zorder": 5}
+        return {"line": line, "end_label": {"color": _HIGHLIGHT_TEXT, "fontweight": "bold"}}
+    if scheme == "highlight":
+        return {"line": {"color": _OTHER_COLOUR, "linewidth": 1.0, "zorder": 2}, "end_label": None}
+    if scheme == "labelled":
+        line = {"color": _OTHER_COLOUR, "linewidth": 1.2, "marker": "o", "markersize": 2.5, "zorder": 2}
+        return {"line": line, "end_label": {"color": "#555555"}}
+    colour = sns.color_palette("colorblind", n_colors=MAX_COLOURED)[k % MAX_COLOURED]
+    line = {"color": colour, "linewidth": 1.5, "marker": _MARKERS[k % len(_MARKERS)], "zorder": 3}
+    return {"line": line, "end_label": None}
+
+
+def _trend_legend(fig: Figure, ax: Axes, scheme: str, named: set[str]) -> None:
+    """The legend under the figure; outside the "legend" scheme, without the groups (named at their line ends, or
+    grey and summed up by one entry)."""
+    handles, labels = ax.get_legend_handles_labels()
+    if scheme != "legend":
+        kept = [(h, lab) for h, lab in zip(handles, labels, strict=True) if lab not in named]
+        handles, labels = [h for h, _ in kept], [lab for _, lab in kept]
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(handles), 4), frameon=False)
+
+
+def _end_labels(fig: Figure, ax: Axes, ends: list[tuple[float, float, str, dict[str, Any]]]) -> None:
+    """Name lines at their last point, right of the axes' data, spread apart so that no two names overlap.
+
+    The figure is laid out first so that the axes' height in points is known: the names are then moved apart by at
+    least one line of text, and kept inside the axes' height, in points. The final layout (in :func:`_finish`)
+    makes room for them on the right without changing the axes' height.
+    """
+    if not ends:
+        return
+    fig.get_layout_engine().execute(fig)
+    bottom, top = ax.get_ylim()
+    height = ax.get_window_extent().height * 72 / fig.dpi  # points
+    scale = height / (top - bottom) if top > bottom else 1.0
+    wanted = [(y - bottom) * scale for _, y, _, _ in ends]
+    gap = _END_LABEL_SIZE * 1.45  # a line of text with Vietnamese marks above and below
+    order = sorted(range(len(ends)), key=lambda i: wanted[i])
+    placed = dict.fromkeys(order, 0.0)
+    previous = -np.inf
+    for i in order:  # upwards: each name at least one line above the one below
+        placed[i] = previous = max(wanted[i], previous + gap)
+    following = np.inf
+    for i in reversed(order):  # then down again, so that the top name stays inside the axes
+        placed[i] = following = min(placed[i], following - gap, height - gap / 2)
+    for i, (x, y, label, style) in enumerate(ends):
+        moved = placed[i] - wanted[i]
+        # A name moved away from its line's end is tied back to it by a thin leader.
+        leader = {
+            "arrowstyle": "-",
+            "color": "#9a9a9a",
+            "linewidth": 0.6,
+            "shrinkA": 1,
+            "shrinkB": 2,
+            "relpos": (0, 0.5),
+        }
+        ax.annotate(
+            label,
+            (x, y),
+            xytext=(14, moved),
+            textcoords="offset points",
+            va="center",
+            ha="left",
+            fontsize=_END_LABEL_SIZE,
+            annotation_clip=False,
+            arrowprops=leader if abs(moved) > gap / 3 else None,
+            **style,
+        )
 
 
 def plot_topic_breakdown(

@@ -34,6 +34,7 @@ import pandas as pd
 from danvan_analysis import vocab
 from danvan_analysis.errors import SchemaError
 from danvan_analysis.indicators import (
+    THEMES,
     Indicator,
     IndicatorTable,
     Scope,
@@ -47,6 +48,7 @@ from danvan_analysis.indicators import (
 )
 from danvan_analysis.paths import package_data
 from danvan_analysis.plan import Check, Plan, Target, load_plan
+from danvan_analysis.plan.periods import data_for_period
 from danvan_analysis.units import PROVINCE_CODE, register
 
 MET, NOT_MET, NO_DATA = vocab.Status.MET.value, vocab.Status.NOT_MET.value, vocab.Status.NO_DATA.value
@@ -195,7 +197,8 @@ class Scorecard:
     plan : the plan scored against.
     notes : ``(code, details)`` pairs the narrative words: ``no_dataset`` (a theme without data), ``derived_index``
         (a published value derived, not read), ``too_few`` (a survey estimate withheld).
-    caveats : the indicator tables' own remarks.
+    period : the reporting period scored (``None``: the whole year).
+    caveats : the indicator tables' own remarks (:class:`~danvan_analysis.indicators.Note`: Vietnamese and English).
     """
 
     year: int
@@ -203,7 +206,8 @@ class Scorecard:
     rows: tuple[TargetScore, ...]
     plan: Plan
     notes: tuple[tuple[str, Mapping[str, Any]], ...] = ()
-    caveats: tuple[str, ...] = ()
+    caveats: tuple[Any, ...] = ()
+    period: str | None = None
 
     @property
     def unit_name(self) -> str:
@@ -295,17 +299,33 @@ class ScorecardSet:
 
 # -- entry points ------------------------------------------------------------------------------------------------
 def compute_plan_tables(
-    data: object, *, year: int, district: str | None = None, plan: Plan | None = None
+    data: object, *, year: int, district: str | None = None, plan: Plan | None = None, period: str | None = None
 ) -> dict[str, IndicatorTable | None]:
     """Compute every theme's indicator table with the plan's settings, judged by the plan's thresholds.
 
     This is the one call a report makes for its report-data tables: the same tables go to the tables it shows and to
     :func:`score_targets` (``tables=``), so a table and its target cannot disagree. Every indicator a target reads
     carries the plan's threshold, comparison and verdict for every unit and breakdown of the table.
+
+    ``period`` (``"Q1"``, ``"H1"``, ``"9M"``, ``"Y"``): the report due at that period's deadline, with the report data
+    cut off by the plan's rule (:func:`danvan_analysis.plan.periods.data_for_period`); ``None``: the whole year.
     """
     plan = plan or load_plan()
-    tables = compute_theme_tables(data, year=year, district=district, settings=plan.theme_settings())
+    settings, reported = plan.theme_settings(), ()
+    if period is not None:
+        reported = tuple(name for name in THEMES if _has_year(dataset_of(data, name), year))
+        data = data_for_period(data, plan=plan, period=period)
+        settings = plan.theme_settings(as_of=plan.deadline(period, year))
+    tables = compute_theme_tables(data, year=year, district=district, settings=settings, reported=reported)
     return {name: None if table is None else _judged_by_plan(table, plan) for name, table in tables.items()}
+
+
+def _has_year(frame: pd.DataFrame | None, year: int) -> bool:
+    return (
+        frame is not None
+        and "year" in frame.columns
+        and bool((pd.to_numeric(frame["year"], errors="coerce") == year).any())
+    )
 
 
 def score_targets(
@@ -316,6 +336,7 @@ def score_targets(
     satisfaction: object = None,
     plan: Plan | None = None,
     tables: Mapping[str, IndicatorTable | None] | None = None,
+    period: str | None = None,
 ) -> Scorecard:
     """Score the plan's targets for the province (``district=None``) or one district.
 
@@ -330,6 +351,7 @@ def score_targets(
         (districts) or are left out (province).
     plan : the plan (default: the shipped 2023 plan, :func:`danvan_analysis.plan.load_plan`).
     tables : the unit's indicator tables from :func:`compute_plan_tables` (computed here when not given).
+    period : score the report due at this period's deadline (data cut off by the plan's rule); ``None``: the year.
 
     Returns
     -------
@@ -339,7 +361,8 @@ def score_targets(
     scope = resolve_scope(district)
     plan = plan or load_plan()
     if tables is None:
-        tables = compute_plan_tables(data, year=year, district=None if scope.is_province else scope.code, plan=plan)
+        district_code = None if scope.is_province else scope.code
+        tables = compute_plan_tables(data, year=year, district=district_code, plan=plan, period=period)
     context = _Context(data=data, year=year, scope=scope, plan=plan, tables=tables, satisfaction=satisfaction)
     rows = []
     for target in plan.targets_for(scope.level):
@@ -355,7 +378,13 @@ def score_targets(
         if table is not None:
             caveats += [c for c in table.caveats if c not in caveats]
     return Scorecard(
-        year=year, unit_code=scope.code, rows=tuple(rows), plan=plan, notes=tuple(notes), caveats=tuple(caveats)
+        year=year,
+        unit_code=scope.code,
+        rows=tuple(rows),
+        plan=plan,
+        notes=tuple(notes),
+        caveats=tuple(caveats),
+        period=period,
     )
 
 
@@ -366,6 +395,7 @@ def score_all_districts(
     satisfaction: object = None,
     plan: Plan | None = None,
     include_province: bool = False,
+    period: str | None = None,
 ) -> ScorecardSet:
     """Score the targets for each district (and the province first when ``include_province``).
 
@@ -384,6 +414,7 @@ def score_all_districts(
             district=None if code == PROVINCE_CODE else code,
             satisfaction=satisfaction,
             plan=plan,
+            period=period,
         )
         for code in codes
     }

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.path import Path as MplPath
 
 from danvan_analysis import plots
-from danvan_analysis.errors import ReportError, SchemaError
+from danvan_analysis.errors import ParameterError, ReportError, SchemaError
 from danvan_analysis.indicators import compute_dialogue_indicators
 
 DEJAVU = Path(mpl.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
@@ -251,3 +251,141 @@ def test_trend_bands_only_for_a_few_groups() -> None:
     assert len(many.axes[0].collections) == 0 and len(many.axes[0].lines) == 10
     province = next(line for line in many.axes[0].lines if line.get_label() == "Toàn tỉnh")
     assert province.get_linewidth() > max(line.get_linewidth() for line in many.axes[0].lines if line is not province)
+
+
+# -- readable with many lines, one district brought forward, named targets --------------------------------------
+DISTRICTS = ["164", "165", "167", "168", "169", "170", "171", "172", "173"]
+
+
+@pytest.fixture
+def trends() -> pd.DataFrame:
+    """The province and 9 districts over 3 years, spread in 2021 (60 to 87) and crowded at the top of the axes in
+    2023 (84.0 to 84.9, 0.1 apart: far less than a line of text)."""
+    start = {2021: 60.0, 2022: 70.0, 2023: 84.0}
+    step = {2021: 3.0, 2022: 1.0, 2023: 0.1}
+    return pd.DataFrame(
+        [
+            {"year": y, "domain": c, "estimate": start[y] + k * step[y], "ci_low": 50.0, "ci_high": 95.0}
+            for k, c in enumerate(["19", *DISTRICTS])
+            for y in (2021, 2022, 2023)
+        ]
+    )
+
+
+def _end_labels(fig: Figure) -> dict[str, mpl.text.Annotation]:
+    return {a.get_text(): a for a in fig.axes[0].texts if isinstance(a, mpl.text.Annotation)}
+
+
+def _legend_texts(fig: Figure) -> list[str]:
+    return [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+
+
+def test_short_target_labels_keep_whole_words_within_28_characters() -> None:
+    """Hand-counted: "5b · " (5) + "Không để xảy ra điểm" (20) + "…" = 26; one more word would make 31."""
+    assert plots.short_target_label("5b", "Không để xảy ra điểm nóng về tôn giáo") == "5b · Không để xảy ra điểm…"
+    assert plots.short_target_label("2e", "Mức độ hài lòng") == "2e · Mức độ hài lòng"  # fits: not cut
+    # A comma before the cut is dropped: "1 · 100% cơ quan, đơn vị," + "…" would end ",…".
+    assert plots.short_target_label("1", "100% cơ quan, đơn vị, địa phương ban hành kế hoạch") == (
+        "1 · 100% cơ quan, đơn vị…"
+    )
+    assert plots.short_target_label("R", None) == "R"
+
+
+def test_heatmap_columns_are_named_targets() -> None:
+    """Columns: code and short name, from short_labels when given, else from the scorecard labels."""
+    tidy = pd.DataFrame(
+        {
+            "district_code": ["164", "164", "170", "170"],
+            "target": ["3", "5b", "3", "5b"],
+            "label_vi": [
+                "100% người đứng đầu đối thoại trực tiếp với Nhân dân",
+                "Không để xảy ra điểm nóng về tôn giáo",
+            ]
+            * 2,
+            "label_en": ["Heads hold a dialogue", "No religious hot spots"] * 2,
+            "status": ["met", "not_met", "no_data", "met"],
+        }
+    )
+    fig = plots.plot_target_heatmap(tidy)
+    columns = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert columns == ["3 · 100% người đứng đầu đối…", "5b · Không để xảy ra điểm…"]
+    assert all(len(c) <= plots.TARGET_LABEL_CHARS for c in columns)
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["Thái Nguyên", "Võ Nhai"]
+    english = plots.plot_target_heatmap(tidy, lang="en", short_labels={"3": "Dialogues"})
+    assert [t.get_text() for t in english.axes[0].get_xticklabels()] == ["3 · Dialogues", "5b · No religious hot spots"]
+    with pytest.raises(ReportError, match="太"):  # a short name is checked for glyphs like every other text
+        plots.plot_target_heatmap(tidy, short_labels={"3": "太原"})
+
+
+def test_heatmap_from_a_bare_matrix_names_targets_by_code() -> None:
+    matrix = pd.DataFrame({"1": ["met"], "2a": ["not_met"]}, index=pd.Index(["165"], name="district_code"))
+    assert [t.get_text() for t in plots.plot_target_heatmap(matrix).axes[0].get_xticklabels()] == ["1", "2a"]
+
+
+def test_trend_highlight_brings_one_district_forward(trends: pd.DataFrame) -> None:
+    """Võ Nhai (170) thick, orange and named at its end; the province dark and dashed; the 8 others thin and grey."""
+    fig = plots.plot_trends(trends, group="domain", highlight="170", threshold=80)
+    lines = {line.get_label(): line for line in fig.axes[0].lines}
+    mine, province = lines["Võ Nhai"], lines["Toàn tỉnh"]
+    others = [lines[name] for name in ("Thái Nguyên", "Sông Công", "Định Hóa", "Phú Lương", "Đồng Hỷ", "Đại Từ")]
+    others += [lines["Phổ Yên"], lines["Phú Bình"]]
+    assert mine.get_linewidth() > province.get_linewidth() > max(line.get_linewidth() for line in others)
+    assert province.get_linestyle() == "--" and mine.get_linestyle() == "-"
+    grey = {mpl.colors.to_hex(line.get_color()) for line in others}
+    assert len(grey) == 1 and mpl.colors.to_hex(mine.get_color()) not in grey | {province.get_color()}
+    r, g, b = mpl.colors.to_rgb(grey.pop())
+    assert r == g == b  # grey, not a hue
+    assert set(_end_labels(fig)) == {"Võ Nhai", "Toàn tỉnh"}
+    assert _end_labels(fig)["Võ Nhai"].get_fontweight() == "bold"
+    # The legend sums the grey lines up in one entry and names no district one by one.
+    assert _legend_texts(fig) == ["Các huyện, thành phố khác", "Ngưỡng 80"]
+    assert len(fig.axes[0].collections) == 2  # CI bands: the highlighted district's and the province's only
+
+
+def test_trend_highlight_must_name_a_group(trends: pd.DataFrame) -> None:
+    with pytest.raises(ParameterError, match=r"'999'.*164"):
+        plots.plot_trends(trends, group="domain", highlight="999")
+    with pytest.raises(ParameterError, match="group="):
+        plots.plot_trends(trends[trends["domain"] == "19"], highlight="19")
+
+
+def test_many_trend_lines_are_named_at_their_ends_without_overlap(trends: pd.DataFrame) -> None:
+    """10 lines whose last values lie 0.1 apart at the top: 10 names, none overlapping another or leaving the axes."""
+    fig = plots.plot_trends(trends, group="domain")
+    labels = _end_labels(fig)
+    assert len(labels) == 10 and "Toàn tỉnh" in labels
+    assert _legend_texts(fig) == []  # the names are on the lines, not in a legend
+    renderer = fig.canvas.get_renderer()
+    fig.draw(renderer)
+    # The text's own box (an Annotation's box also holds its leader line).
+    extents = {name: mpl.text.Text.get_window_extent(a, renderer) for name, a in labels.items()}
+    order = sorted(extents, key=lambda name: extents[name].y0)
+    boxes = [extents[name] for name in order]
+    assert all(low.y1 <= high.y0 + 0.5 for low, high in itertools.pairwise(boxes))
+    # In the order the lines end: the province lowest (84.0), then 164 (84.1), 165, … up to Phú Bình (84.9).
+    assert order[0] == "Toàn tỉnh" and order[1] == "Thái Nguyên" and order[-1] == "Phú Bình"
+    axes_box = fig.axes[0].get_window_extent(renderer)
+    assert all(axes_box.y0 - 1 <= box.y0 and box.y1 <= axes_box.y1 + 1 for box in boxes)  # none leaves the axes
+
+
+def test_a_few_trend_lines_keep_a_legend(trends: pd.DataFrame) -> None:
+    fig = plots.plot_trends(trends[trends["domain"].isin(["19", "165"])], group="domain")
+    assert _legend_texts(fig) == ["Toàn tỉnh", "Sông Công"] and _end_labels(fig) == {}
+    province = next(line for line in fig.axes[0].lines if line.get_label() == "Toàn tỉnh")
+    assert province.get_linestyle() == "--"
+
+
+def test_ranking_highlight_marks_one_district_and_keeps_the_province(estimates: pd.DataFrame) -> None:
+    fig = plots.plot_district_ranking(estimates, highlight="165")
+    ax = fig.axes[0]
+    ticks = {t.get_text(): t for t in ax.get_yticklabels()}
+    assert ticks["Sông Công"].get_fontweight() == "bold" and ticks["Thái Nguyên"].get_fontweight() == "normal"
+    assert ticks["Sông Công"].get_color() != ticks["Thái Nguyên"].get_color()
+    # Sông Công is the 2nd row from the bottom (Võ Nhai, no estimate, is first): a band behind it, an orange dot.
+    (band,) = [p for p in ax.patches if isinstance(p, mpl.patches.Polygon | mpl.patches.Rectangle)]
+    assert band.get_extents().height > 0
+    dots = [line for line in ax.lines if line.get_color() == plots._HIGHLIGHT_COLOUR]
+    assert [(list(d.get_xdata()), list(d.get_ydata())) for d in dots] == [([79.0], [1])]
+    assert any(t.get_text() == "Toàn tỉnh: 84,0" for t in fig.legends[0].get_texts())
+    with pytest.raises(ParameterError, match=r"'19'.*164"):
+        plots.plot_district_ranking(estimates, highlight="19")  # the province is the line, not a district

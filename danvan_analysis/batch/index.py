@@ -33,6 +33,7 @@ _TEXT = {
         TIMEOUT: "Quá thời gian",
         SKIPPED: "Không đổi (giữ bản trước)",
         "summary": "{ok}/{total} báo cáo hoàn thành.",
+        "demo": "DỮ LIỆU MINH HỌA — các số liệu trong các báo cáo này do chương trình tạo ngẫu nhiên, không phải số liệu thật của bất kỳ đơn vị nào.",
     },
     "en": {
         "title": "Evaluation of mass-mobilisation work, {year}",
@@ -49,12 +50,13 @@ _TEXT = {
         TIMEOUT: "Timed out",
         SKIPPED: "Unchanged (previous run kept)",
         "summary": "{ok}/{total} reports done.",
+        "demo": "DEMONSTRATION DATA — the figures in these reports were made up by the program; they are not the real figures of any unit.",
     },
 }
 
 
-def render_index(records: Iterable[ReportRecord], *, year: int, lang: str) -> str:
-    """Return the index page for ``records`` (shared-results records are not listed)."""
+def render_index(records: Iterable[ReportRecord], *, year: int, lang: str, demo: bool = False) -> str:
+    """Return the index page for ``records`` (shared-results records are not listed); ``demo`` adds the banner."""
     from danvan_analysis import fmt
     from danvan_analysis.batch.export import report_css
     from danvan_analysis.batch.version import package_version
@@ -104,13 +106,14 @@ def render_index(records: Iterable[ReportRecord], *, year: int, lang: str) -> st
         "style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'\">\n"
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n<style>\n{report_css()}\n</style>\n</head>\n<body>\n<main>\n"
-        f"<h1>{html.escape(title)}</h1>\n"
+        + (f'<div class="demo-banner" role="note">{html.escape(text["demo"])}</div>\n' if demo else "")
+        + f"<h1>{html.escape(title)}</h1>\n"
         f"<p>{html.escape(text['summary'].format(ok=done, total=len(shown)))}</p>\n"
         f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n</main>\n"
         f"<footer>danvan-analysis {html.escape(package_version())}</footer>\n</body>\n</html>\n"
     )
 
 
-def write_index(out_dir: Path, records: Iterable[ReportRecord], *, year: int, lang: str) -> Path:
+def write_index(out_dir: Path, records: Iterable[ReportRecord], *, year: int, lang: str, demo: bool = False) -> Path:
     """Write ``out_dir/index.html`` atomically."""
-    return write_atomic(Path(out_dir) / INDEX_NAME, render_index(records, year=year, lang=lang))
+    return write_atomic(Path(out_dir) / INDEX_NAME, render_index(records, year=year, lang=lang, demo=demo))

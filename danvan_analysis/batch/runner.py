@@ -74,6 +74,8 @@ class BatchSettings:
     progress : show the live progress display; ``None`` = when standard error is a terminal.
     plan : the plan file the targets are scored against; ``None`` = the shipped 2023 plan. Its content is part of
         each report's input key, so an edited plan reruns the reports.
+    period : the report due at this period's deadline (``"Q1"``, ``"H1"``, ``"9M"``, ``"Y"``; data cut off by the
+        plan's rule), written to ``reports/<year>/<period>/`` by default; ``None`` = the evaluation of the whole year.
     """
 
     year: int = 2023
@@ -93,6 +95,7 @@ class BatchSettings:
     province: bool = True
     progress: bool | None = None
     plan: Path | None = None
+    period: str | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,8 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
         raise ParameterError(f"--timeout {settings.timeout!r}: expected a positive number of seconds.")
     data_dir = _data_dir(settings)
     out_dir = Path(settings.out_dir) if settings.out_dir is not None else paths.reports_dir(settings.year)
+    if settings.out_dir is None and settings.period is not None:
+        out_dir = out_dir / str(settings.period).strip().upper()  # each period's set in its own folder
     out_dir = out_dir.resolve()
     district_nb = _notebook(settings.district_notebook, "district_report.ipynb")
     province_nb = _notebook(settings.province_notebook, "province_report.ipynb") if settings.province else None
@@ -180,7 +185,15 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
         codes = list(dict.fromkeys(resolve_unit(d, kind="district").code for d in settings.districts))
 
     plan = load_plan(settings.plan)  # a broken plan file stops the batch before any report, listing its problems
-    data_digest = hash_bytes(repr(sorted(hash_tree(data_dir).items())))
+    period = _period(settings.period, plan)
+    # A report reads its year and the years before it (trends, last year's figures): adding a later year's folder
+    # must not rebuild an unchanged set.
+    used = {
+        path: digest
+        for path, digest in hash_tree(data_dir).items()
+        if "/" not in path or not path.split("/", 1)[0].isdigit() or int(path.split("/", 1)[0]) <= settings.year
+    }
+    data_digest = hash_bytes(repr(sorted(used.items())))
     package = {"package_version": package_version(), "package": package_digest()}
     common = {
         "year": settings.year,
@@ -188,6 +201,7 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
         "lang": settings.lang,
         "suppression_threshold": settings.suppression_threshold,
         "plan_file": "" if settings.plan is None else str(Path(settings.plan).resolve()),
+        "period": period or "",
     }
     shared_key = hash_bytes(repr((SHARED_CACHE_FORMAT, settings.year, data_digest, sorted(package.items()))))
     shared_dir = out_dir / SHARED_DIR / shared_key[:16]
@@ -206,10 +220,15 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
         task(code, "district", resolve_unit(code).name, district_nb, {"district": code, **common}, report_stem(code))
         for code in codes
     ]
-    if province_nb is not None:
-        tasks.append(task(PROVINCE_STEM, "province", "Tỉnh Thái Nguyên", province_nb, dict(common), PROVINCE_STEM))
-
     previous = mf.read_manifest(out_dir)
+    if province_nb is not None:
+        # The province links to the district reports this run makes and those already made in the folder.
+        linked = [c for c in district_codes_all() if c in codes or _made(previous.get(c), out_dir)]
+        province_parameters = {**common, "linked_districts": ",".join(linked)}
+        tasks.append(
+            task(PROVINCE_STEM, "province", "Tỉnh Thái Nguyên", province_nb, province_parameters, PROVINCE_STEM)
+        )
+
     to_run = [t for t in tasks if settings.force or not mf.is_current(previous.get(t.name), t.key, out_dir)]
     skipped = tuple(previous[t.name] for t in tasks if t not in to_run)
     shared = None
@@ -304,7 +323,7 @@ def execute_plan(plan: BatchPlan) -> BatchResult:
         mf.write_manifest(plan.out_dir, records, batch=batch_info)
     from danvan_analysis.batch.index import write_index
 
-    write_index(plan.out_dir, records.values(), year=plan.year, lang=plan.lang)
+    write_index(plan.out_dir, records.values(), year=plan.year, lang=plan.lang, demo=paths.is_demo_data(plan.data_dir))
     order = [t.name for t in plan.tasks] + [r.name for r in plan.skipped]
     ordered = [run_view[name] for name in order if name in run_view]
     if SHARED_NAME in run_view:
@@ -380,6 +399,31 @@ def _shared_ready(folder: Path, year: int) -> bool:
     except (OSError, ValueError):
         return False
     return isinstance(meta, dict) and meta.get("format") == SHARED_CACHE_FORMAT and meta.get("year") == year
+
+
+def _period(value: str | None, plan: Any) -> str | None:
+    """The plan's period code named by ``--period`` (``None``: the whole year)."""
+    from danvan_analysis import vocab
+
+    if value is None or not str(value).strip():
+        return None
+    code = vocab.Period.parse(value)
+    known = [p.code for p in plan.calendar.periods]
+    if code not in known:
+        raise ParameterError(f"--period {value!r}: expected one of {', '.join(known)} (the plan's reporting periods).")
+    return code
+
+
+def _made(record: mf.ReportRecord | None, out_dir: Path) -> bool:
+    """Whether a report's HTML from an earlier run is in ``out_dir``."""
+    return record is not None and record.status == mf.OK and bool(record.html) and (out_dir / record.html).is_file()
+
+
+def district_codes_all() -> list[str]:
+    """Every district of the register, in order."""
+    from danvan_analysis.units import district_codes
+
+    return district_codes()
 
 
 def _data_dir(settings: BatchSettings) -> Path:

@@ -3,7 +3,8 @@
 :data:`THEMES` is the one registry of themes; :func:`compute_theme_tables` computes every theme's table for a unit.
 Each ``compute_<theme>_indicators(frame, *, year, district=None, …)`` returns an
 :class:`~danvan_analysis.indicators._base.IndicatorTable`: tidy rows (indicator, unit, year, period, numerator,
-denominator, value, threshold, met), the units that fell short, and caveats. Denominators come from the 2023 unit
+denominator, value, threshold, met), the units that fell short, and caveats (bilingual :class:`Note` values;
+``table.caveat_lines("vi")`` gives them in one language). Denominators come from the 2023 unit
 register, so a unit that sent no row counts as not done.
 
 =================  ==========================================  ===========
@@ -23,6 +24,7 @@ from danvan_analysis.indicators._base import (
     REASONS,
     Indicator,
     IndicatorTable,
+    Note,
     Scope,
     Shortfall,
     category_label,
@@ -52,6 +54,7 @@ __all__ = [
     "DialogueSettings",
     "Indicator",
     "IndicatorTable",
+    "Note",
     "Scope",
     "Shortfall",
     "SubmissionSettings",

@@ -13,12 +13,19 @@ coverage indicators in administrative statistics (a missing return is not a succ
 Results are immutable: :class:`Indicator` and :class:`Shortfall` are frozen dataclasses and an
 :class:`IndicatorTable` holds tuples of them; :meth:`IndicatorTable.to_frame` builds a fresh tidy DataFrame on each
 call.
+
+Caveats are :class:`Note` values, each written in Vietnamese and English by the theme module that detects it (the
+reports are Vietnamese by default, so a caveat must never reach a reader in English only); numbers in them use the
+separators of their language (:mod:`danvan_analysis.numbers`), dates read ``dd/mm/yyyy``, units are named from the
+register and periods by their labels.
 """
 
 from __future__ import annotations
 
 import html
 import math
+import numbers
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -27,8 +34,8 @@ import pandas as pd
 
 from danvan_analysis import vocab
 from danvan_analysis.errors import ParameterError, SchemaError, UnitError
-from danvan_analysis.numbers import format_number, format_percent
-from danvan_analysis.units import PROVINCE_CODE, Unit, register, resolve_unit
+from danvan_analysis.numbers import check_lang, format_count, format_number, format_percent
+from danvan_analysis.units import PROVINCE_CODE, RETIRED_CODES, Unit, register, resolve_unit
 
 Kind = Literal["percent", "count"]
 Rule = Literal[">=", ">", "<=", "<", "=="]
@@ -79,6 +86,29 @@ _DIMENSION_VOCABS: dict[str, type[vocab.Vocab]] = {
     "chair": vocab.Chair,
     "period": vocab.Period,
 }
+
+
+@dataclass(frozen=True)
+class Note:
+    """One caveat of an indicator table, in Vietnamese and English.
+
+    Attributes
+    ----------
+    vi, en : the caveat in each report language (NFC, numbers and dates already formatted for that language).
+
+    Examples
+    --------
+    >>> note = Note(vi="Không có số liệu năm 2023.", en="No row for 2023.")
+    >>> note.text("vi")
+    'Không có số liệu năm 2023.'
+    """
+
+    vi: str
+    en: str
+
+    def text(self, lang: str = "vi") -> str:
+        """Return the caveat in ``lang`` (``"vi"`` or ``"en"``)."""
+        return self.vi if check_lang(lang) == "vi" else self.en
 
 
 @dataclass(frozen=True)
@@ -160,7 +190,8 @@ class IndicatorTable:
     scope_code : ``"19"`` (whole province, with one row set per district too) or a district code.
     indicators : the values.
     shortfalls : units counting against an indicator (the evidence behind "not met").
-    caveats : numbered remarks the reader must see (missing units, periods used, rows ignored, …).
+    caveats : remarks the reader must see (missing units, periods used, rows ignored, …), as bilingual
+        :class:`Note` values in order; :meth:`caveat_lines` gives them in one language.
     """
 
     theme: str
@@ -168,7 +199,18 @@ class IndicatorTable:
     scope_code: str
     indicators: tuple[Indicator, ...]
     shortfalls: tuple[Shortfall, ...] = ()
-    caveats: tuple[str, ...] = ()
+    caveats: tuple[Note, ...] = ()
+
+    def caveat_lines(self, lang: str = "vi") -> list[str]:
+        """Return the caveats as text in ``lang`` (``"vi"`` or ``"en"``), in order, each text once.
+
+        Raises
+        ------
+        ParameterError
+            ``lang`` is not a report language.
+        """
+        lang = check_lang(lang)
+        return list(dict.fromkeys(note.text(lang) for note in self.caveats))
 
     def to_frame(self) -> pd.DataFrame:
         """Return the indicators as a tidy table with the columns of :data:`INDICATOR_COLUMNS`."""
@@ -235,13 +277,17 @@ class IndicatorTable:
         ]
         title = f"<p><b>{html.escape(self.theme)}</b> — {self.year}, {html.escape(unit_name(self.scope_code))}</p>"
         table = shown.to_html(index=False, escape=True, na_rep="–")
-        notes = "".join(f"<li>{html.escape(c)}</li>" for c in self.caveats)
+        notes = "".join(f"<li>{html.escape(c)}</li>" for c in self.caveat_lines("vi"))
         return title + table + (f"<ol>{notes}</ol>" if notes else "")
 
 
 def format_number_vi(value: object) -> str:
-    """A count as a whole number, anything else with one decimal, Vietnamese separators (``1.234``, ``12,5``)."""
-    whole = isinstance(value, int | float) and float(value).is_integer()
+    """A count as a whole number, anything else with one decimal, Vietnamese separators (``1.234``, ``12,5``).
+
+    Any real number type counts (``int``, ``float``, NumPy's ``int64``/``float64``), so a count never shows a
+    decimal (``12``, never ``12,0``).
+    """
+    whole = isinstance(value, numbers.Real) and not isinstance(value, bool) and float(value).is_integer()
     return format_number(value, decimals=0 if whole else 1)
 
 
@@ -322,6 +368,25 @@ def unit_name(code: str) -> str:
         return register().unit(code).name
     except UnitError:
         return code
+
+
+def unit_names(codes: Iterable[str]) -> str:
+    """Return the register names of ``codes``, comma-separated (a caveat names units, never bare codes)."""
+    return ", ".join(unit_name(code) for code in codes)
+
+
+def period_label(code: str, lang: str = "vi") -> str:
+    """Return a period as a caveat names it: ``"kỳ báo cáo 9 tháng"`` / ``"period 9M (nine months)"``.
+
+    The Vietnamese label of :class:`danvan_analysis.vocab.Period`, its first letter in lower case ("quý I",
+    "năm") since it follows "kỳ báo cáo"; an unknown code is shown as it is.
+    """
+    if code not in vocab.Period.codes():
+        return code
+    period = vocab.Period(code)
+    if check_lang(lang) == "vi":
+        return f"kỳ báo cáo {period.vi[:1].lower()}{period.vi[1:]}"
+    return f"period {code}" if period.en == code else f"period {code} ({period.en.lower()})"
 
 
 def require_columns(frame: pd.DataFrame, columns: Sequence[str], *, dataset: str) -> None:
@@ -460,7 +525,7 @@ class TableBuilder:
     labels: dict[str, tuple[str, str]]
     indicators: list[Indicator] = field(default_factory=list)
     shortfalls: list[Shortfall] = field(default_factory=list)
-    caveats: list[str] = field(default_factory=list)
+    caveats: list[Note] = field(default_factory=list)
 
     def add(
         self,
@@ -582,21 +647,33 @@ class TableBuilder:
             rule=">=",
         )
 
-    def note(self, text: str) -> None:
-        """Add a caveat once."""
-        if text not in self.caveats:
-            self.caveats.append(text)
+    def note(self, *, vi: str, en: str) -> None:
+        """Add a caveat, in Vietnamese and English, once."""
+        note = Note(vi=unicodedata.normalize("NFC", vi), en=unicodedata.normalize("NFC", en))
+        if note not in self.caveats:
+            self.caveats.append(note)
 
-    def note_unknown_units(self, codes: Iterable[str], *, dataset: str, column: str) -> None:
-        """Add a caveat naming unit codes that the register does not know (their rows are ignored)."""
+    def note_unknown_units(self, codes: Iterable[str], *, dataset: str, dataset_vi: str, column: str) -> None:
+        """Add a caveat naming unit codes that the register does not know (their rows are ignored).
+
+        ``dataset`` is the data file's name (``"plans"``), ``dataset_vi`` what the Vietnamese text calls its data
+        (``"kế hoạch"``). The unknown codes are shown as they are: they have no register name.
+        """
         known = {u.code for u in register().units()}
         unknown = sorted({c for c in codes if c and c not in known})
-        if unknown:
-            shown = ", ".join(unknown[:10]) + (" …" if len(unknown) > 10 else "")
-            self.note(
-                f"{dataset}: {len(unknown)} code(s) in column {column} are not in the 2023 register and were ignored "
-                f"({shown}). Hint: check the codes, or 05764 → 05851 for Thị trấn Quân Chu."
-            )
+        if not unknown:
+            return
+        shown = ", ".join(unknown[:10]) + (" …" if len(unknown) > 10 else "")
+        retired = [(old, new, unit_name(new)) for old, new in RETIRED_CODES.items() if old in unknown]
+        hint_vi = "".join(f"; mã {old} đã được thay bằng mã {new} ({name})" for old, new, name in retired)
+        hint_en = "".join(f"; {old} was replaced by {new} ({name})" for old, new, name in retired)
+        self.note(
+            vi=f"Số liệu {dataset_vi} (tệp {dataset}): {format_count(len(unknown), lang='vi')} mã đơn vị ở cột "
+            f"{column} không có trong danh mục đơn vị hành chính năm 2023 nên các dòng số liệu có mã này không được "
+            f"tính ({shown}). Đề nghị kiểm tra lại các mã{hint_vi}.",
+            en=f"{dataset}: {format_count(len(unknown), lang='en')} code(s) in column {column} are not in the 2023 "
+            f"register and were ignored ({shown}). Hint: check the codes{hint_en}.",
+        )
 
     def build(self) -> IndicatorTable:
         """Freeze the collected values into an :class:`IndicatorTable`."""

@@ -25,6 +25,7 @@ from danvan_analysis.indicators._base import (
     resolve_scope,
     rows_of_year,
 )
+from danvan_analysis.numbers import format_count
 
 LABELS = {
     "pib_coverage": (
@@ -66,7 +67,12 @@ def compute_board_indicators(boards: pd.DataFrame, *, year: int, district: str |
     rows["unit_code"] = as_codes(rows["unit_code"])
     for column in _FLAGS:
         rows[column] = as_flags(rows[column])
-    builder.note_unknown_units(rows["unit_code"], dataset="boards", column="unit_code")
+    builder.note_unknown_units(
+        rows["unit_code"],
+        dataset="boards",
+        dataset_vi="Ban Thanh tra nhân dân, Ban Giám sát đầu tư của cộng đồng",
+        column="unit_code",
+    )
     # A board that is active is in place, whatever the other column says.
     rows["pib_in_place"] = rows["pib_in_place"] | rows["pib_active"]
     grouped = rows.groupby("unit_code")[_FLAGS].any()
@@ -136,6 +142,11 @@ def _add_cisb(builder: TableBuilder, scope: Scope, flags: dict[str, set[str]]) -
     builder.short("cisb_coverage", scope.code, "Y", unreported, "no_row")
     if unreported and scope.code == builder.scope.code:
         builder.note(
-            f"boards: {len(unreported)} commune(s) sent no row; whether they have investment projects is unknown, so "
-            "they are left out of the CISB denominator and counted as without a People's Inspection Board."
+            vi=f"{format_count(len(unreported), lang='vi')} xã, phường, thị trấn chưa báo cáo số liệu Ban Thanh tra "
+            "nhân dân và Ban Giám sát đầu tư của cộng đồng: chưa rõ các xã này có dự án đầu tư hay không nên không "
+            "được tính vào mẫu số của tỷ lệ xã có Ban Giám sát đầu tư của cộng đồng, và được tính là chưa có Ban "
+            "Thanh tra nhân dân.",
+            en=f"boards: {format_count(len(unreported), lang='en')} commune(s) sent no row; whether they have "
+            "investment projects is unknown, so they are left out of the CISB denominator and counted as without a "
+            "People's Inspection Board.",
         )

@@ -31,6 +31,7 @@ from danvan_analysis.indicators._base import (
     as_counts,
     check_year,
     latest_period,
+    period_label,
     require_columns,
     resolve_scope,
     rows_at_latest_period,
@@ -120,10 +121,19 @@ def compute_complaint_indicators(
     rows["field"] = as_codes(rows["field"])
     for column in _COUNTS:
         rows[column] = as_counts(rows[column])
-    builder.note_unknown_units(rows["unit_code"], dataset="complaints", column="unit_code")
+    builder.note_unknown_units(
+        rows["unit_code"],
+        dataset="complaints",
+        dataset_vi="tiếp công dân, giải quyết khiếu nại, tố cáo",
+        column="unit_code",
+    )
     rows, periods = rows_at_latest_period(rows, "unit_code")
     period = latest_period(periods.values()) or "Y"
-    builder.note(f"complaints: each unit is read at its latest period of {year} (mostly {period}).")
+    builder.note(
+        vi=f"Số liệu tiếp công dân, giải quyết khiếu nại, tố cáo là số cộng dồn từ đầu năm: mỗi đơn vị được lấy số "
+        f"liệu kỳ báo cáo gần nhất đã gửi trong năm {year} (chủ yếu là {period_label(period, 'vi')}).",
+        en=f"complaints: each unit is read at its latest period of {year} (mostly {period}).",
+    )
 
     for current in scope.self_and_districts():
         _add_scope(builder, current, period, rows, settings)

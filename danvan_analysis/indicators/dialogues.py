@@ -33,6 +33,7 @@ from danvan_analysis.indicators._base import (
     rows_of_year,
     total,
 )
+from danvan_analysis.numbers import format_count
 
 LABELS = {
     "dialogue_heads": (
@@ -108,16 +109,27 @@ def compute_dialogue_indicators(
     rows["chair"] = as_codes(rows["chair"])
     rows["topic"] = as_codes(rows["topic"])
     builder = TableBuilder("dialogues", year, scope, LABELS)
-    builder.note_unknown_units(rows["unit_code"], dataset="dialogues", column="unit_code")
+    builder.note_unknown_units(rows["unit_code"], dataset="dialogues", dataset_vi="đối thoại", column="unit_code")
     if settings.count_deputy_chaired:
-        builder.note("Target 3 counts dialogues chaired by a deputy as the head's (count_deputy_chaired=True).")
+        builder.note(
+            vi="Chỉ tiêu 3 tính cả các cuộc đối thoại do cấp phó chủ trì là đối thoại của người đứng đầu (theo thiết "
+            "lập của kỳ đánh giá).",
+            en="Target 3 counts dialogues chaired by a deputy as the head's (count_deputy_chaired=True).",
+        )
     else:
         builder.note(
-            "Target 3 counts only dialogues chaired by the head in person (the plan: 'người đứng đầu … tổ chức'); "
-            "deputy-chaired dialogues appear in dialogue_count but not in dialogue_heads."
+            vi="Chỉ tiêu 3 chỉ tính các cuộc đối thoại do người đứng đầu trực tiếp chủ trì (kế hoạch yêu cầu "
+            "“người đứng đầu … tổ chức đối thoại trực tiếp”); các cuộc do cấp phó chủ trì vẫn được tính vào số cuộc "
+            "đối thoại nhưng không được tính vào tỷ lệ người đứng đầu đã đối thoại.",
+            en="Target 3 counts only dialogues chaired by the head in person (the plan: 'người đứng đầu … tổ chức'); "
+            "deputy-chaired dialogues count in the number of dialogues held but not in the share of heads who held "
+            "one.",
         )
     if rows.empty:
-        builder.note(f"dialogues: no row for {year}; every head counts as not having held a dialogue.")
+        builder.note(
+            vi=f"Không có số liệu đối thoại năm {year}: mọi người đứng đầu được tính là chưa tổ chức đối thoại.",
+            en=f"dialogues: no row for {year}; every head counts as not having held a dialogue.",
+        )
 
     counted = rows if settings.count_deputy_chaired else rows[rows["chair"] == vocab.Chair.HEAD.value]
     held, any_row = set(counted["unit_code"]), set(rows["unit_code"])
@@ -173,4 +185,9 @@ def _add_statistics(builder: TableBuilder, scope: Scope, rows: pd.DataFrame) -> 
             )
     undated = int(rows["quarter"].isna().sum())
     if undated:
-        builder.note(f"dialogues: {undated} dialogue(s) without a valid date are left out of the quarterly counts.")
+        builder.note(
+            vi=f"{format_count(undated, lang='vi')} cuộc đối thoại không có ngày hợp lệ nên không được tính vào số "
+            "cuộc đối thoại theo quý.",
+            en=f"dialogues: {format_count(undated, lang='en')} dialogue(s) without a valid date are left out of the "
+            "quarterly counts.",
+        )

@@ -66,10 +66,15 @@ def compute_inspection_indicators(
     rows = rows_of_year(inspections, year).copy()
     rows["inspecting_unit_code"] = as_codes(rows["inspecting_unit_code"])
     rows["inspected_unit_code"] = as_codes(rows["inspected_unit_code"])
-    builder.note_unknown_units(rows["inspecting_unit_code"], dataset="inspections", column="inspecting_unit_code")
+    builder.note_unknown_units(
+        rows["inspecting_unit_code"], dataset="inspections", dataset_vi="kiểm tra", column="inspecting_unit_code"
+    )
     by_inspector = rows["inspecting_unit_code"].value_counts()
     if rows.empty:
-        builder.note(f"inspections: no row for {year}; no level counts as having inspected.")
+        builder.note(
+            vi=f"Không có số liệu kiểm tra năm {year}: không cấp nào được tính là đã tổ chức kiểm tra.",
+            en=f"inspections: no row for {year}; no level counts as having inspected.",
+        )
 
     if scope.is_province:
         provincial = [PROVINCE_CODE, *(u.code for u in register().units("agency"))]

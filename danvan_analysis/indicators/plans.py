@@ -61,12 +61,16 @@ def compute_plan_indicators(plans: pd.DataFrame, *, year: int, district: str | N
     codes = as_codes(rows["unit_code"])
     issued_flags = as_flags(rows["issued"])
     builder = TableBuilder("plans", year, scope, LABELS)
-    builder.note_unknown_units(codes, dataset="plans", column="unit_code")
+    builder.note_unknown_units(codes, dataset="plans", dataset_vi="kế hoạch", column="unit_code")
     # A unit with several rows (e.g. a plan and an amendment) has issued a plan when any row says so.
     issued = set(codes[issued_flags.to_numpy()])
     reported = set(codes)
     if rows.empty:
-        builder.note(f"plans: no row for {year}; every unit counts as not having issued a plan.")
+        builder.note(
+            vi=f"Không có số liệu kế hoạch năm {year}: mọi cơ quan, đơn vị, địa phương được tính là chưa ban hành "
+            "kế hoạch.",
+            en=f"plans: no row for {year}; every unit counts as not having issued a plan.",
+        )
 
     for current in scope.self_and_districts():
         builder.add_coverage(

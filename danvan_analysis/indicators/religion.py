@@ -31,12 +31,14 @@ from danvan_analysis.indicators._base import (
     judge,
     latest_period,
     percent,
+    period_label,
     require_columns,
     resolve_scope,
     rows_at_latest_period,
     rows_of_year,
     total,
     unit_name,
+    unit_names,
 )
 
 LABELS = {
@@ -99,28 +101,29 @@ def compute_religion_indicators(religion: pd.DataFrame, *, year: int, district: 
     data["religion"] = as_codes(data["religion"])
     for column in _COUNTS:
         data[column] = as_counts(data[column])
-    builder.note_unknown_units(rows_of_year(data, year)["district_code"], dataset="religion", column="district_code")
+    builder.note_unknown_units(
+        rows_of_year(data, year)["district_code"], dataset="religion", dataset_vi="tôn giáo", column="district_code"
+    )
     current, periods = rows_at_latest_period(rows_of_year(data, year), "district_code")
     previous, _ = rows_at_latest_period(rows_of_year(data, year - 1), "district_code")
 
     districts = [s.code for s in scope.district_scopes()]
     used = {d: periods[d] for d in districts if d in periods}
-    if not used:
-        builder.note(f"religion: no row for {year} in scope; target 5 cannot be assessed.")
-    elif len(set(used.values())) > 1:
-        latest = latest_period(used.values())
-        earlier = ", ".join(f"{unit_name(d)} ({p})" for d, p in used.items() if p != latest)
-        builder.note(f"religion: most districts are read at period {latest}; earlier periods for: {earlier}.")
-    else:
-        builder.note(f"religion: figures are those of period {next(iter(used.values()))} of {year}.")
+    _note_periods(builder, year, used)
     absent = [d for d in districts if d not in periods]
     if absent:
-        builder.note(f"religion: no {year} row for {', '.join(unit_name(d) for d in absent)}; left out of the sums.")
+        builder.note(
+            vi=f"Không có số liệu tôn giáo năm {year} của {unit_names(absent)}; các đơn vị này không được cộng vào "
+            "tổng.",
+            en=f"religion: no {year} row for {unit_names(absent)}; left out of the sums.",
+        )
     no_previous = [d for d in used if d not in set(previous["district_code"])]
     if no_previous:
         builder.note(
-            f"religion: no {year - 1} row for {', '.join(unit_name(d) for d in no_previous)}; the change in followers "
-            "of unlawful organisations has no data there."
+            vi=f"Không có số liệu tôn giáo năm {year - 1} của {unit_names(no_previous)}; chưa so sánh được số người "
+            "theo tổ chức tôn giáo bất hợp pháp với năm trước ở các đơn vị này.",
+            en=f"religion: no {year - 1} row for {unit_names(no_previous)}; the change in followers of unlawful "
+            "organisations has no data there.",
         )
 
     scope_period = latest_period(used.values()) or "Y"
@@ -130,6 +133,33 @@ def compute_religion_indicators(religion: pd.DataFrame, *, year: int, district: 
         _add_scope(builder, current_scope, period, current, previous, members)
         builder.short("religion_informed", current_scope.code, period, [d for d in members if d in absent], "no_row")
     return builder.build()
+
+
+def _note_periods(builder: TableBuilder, year: int, used: dict[str, str]) -> None:
+    """Say which period the figures are read at: one for all districts, or the latest and the exceptions."""
+    if not used:
+        builder.note(
+            vi=f"Không có số liệu tôn giáo năm {year} trong phạm vi đánh giá; chưa thể đánh giá chỉ tiêu 5.",
+            en=f"religion: no row for {year} in scope; target 5 cannot be assessed.",
+        )
+        return
+    latest = latest_period(used.values()) or "Y"
+    earlier = {d: p for d, p in used.items() if p != latest}
+    if not earlier:
+        builder.note(
+            vi=f"Số liệu tôn giáo năm {year} là số liệu {period_label(latest, 'vi')}.",
+            en=f"religion: figures are those of {period_label(latest, 'en')} of {year}.",
+        )
+        return
+    listed = {
+        "vi": "; ".join(f"{unit_name(d)} ({period_label(p, 'vi')})" for d, p in earlier.items()),
+        "en": "; ".join(f"{unit_name(d)}, {period_label(p, 'en')}" for d, p in earlier.items()),
+    }
+    builder.note(
+        vi=f"Số liệu tôn giáo năm {year}: phần lớn các huyện, thành phố lấy số liệu {period_label(latest, 'vi')}; "
+        f"lấy số liệu kỳ sớm hơn: {listed['vi']}.",
+        en=f"religion: most districts are read at {period_label(latest, 'en')}; earlier periods for: {listed['en']}.",
+    )
 
 
 def _add_scope(

@@ -35,8 +35,9 @@ from danvan_analysis.indicators._base import (
     require_columns,
     resolve_scope,
     rows_of_year,
+    unit_names,
 )
-from danvan_analysis.units import Unit
+from danvan_analysis.units import Unit, register
 
 LABELS = {
     "submission_on_time": ("Tỷ lệ báo cáo gửi đúng hạn", "Share of reports submitted on time"),
@@ -160,15 +161,22 @@ def compute_submission_indicators(
     detail = tabulate_submissions(submissions, year=year, district=district, settings=settings)
     scope = resolve_scope(district)
     builder = TableBuilder("submissions", int(year), scope, LABELS)
-    rule = "≤ the 15th" if settings.on_time_rule == "on_or_before" else "before the 15th (≤ the 14th)"
-    builder.note(f"submissions: on time = received {rule} of the deadline month.")
+    _note_rule(builder, int(year), settings)
     codes = as_codes(rows_of_year(submissions, int(year))["unit_code"])
-    builder.note_unknown_units(codes, dataset="submissions", column="unit_code")
-    extra = sorted(set(codes) - set(detail["unit_code"]) - {""})
+    builder.note_unknown_units(codes, dataset="submissions", dataset_vi="gửi báo cáo", column="unit_code")
+    known = {u.code for u in register().units()}
+    extra = sorted(set(codes) & known - set(detail["unit_code"]))
     if extra and scope.is_province:
-        builder.note(f"submissions: rows of units that do not report to the Department were ignored: {extra}.")
+        builder.note(
+            vi=f"Đã bỏ qua số liệu gửi báo cáo của các đơn vị không thuộc diện báo cáo Sở Nội vụ: {unit_names(extra)}.",
+            en=f"submissions: rows of units that do not report to the Department were ignored: {unit_names(extra)}.",
+        )
     if settings.as_of is not None:
-        builder.note(f"submissions: judged at {settings.as_of:%d/%m/%Y}; later deadlines are not due yet.")
+        builder.note(
+            vi=f"Việc gửi báo cáo được đánh giá đến ngày {settings.as_of:%d/%m/%Y}; các kỳ có hạn gửi sau ngày này "
+            "chưa đến hạn.",
+            en=f"submissions: judged at {settings.as_of:%d/%m/%Y}; later deadlines are not due yet.",
+        )
 
     due = detail[detail["status"] != "not_due"]
     _add_cut(builder, scope.code, "Y", due)
@@ -181,6 +189,28 @@ def compute_submission_indicators(
         detail_text = str(row.days_late) if row.status == "late" else None
         builder.short("submission_on_time", scope.code, row.period, [row.unit_code], row.status, detail_text)
     return builder.build()
+
+
+def _note_rule(builder: TableBuilder, year: int, settings: SubmissionSettings) -> None:
+    """State the on-time rule with the deadlines it was applied to (dd/mm/yyyy)."""
+    deadlines = {
+        lang: "; ".join(
+            f"{vocab.Period(p).label(lang)}: {settings.deadline(p, year):%d/%m/%Y}" for p in vocab.Period.codes()
+        )
+        for lang in ("vi", "en")
+    }
+    if settings.on_time_rule == "on_or_before":
+        builder.note(
+            vi=f"Báo cáo được tính là đúng hạn khi được nhận chậm nhất trong ngày hạn gửi ({deadlines['vi']}).",
+            en=f"submissions: on time = received on or before the deadline day ({deadlines['en']}).",
+        )
+    else:
+        builder.note(
+            vi=f"Báo cáo được tính là đúng hạn khi được nhận trước ngày hạn gửi, tức chậm nhất là ngày liền trước "
+            f"({deadlines['vi']}).",
+            en=f"submissions: on time = received before the deadline day, i.e. by the day before it "
+            f"({deadlines['en']}).",
+        )
 
 
 def _add_cut(

@@ -12,7 +12,7 @@ every unit as "sent no report".
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -88,6 +88,7 @@ def compute_theme_tables(
     district: str | None = None,
     settings: Mapping[str, Any] | None = None,
     themes: tuple[str, ...] | None = None,
+    reported: Iterable[str] = (),
 ) -> dict[str, IndicatorTable | None]:
     """Compute the indicator table of every theme (or of ``themes``) for the province or one district.
 
@@ -98,6 +99,8 @@ def compute_theme_tables(
     district : a district code or name; ``None`` for the province.
     settings : theme → its settings object (an instance of :attr:`Theme.settings_type`); others use their defaults.
     themes : the themes to compute (default: all, in :data:`THEMES` order).
+    reported : themes whose dataset is known to have rows for ``year`` even if ``data`` has none left (data cut to
+        a reporting period: no dialogue yet by 14/3 is a count of 0, not missing data).
 
     Returns
     -------
@@ -114,7 +117,8 @@ def compute_theme_tables(
     for name in wanted:
         theme = THEMES[name]
         frame = dataset_of(data, theme.dataset)
-        if frame is None or "year" not in frame.columns or rows_of_year(frame, year).empty:
+        empty = frame is None or "year" not in frame.columns or rows_of_year(frame, year).empty
+        if empty and (name not in set(reported) or frame is None or "year" not in frame.columns):
             tables[name] = None
             continue
         extra = {"settings": settings[name]} if name in settings else {}

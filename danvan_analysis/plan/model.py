@@ -241,6 +241,7 @@ class Target(_Frozen):
 
     code: NfcStr
     label: Text
+    short: Text | None = None
     task_area: int | None = None
     threshold_source: Literal["plan", "toolkit"]
     checks: tuple[Check, ...] = Field(min_length=1)

@@ -16,6 +16,7 @@ Rules (the same for the command line, papermill ``-p``/``-y`` and JupyterLab):
 - ``shared_cache``: empty, or a folder written by the batch runner (it carries a ``meta.json`` with our format tag
   and the year); nothing else is read from it.
 - ``lang``: ``"vi"`` or ``"en"``; ``suppression_threshold``: an integer ≥ 1.
+- ``period``: empty (the whole year) or a period of the plan's calendar (``Q1``, ``H1``, ``9M``, ``Y``).
 - ``plan_file``: empty (the shipped 2023 plan) or a plan file (YAML, ``docs/plan_file.md``) that
   :func:`danvan_analysis.plan.load_plan` accepts; a broken file raises :class:`~danvan_analysis.errors.PlanError`
   listing every problem with its line.
@@ -68,6 +69,8 @@ class DistrictParams:
     shared_cache : folder of batch-shared results, or ``None`` to compute them in the notebook.
     plan : the plan the targets are scored against.
     demo : whether ``data_dir`` holds demonstration data (written by ``danvan demo``): every page then says so.
+    period : the reporting period of the plan's calendar whose report this is (``"Q1"`` …), or ``None`` for the
+        evaluation of the whole year.
     """
 
     district: Unit
@@ -78,11 +81,16 @@ class DistrictParams:
     shared_cache: Path | None
     plan: Plan
     demo: bool = False
+    period: str | None = None
 
 
 @dataclass(frozen=True)
 class ProvinceParams:
-    """Validated parameters of the province report (see :class:`DistrictParams`)."""
+    """Validated parameters of the province report (see :class:`DistrictParams`).
+
+    ``linked_districts`` are the districts whose reports sit beside this one (the page links only to those);
+    empty: all nine.
+    """
 
     year: int
     data_dir: Path
@@ -91,6 +99,8 @@ class ProvinceParams:
     shared_cache: Path | None
     plan: Plan
     demo: bool = False
+    linked_districts: tuple[str, ...] = ()
+    period: str | None = None
 
 
 def validate_district_params(
@@ -102,6 +112,7 @@ def validate_district_params(
     suppression_threshold: object = 10,
     shared_cache: object = "",
     plan_file: object = "",
+    period: object = "",
 ) -> DistrictParams:
     """Check the parameters of ``district_report.ipynb``; see the module docstring for the rules.
 
@@ -128,8 +139,9 @@ def validate_district_params(
         lang=_check_lang(lang),
         suppression_threshold=_check_threshold(suppression_threshold),
         shared_cache=_check_shared_cache(shared_cache, year_value),
-        plan=_check_plan(plan_file),
+        plan=(plan := _check_plan(plan_file)),
         demo=_is_demo(data_dir),
+        period=_check_period(period, plan),
     )
 
 
@@ -141,6 +153,8 @@ def validate_province_params(
     suppression_threshold: object = 10,
     shared_cache: object = "",
     plan_file: object = "",
+    linked_districts: object = "",
+    period: object = "",
 ) -> ProvinceParams:
     """Check the parameters of ``province_report.ipynb`` (same rules as :func:`validate_district_params`)."""
     year_value = _check_year(year)
@@ -150,8 +164,10 @@ def validate_province_params(
         lang=_check_lang(lang),
         suppression_threshold=_check_threshold(suppression_threshold),
         shared_cache=_check_shared_cache(shared_cache, year_value),
-        plan=_check_plan(plan_file),
+        plan=(plan := _check_plan(plan_file)),
         demo=_is_demo(data_dir),
+        linked_districts=_check_districts(linked_districts),
+        period=_check_period(period, plan),
     )
 
 
@@ -243,6 +259,27 @@ def _check_data_dir(value: object, year: int) -> Path:
             f"survey.parquet or dialogues.csv); years found: {', '.join(available) or 'none'}."
         )
     return folder
+
+
+def _check_period(value: object, plan: Plan) -> str | None:
+    from danvan_analysis import vocab
+
+    text = _check_text("period", value).strip()
+    if not text:
+        return None
+    code = vocab.Period.parse(text)
+    known = [p.code for p in plan.calendar.periods]
+    if code not in known:
+        raise ParameterError(
+            f"Parameter period: {text!r} is not a reporting period of the plan; expected one of {', '.join(known)} "
+            "(or empty for the whole year)."
+        )
+    return code
+
+
+def _check_districts(value: object) -> tuple[str, ...]:
+    text = _check_text("linked_districts", value)
+    return tuple(_check_district(part.strip()).code for part in text.split(",") if part.strip())
 
 
 def _is_demo(data_dir: object) -> bool:

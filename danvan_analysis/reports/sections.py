@@ -43,6 +43,7 @@ SECTION_TITLES: dict[str, dict[str, str]] = {
     "inspections": {"vi": "Kiểm tra", "en": "Inspections"},
     "reporting": {"vi": "Chế độ báo cáo", "en": "Reporting compliance"},
     "recommendations": {"vi": "Kiến nghị", "en": "Recommendations"},
+    "remaining": {"vi": "Còn phải làm đến cuối năm", "en": "Still to do by the end of the year"},
     "appendix": {"vi": "Phụ lục: chất lượng dữ liệu và phương pháp", "en": "Appendix: data quality and method"},
     "data_quality": {"vi": "Cảnh báo khi kiểm tra dữ liệu", "en": "Validation warnings"},
     "responses": {"vi": "Số phiếu khảo sát", "en": "Survey responses"},
@@ -120,16 +121,19 @@ def headline(figures: Mapping[str, str]) -> Any:
     return HTML(f'<div class="headline">{boxes}</div>')
 
 
-def verdicts(summary: Mapping[str, int], *, lang: str) -> Any:
-    """Return the met / not met / no data counts as coloured boxes, each with its text label (never colour alone)."""
+def verdicts(summary: Mapping[str, int], *, lang: str, interim: bool = False) -> Any:
+    """Return the met / not met / no data counts as coloured boxes, each with its text label (never colour alone);
+    ``interim`` (a period report) names "not met" "not yet met"."""
     from IPython.display import HTML
 
     from danvan_analysis import vocab
 
     total = sum(summary.values())
+    labels = {s.value: s.label(lang) for s in vocab.Status}
+    if interim:
+        labels[vocab.Status.NOT_MET.value] = "Chưa đạt" if lang == "vi" else "Not yet met"
     boxes = "".join(
-        f'<div class="verdict status-{code}">{html.escape(vocab.Status(code).label(lang))}'
-        f"<b>{summary.get(code, 0)}/{total}</b></div>"
+        f'<div class="verdict status-{code}">{html.escape(labels[code])}<b>{summary.get(code, 0)}/{total}</b></div>'
         for code in (vocab.Status.MET.value, vocab.Status.NOT_MET.value, vocab.Status.NO_DATA.value)
     )
     return HTML(f'<div class="headline verdicts">{boxes}</div>')
@@ -174,6 +178,11 @@ _WORDS: dict[str, dict[str, str]] = {
         "model_note": "Tỷ số chênh (odds ratio) > 1: nhóm này có khả năng hài lòng cao hơn nhóm tham chiếu.",
         "not_significant": "Không có khác biệt có ý nghĩa thống kê với phần còn lại của tỉnh (sau hiệu chỉnh Holm).",
         "no_theme_data": "Chưa có số liệu năm {year}; các chỉ tiêu đọc từ nội dung này được ghi “Chưa đủ dữ liệu”.",
+        "no_survey_in_period": "Khảo sát sự hài lòng được thực hiện theo năm: báo cáo kỳ này chỉ dùng số liệu báo cáo; kết quả khảo sát có trong báo cáo năm.",
+        "remaining": "Còn phải làm đến cuối năm",
+        "nothing_remaining": "Các chỉ tiêu đo được đều đã đạt tại thời điểm báo cáo.",
+        "subtitle_year": "Đánh giá cả năm {year} · Nguồn số liệu: {source} · Lập ngày {today}",
+        "subtitle_period": "Kỳ báo cáo: {period} {year} (hạn gửi Sở Nội vụ: {deadline}; số liệu tính đến {end}) · Nguồn số liệu: {source} · Lập ngày {today}",
         "no_previous": "Chưa có số liệu năm trước để so sánh.",
         "no_recommendation": "Tất cả các chỉ tiêu đo được đều đạt; không có kiến nghị bổ sung.",
         "no_warnings": "Không có cảnh báo khi kiểm tra dữ liệu.",
@@ -204,6 +213,11 @@ _WORDS: dict[str, dict[str, str]] = {
         "model_note": "An odds ratio above 1: this group is more likely to be satisfied than the reference group.",
         "not_significant": "No statistically significant difference with the rest of the province (Holm-adjusted).",
         "no_theme_data": "No data for {year}; the targets read from this theme are marked “Insufficient data”.",
+        "no_survey_in_period": "The satisfaction survey is annual: this period's report uses report data only; the survey results are in the annual report.",
+        "remaining": "Still to do by the end of the year",
+        "nothing_remaining": "Every measured target is met at the reporting date.",
+        "subtitle_year": "Evaluation of the whole year {year} · Data: {source} · Produced {today}",
+        "subtitle_period": "Reporting period: {period} {year} (due at the Department of Home Affairs: {deadline}; data up to {end}) · Data: {source} · Produced {today}",
         "no_previous": "No previous year to compare with.",
         "no_recommendation": "Every measured target is met; no further recommendation.",
         "no_warnings": "No validation warnings.",
@@ -259,8 +273,13 @@ def show_satisfaction(view: Any) -> None:
     from IPython.display import display
 
     from danvan_analysis import disclosure, plots
+    from danvan_analysis.reports.views import has_survey
 
     lang, code, year = view.lang, view.unit.code, view.params.year
+    if not has_survey(view.params):
+        display(heading("satisfaction", lang=lang))
+        display(text(_WORDS[lang]["no_survey_in_period"], css_class="note"))
+        return
     rule = disclosure.DisclosureSettings(min_n=view.params.suppression_threshold)
     table = view.satisfaction
     mine = disclosure.suppress_small_cells(table[(table["year"] == year) & (table["domain"] == code)], settings=rule)
@@ -284,11 +303,11 @@ def show_satisfaction(view: Any) -> None:
     if not comparison["significant"].any():
         display(text(_WORDS[lang]["not_significant"], css_class="note"))
     overall = table[(table["year"] == year) & (table["variable"] == "overall")]
-    _show_figure(plots.plot_district_ranking(overall, lang=lang), section_title("ranking", lang))
+    _show_figure(plots.plot_district_ranking(overall, lang=lang, highlight=code), section_title("ranking", lang))
     display(heading("sat_trend", lang=lang, level=3))
     trend = table[table["domain"].isin([code, "19"]) & (table["variable"] == "overall")]
     _show_figure(
-        plots.plot_trends(trend, group="domain", lang=lang, threshold=view.satisfaction_threshold),
+        plots.plot_trends(trend, group="domain", lang=lang, threshold=view.satisfaction_threshold, highlight=code),
         section_title("sat_trend", lang),
     )
     _show_change(view, code)
@@ -351,6 +370,20 @@ def show_democracy(view: Any) -> None:
         show_theme(view, theme)
 
 
+def show_remaining(view: Any) -> None:
+    """A period report: what the units still have to do by the end of the year, target by target (nothing for the
+    evaluation of the whole year)."""
+    from IPython.display import display
+
+    from danvan_analysis import narrative
+
+    if view.params.period is None:
+        return
+    display(heading("remaining", lang=view.lang))
+    lines = narrative.remaining_work(view.scorecard, lang=view.lang)
+    display(bullets(lines) if lines else text(_WORDS[view.lang]["nothing_remaining"]))
+
+
 def show_recommendations(view: Any) -> None:
     """One recommendation per missed target, naming the units behind it."""
     from IPython.display import display
@@ -389,7 +422,8 @@ def show_appendix(view: Any) -> None:
     )
     display(heading("caveats", lang=lang, level=3))
     caveats = view.shared.indices[year].caveat_lines(lang) + view.shared.comparison.caveat_lines(lang)
-    caveats += narrative.describe_notes(view.scorecard, lang=lang) + list(view.scorecard.caveats)
+    caveats += narrative.describe_notes(view.scorecard, lang=lang)
+    caveats += list(dict.fromkeys(note.text(lang) for note in view.scorecard.caveats))
     display(bullets(caveats) if caveats else text("–"))
     display(heading("method", lang=lang, level=3))
     display(text(words["method"].format(threshold=view.params.suppression_threshold)))
@@ -400,24 +434,26 @@ def show_province_overview(view: Any) -> None:
     from IPython.display import display
 
     from danvan_analysis import narrative, plots
+    from danvan_analysis.reports.views import has_survey
 
-    lang, year = view.lang, view.params.year
+    lang = view.lang
     table = view.satisfaction
-    display(heading("ranking", lang=lang))
-    for variable in ("overall", "policy", "service"):
-        rows = table[(table["year"] == year) & (table["variable"] == variable)]
-        label = str(rows[f"label_{lang}"].iloc[0]) if len(rows) else variable
-        display(text(label, css_class="figure-caption"))
-        figure = plots.plot_district_ranking(rows, variable=variable, lang=lang)
-        _show_figure(figure, f"{section_title('ranking', lang)}: {label}")
+    survey = has_survey(view.params)
+    if survey:
+        _show_rankings(view, table, plots)
     display(heading("heatmap", lang=lang))
-    _show_figure(plots.plot_target_heatmap(view.scorecards, lang=lang), section_title("heatmap", lang))
-    display(heading("sat_trend", lang=lang))
-    trend = table[table["variable"] == "overall"]
-    _show_figure(
-        plots.plot_trends(trend, group="domain", lang=lang, threshold=view.satisfaction_threshold),
-        section_title("sat_trend", lang),
-    )
+    shorts = {t.code: t.short(lang) for t in view.params.plan.targets if t.short is not None}
+    heatmap = plots.plot_target_heatmap(view.scorecards, lang=lang, short_labels=shorts or None)
+    _show_figure(heatmap, section_title("heatmap", lang))
+    if survey:
+        display(heading("sat_trend", lang=lang))
+        trend = table[table["variable"] == "overall"]
+        _show_figure(
+            plots.plot_trends(trend, group="domain", lang=lang, threshold=view.satisfaction_threshold),
+            section_title("sat_trend", lang),
+        )
+    else:
+        display(text(_WORDS[lang]["no_survey_in_period"], css_class="note"))
     display(heading("indices_tracker", lang=lang))
     indices = view.shared.bundle.indices
     columns = ["index_code", "year", "score", "rank", "n_provinces", "group"]
@@ -438,9 +474,10 @@ def show_district_links(view: Any) -> None:
     from danvan_analysis.units import district_codes, resolve_unit
 
     display(heading("district_reports", lang=view.lang))
+    linked = view.params.linked_districts or tuple(district_codes())  # only reports that sit beside this one
     items = "".join(
         f'<li><a href="{html.escape(report_stem(code))}.html">{html.escape(resolve_unit(code).name)}</a></li>'
-        for code in district_codes()
+        for code in linked
     )
     display(HTML(f"<p>{html.escape(_WORDS[view.lang]['links'])}</p><ul>{items}</ul>"))
 
@@ -473,25 +510,47 @@ def _show_title(view: Any, title: str, figures: dict[str, Any], lang: str, words
         page = f'<style>@media print {{ @page {{ @top-center {{ content: "{mark}"; font-weight: 700; }} }} }}</style>'
         display(HTML(f'{page}<div class="demo-banner" role="note">{html.escape(words["demo_banner"])}</div>'))
     display(heading(title, level=1, anchor="title"))
-    period = params.plan.period("Y")
     folder = "/".join(params.data_dir.parts[-2:])
     source = words["source_demo"].format(folder=folder) if params.demo else folder
-    subtitle = words["subtitle"].format(
-        period=period.label(lang),
-        year=params.year,
-        deadline=fmt.format_date(params.plan.deadline("Y", params.year), lang=lang),
-        source=source,
-        today=fmt.format_date(dt.date.today(), lang=lang),
-    )
+    today = fmt.format_date(dt.date.today(), lang=lang)
+    if params.period is None:
+        subtitle = words["subtitle_year"].format(year=params.year, source=source, today=today)
+    else:
+        plan, code = params.plan, params.period
+        subtitle = words["subtitle_period"].format(
+            period=plan.period(code).label(lang),
+            year=params.year,
+            deadline=fmt.format_date(plan.deadline(code, params.year), lang=lang),
+            end=fmt.format_date(plan.window(code, params.year)[1], lang=lang),
+            source=source,
+            today=today,
+        )
     display(text(subtitle, css_class="subtitle"))
-    display(verdicts(view.scorecard.summary(), lang=lang))
-    satisfaction = fmt.format_percent(figures["satisfaction"], lang=lang, basis="percent")
-    if figures["satisfaction_low"] is not None:
-        low = fmt.format_number(figures["satisfaction_low"], lang=lang)
-        high = fmt.format_number(figures["satisfaction_high"], lang=lang)
-        satisfaction = f"{satisfaction} ({words['ci']}: {low}–{high})"
-    display(headline({words["satisfaction"]: satisfaction}))
+    display(verdicts(view.scorecard.summary(), lang=lang, interim=params.period is not None))
+    from danvan_analysis.reports.views import has_survey
+
+    if has_survey(params):
+        satisfaction = fmt.format_percent(figures["satisfaction"], lang=lang, basis="percent")
+        if figures["satisfaction_low"] is not None:
+            low = fmt.format_number(figures["satisfaction_low"], lang=lang)
+            high = fmt.format_number(figures["satisfaction_high"], lang=lang)
+            satisfaction = f"{satisfaction} ({words['ci']}: {low}–{high})"
+        display(headline({words["satisfaction"]: satisfaction}))
     record_headline(**figures)
+
+
+def _show_rankings(view: Any, table: Any, plots: Any) -> None:
+    """The district rankings of the province report, one figure per index."""
+    from IPython.display import display
+
+    lang, year = view.lang, view.params.year
+    display(heading("ranking", lang=lang))
+    for variable in ("overall", "policy", "service"):
+        rows = table[(table["year"] == year) & (table["variable"] == variable)]
+        label = str(rows[f"label_{lang}"].iloc[0]) if len(rows) else variable
+        display(text(label, css_class="figure-caption"))
+        figure = plots.plot_district_ranking(rows, variable=variable, lang=lang)
+        _show_figure(figure, f"{section_title('ranking', lang)}: {label}")
 
 
 def _scorecard_table(

@@ -92,7 +92,9 @@ def compute_shared_results(*, data_dir: Path, year: int) -> SharedResults:
     )
 
     # A report-data file missing for the year gives "no data" for the targets it feeds; the survey stays required.
-    bundle = load_bundle(data_dir, optional=tuple(THEMES))
+    # Only the reported year and the years before it: a later year's folder is not this report's business.
+    folders = [int(p.name) for p in Path(data_dir).iterdir() if p.is_dir() and p.name.isdigit()]
+    bundle = load_bundle(data_dir, years=[y for y in folders if y <= year], optional=tuple(THEMES))
     survey = bundle.survey
     design = SurveyDesign()
     years = sorted(int(y) for y in survey["year"].unique())

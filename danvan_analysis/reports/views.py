@@ -99,11 +99,11 @@ def build_district_view(params: DistrictParams) -> DistrictView:
     from danvan_analysis.survey import SurveyDesign, priority_shares
 
     shared = load_shared_results(params)
-    code, year = params.district.code, params.year
+    code, year, period = params.district.code, params.year, params.period
     satisfaction = pd.concat([r.tidy(year=y) for y, r in shared.indices.items()], ignore_index=True)
-    this_year = satisfaction[satisfaction["year"] == year]
+    this_year = satisfaction[satisfaction["year"] == year] if has_survey(params) else None
     bundle, plan = shared.bundle, params.plan
-    tables = compute_plan_tables(bundle, year=year, district=code, plan=plan)
+    tables = compute_plan_tables(bundle, year=year, district=code, plan=plan, period=period)
     survey = bundle.survey
     respondents = survey[(survey["year"] == year) & (survey["district_code"] == code)]
     if respondents.empty:
@@ -117,8 +117,10 @@ def build_district_view(params: DistrictParams) -> DistrictView:
         params=params,
         shared=shared,
         satisfaction=satisfaction,
-        scorecard=score_targets(bundle, year=year, district=code, satisfaction=this_year, plan=plan, tables=tables),
-        previous=previous_scorecard(shared, satisfaction, plan=plan, district=code),
+        scorecard=score_targets(
+            bundle, year=year, district=code, satisfaction=this_year, plan=plan, tables=tables, period=period
+        ),
+        previous=previous_scorecard(shared, satisfaction, params=params, district=code),
         indicators=tables,
         model=model,
         priorities=priority_shares(survey[survey["year"] == year], SurveyDesign()),
@@ -134,27 +136,41 @@ def build_province_view(params: ProvinceParams) -> ProvinceView:
 
     shared = load_shared_results(params)
     satisfaction = pd.concat([r.tidy(year=y) for y, r in shared.indices.items()], ignore_index=True)
-    this_year = satisfaction[satisfaction["year"] == params.year]
+    this_year = satisfaction[satisfaction["year"] == params.year] if has_survey(params) else None
+    common = {"year": params.year, "satisfaction": this_year, "plan": params.plan, "period": params.period}
     return ProvinceView(
         params=params,
         shared=shared,
         satisfaction=satisfaction,
-        scorecard=score_targets(shared.bundle, year=params.year, satisfaction=this_year, plan=params.plan),
-        scorecards=score_all_districts(shared.bundle, year=params.year, satisfaction=this_year, plan=params.plan),
-        previous=previous_scorecard(shared, satisfaction, plan=params.plan, district=None),
+        scorecard=score_targets(shared.bundle, **common),
+        scorecards=score_all_districts(shared.bundle, **common),
+        previous=previous_scorecard(shared, satisfaction, params=params, district=None),
     )
 
 
-def previous_scorecard(shared: SharedResults, satisfaction: pd.DataFrame, *, plan: Any, district: str | None) -> Any:
-    """The unit's scorecard of the previous year (same plan), or ``None`` when the data folder lacks that year."""
+def has_survey(params: DistrictParams | ProvinceParams) -> bool:
+    """Whether the report shows the survey: the survey is annual, so the whole-year evaluation and the year-end
+    report (``Y``) do; the reports due 15/3, 15/6 and 15/9 carry report data only."""
+    return params.period in (None, "Y")
+
+
+def previous_scorecard(
+    shared: SharedResults, satisfaction: pd.DataFrame, *, params: DistrictParams | ProvinceParams, district: str | None
+) -> Any:
+    """The unit's scorecard of the previous year, same plan and period, or ``None`` when the data lack that year."""
     from danvan_analysis.scorecard import score_targets
 
     year = shared.year - 1
     if year not in shared.bundle.years:
         return None
-    last = satisfaction[satisfaction["year"] == year]
+    last = satisfaction[satisfaction["year"] == year] if has_survey(params) else satisfaction.iloc[0:0]
     return score_targets(
-        shared.bundle, year=year, district=district, satisfaction=last if len(last) else None, plan=plan
+        shared.bundle,
+        year=year,
+        district=district,
+        satisfaction=last if len(last) else None,
+        plan=params.plan,
+        period=params.period,
     )
 
 
@@ -166,7 +182,7 @@ def headline_figures(view: DistrictView | ProvinceView) -> dict[str, Any]:
     domain = view.unit.code if isinstance(view, DistrictView) else PROVINCE_CODE
     table = view.satisfaction
     row = table[(table["year"] == view.params.year) & (table["domain"] == domain) & (table["variable"] == "overall")]
-    overall = row.iloc[0] if len(row) else None
+    overall = row.iloc[0] if len(row) and has_survey(view.params) else None
     return {
         "targets_met": int(summary.get("met", 0)),
         "targets_total": int(sum(summary.values())),

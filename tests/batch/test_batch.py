@@ -216,6 +216,9 @@ def test_reports_render_in_a_real_browser(batch: tuple[BatchResult, BatchSetting
         expected = {"167-dinh-hoa.html": ("Huyện Định Hóa", "Đạt"), "province.html": ("Thái Nguyên", "Đạt")}
         for phrase in expected.get(name, ("Chỉ tiêu đạt", "Hoàn thành")):
             assert phrase in text, phrase
+        assert "DỮ LIỆU MINH HỌA" in text  # made from demo data: the page says so
+        banner = page.locator(".demo-banner").first.bounding_box()
+        assert banner is not None and banner["y"] < 100  # at the top of the first screen
         if name != "index.html":
             assert widths, "a report without figures"
             link = page.locator("nav.toc a").nth(2)
@@ -228,6 +231,29 @@ def test_reports_render_in_a_real_browser(batch: tuple[BatchResult, BatchSetting
         page.screenshot(path=str(ARTIFACTS / f"{path.stem}.png"), full_page=False)
     finally:
         page.close()
+
+
+#: The toolkit's own English phrases (sentences, labels, caveats, errors): none may reach a Vietnamese report.
+ENGLISH = (
+    "Target ", "Not met", "Insufficient data", "Evidence", "required", "Too few", "No data", "sent no report",
+    "Hint", "province-level", "Traceback", "counts only", "chaired", "figures", "not certain", "respondents",
+    "Reporting", "district", "commune", "Error", "estimate", "the ", " of ", " and ",
+)  # fmt: skip
+
+
+def test_vietnamese_reports_show_no_english_of_ours(batch: tuple[BatchResult, BatchSettings]) -> None:
+    """Every page's visible text (not code names in attributes) is free of the toolkit's English phrases."""
+    out = Path(batch[1].out_dir)
+    pages = sorted(out.glob("*.html"))
+    assert len(pages) == 11
+    found = {}
+    for page in pages:
+        text = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", page.read_text(encoding="utf-8"), flags=re.S)
+        text = re.sub(r"<[^>]+>", " ", text)
+        hits = [phrase for phrase in ENGLISH if phrase in text]
+        if hits:
+            found[page.name] = hits
+    assert found == {}
 
 
 def test_script_in_data_shows_as_text(damaged: tuple[BatchResult, Path], browser: Any) -> None:

@@ -172,3 +172,40 @@ def test_command_exits_non_zero_when_a_report_fails(monkeypatch: pytest.MonkeyPa
     assert runner.invoke(cli.app, ["reports", "--districts", "165"]).exit_code == 1
     assert runner.invoke(cli.app, ["reports", "--force", "--jobs", "3", "--lang", "en"]).exit_code == 0
     assert seen[0].districts == ("165",) and seen[1].jobs == 3 and seen[1].lang == "en"
+
+
+def test_a_later_year_folder_does_not_rebuild_an_unchanged_set(minimal_data: Path, tmp_path: Path) -> None:
+    """A 2023 report reads 2023 and earlier years: adding 2024 leaves it current; changing 2022 does not."""
+    out = tmp_path / "out"
+    run_batch(_settings(minimal_data, out, districts=("164",), province=False))
+    (minimal_data / "2024").mkdir()
+    (minimal_data / "2024" / "survey.csv").write_text("respondent_id\nR9\n", encoding="utf-8")
+    assert not plan_batch(_settings(minimal_data, out, districts=("164",), province=False)).tasks
+    (minimal_data / "2022").mkdir()
+    (minimal_data / "2022" / "survey.csv").write_text("respondent_id\nR1\n", encoding="utf-8")
+    assert [t.name for t in plan_batch(_settings(minimal_data, out, districts=("164",), province=False)).tasks] == [
+        "164"
+    ]
+
+
+def test_the_province_links_only_reports_that_exist(minimal_data: Path, tmp_path: Path) -> None:
+    """A subset run links the districts it makes and those already in the folder, never the others."""
+    out = tmp_path / "out"
+    plan = plan_batch(_settings(minimal_data, out, districts=("Định Hóa", "171")))
+    province = next(t for t in plan.tasks if t.name == "province")
+    assert province.parameters["linked_districts"] == "167,171"
+    run_batch(_settings(minimal_data, out, districts=("167",)))
+    later = plan_batch(_settings(minimal_data, out, districts=("164",)))
+    province = next(t for t in later.tasks if t.name == "province")
+    assert province.parameters["linked_districts"] == "164,167"
+
+
+def test_no_demo_year_is_made_unless_asked(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Without --data, a year the demo folder lacks is an error naming the folder and `danvan demo`; nothing is written."""
+    from danvan_analysis.errors import ParameterError
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ParameterError, match=r"danvan demo --year 2031") as caught:
+        plan_batch(BatchSettings(year=2031, out_dir=tmp_path / "out", progress=False))
+    assert "data/demo/2031" in str(caught.value)
+    assert not (tmp_path / "data").exists()

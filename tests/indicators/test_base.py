@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+import unicodedata
+
+import numpy as np
 import pandas as pd
 import pytest
 
-from danvan_analysis.indicators import category_label, compute_plan_indicators
-from danvan_analysis.indicators._base import latest_period
+from danvan_analysis.errors import ParameterError
+from danvan_analysis.indicators import (
+    IndicatorTable,
+    Note,
+    category_label,
+    compute_dialogue_indicators,
+    compute_plan_indicators,
+    compute_religion_indicators,
+)
+from danvan_analysis.indicators._base import format_number_vi, latest_period
+
+from ._reference import all_districts
 
 
 def _table():
@@ -17,8 +32,91 @@ def _table():
 def test_html_shows_vietnamese_numbers_and_caveats() -> None:
     html = _table()._repr_html_()
     assert "18,2 %" in html  # 2/11 = 18.18 %
-    assert "99999" in html  # the caveat about the unknown code
-    assert "<ol>" in html
+    assert "99999" in html and "không có trong danh mục" in html  # the caveat about the unknown code, in Vietnamese
+    assert "<ol>" in html and "not in the 2023 register" not in html
+
+
+def test_html_counts_never_show_decimals() -> None:
+    """1 dialogue with 1234 participants: "1.234" and "1", never "1.234,0" or "1,0"; NumPy integers too."""
+    dialogues = pd.DataFrame(
+        {
+            "year": [2023],
+            "level": "district",
+            "unit_code": "165",
+            "date": pd.Timestamp("2023-05-01"),
+            "chair": "head",
+            "participants": 1234,
+            "opinions_raised": 4,
+            "answered_on_spot": 2,
+            "referred": 2,
+            "resolved_later": 1,
+            "topic": "land",
+        }
+    )
+    html = compute_dialogue_indicators(dialogues, year=2023, district="165")._repr_html_()
+    cells = re.findall(r"<td>([^<]*)</td>", html)
+    assert "1.234" in cells and "1" in cells
+    assert not [c for c in cells if re.fullmatch(r"[\d.]+,0", c)], cells
+    assert [format_number_vi(v) for v in (np.int64(12), np.float64(3.0), 12.25, None)] == ["12", "3", "12,3", "–"]
+
+
+def test_caveat_lines_give_one_language_in_order_without_repeats() -> None:
+    first, second = Note(vi="Một.", en="One."), Note(vi="Hai.", en="Two.")
+    # Two notes with the same Vietnamese text (say, worded alike for two files) give one Vietnamese line.
+    same_vi = Note(vi="Một.", en="One, again.")
+    table = IndicatorTable("plans", 2023, "165", (), caveats=(first, second, first, same_vi))
+    assert list(table.caveats) == [first, second, first, same_vi]  # still iterable as stored
+    assert table.caveat_lines("vi") == ["Một.", "Hai."]
+    assert table.caveat_lines("en") == ["One.", "Two.", "One, again."]
+    with pytest.raises(ParameterError, match="'fr'"):
+        table.caveat_lines("fr")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.vi = "Ba."  # type: ignore[misc]
+
+
+def test_caveat_counts_use_each_languages_separators() -> None:
+    """1200 unknown codes: "1.200" in Vietnamese, "1,200" in English; only the first 10 codes are listed."""
+    codes = [f"9{i:04d}" for i in range(1200)]
+    table = compute_plan_indicators(pd.DataFrame({"year": 2023, "unit_code": codes, "issued": True}), year=2023)
+    (vi,) = [line for line in table.caveat_lines("vi") if "90000" in line]
+    (en,) = [line for line in table.caveat_lines("en") if "90000" in line]
+    assert vi.startswith("Số liệu kế hoạch (tệp plans): 1.200 mã đơn vị") and "90009 …)" in vi
+    assert en.startswith("plans: 1,200 code(s)") and "90010" not in en
+
+
+def test_retired_code_hint_names_the_replacing_unit() -> None:
+    """05764 was merged into Thị trấn Quân Chu (05851) in 2023: the hint says so, with the register name."""
+    table = compute_plan_indicators(pd.DataFrame({"year": [2023], "unit_code": ["05764"], "issued": True}), year=2023)
+    assert any("mã 05764 đã được thay bằng mã 05851 (Thị trấn Quân Chu)" in line for line in table.caveat_lines("vi"))
+    assert any("05764 was replaced by 05851 (Thị trấn Quân Chu)" in line for line in table.caveat_lines("en"))
+
+
+def test_vietnamese_caveats_are_nfc_and_name_units_and_periods() -> None:
+    """Every theme's Vietnamese caveats: NFC, different from the English, no district code and no period code."""
+    religion = pd.DataFrame(
+        [(2023, "9M", "165", "buddhism", 10, 9, 2, 1, 0, 2), (2023, "Y", "164", "buddhism", 50, 40, 10, 3, 0, 5)],
+        columns=[
+            "year",
+            "period",
+            "district_code",
+            "religion",
+            "dignitaries_total",
+            "dignitaries_informed",
+            "venues",
+            "registered_activities",
+            "hot_spots",
+            "unlawful_followers",
+        ],
+    )
+    plans = pd.DataFrame({"year": [2022], "unit_code": ["165"], "issued": True})
+    tables = [compute_religion_indicators(religion, year=2023), compute_plan_indicators(plans, year=2023)]
+    notes = [note for table in tables for note in table.caveats]
+    assert len(notes) >= 4  # earlier period, absent districts, no previous year, no plan row
+    codes = re.compile(r"\b(" + "|".join(all_districts()) + r"|Q1|H1|9M)\b")
+    for note in notes:
+        assert unicodedata.is_normalized("NFC", note.vi) and note.vi != note.en
+        assert not codes.search(note.vi), note.vi
+    assert any("Huyện Định Hóa" in note.vi for note in notes)  # absent districts by their register names
 
 
 def test_get_names_what_exists_when_nothing_matches() -> None:

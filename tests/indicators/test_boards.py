@@ -57,7 +57,11 @@ def test_cisb_coverage_of_communes_with_projects(boards: pd.DataFrame) -> None:
     assert cisb.value == pytest.approx(200 / 3)
     not_done = [s.unit_code for s in table.shortfall_for("cisb_coverage") if s.reason == "not_done"]
     assert not_done == ["05509"]
-    assert any("CISB denominator" in c for c in table.caveats)
+    # 5 of Sông Công's 10 communes sent a row; the other 5 are out of the CISB denominator, in both languages.
+    assert any("5 commune(s) sent no row" in line and "CISB denominator" in line for line in table.caveat_lines("en"))
+    assert any(
+        line.startswith("5 xã, phường, thị trấn chưa báo cáo") and "mẫu số" in line for line in table.caveat_lines("vi")
+    )
 
 
 def test_province_adds_the_agencies(boards: pd.DataFrame) -> None:

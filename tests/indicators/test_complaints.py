@@ -123,4 +123,5 @@ def test_figures_are_labelled_with_the_latest_period_reported(complaints: pd.Dat
     resolution = table.get("complaint_resolution")
     assert resolution.period == "9M"
     assert (resolution.numerator, resolution.denominator) == (3, 13)
-    assert any("mostly 9M" in c for c in table.caveats)
+    assert any("mostly 9M" in line for line in table.caveat_lines("en"))
+    assert any("chủ yếu là kỳ báo cáo 9 tháng" in line for line in table.caveat_lines("vi"))

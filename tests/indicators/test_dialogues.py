@@ -75,7 +75,11 @@ def test_deputy_chaired_dialogues_count_when_configured(dialogues: pd.DataFrame)
         dialogues, year=2023, district=VO_NHAI, settings=DialogueSettings(count_deputy_chaired=True)
     )
     assert table.get("dialogue_heads").numerator == 4
-    assert any("count_deputy_chaired=True" in c for c in table.caveats)
+    assert any("count_deputy_chaired=True" in line for line in table.caveat_lines("en"))
+    assert any("tính cả các cuộc đối thoại do cấp phó chủ trì" in line for line in table.caveat_lines("vi"))
+    default = compute_dialogue_indicators(dialogues, year=2023, district=VO_NHAI)
+    assert any("chỉ tính các cuộc đối thoại do người đứng đầu" in line for line in default.caveat_lines("vi"))
+    assert not any("cấp phó chủ trì là đối thoại" in line for line in default.caveat_lines("vi"))
 
 
 def test_heads_without_a_dialogue_are_named(dialogues: pd.DataFrame) -> None:

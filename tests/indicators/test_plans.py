@@ -49,7 +49,10 @@ def test_absent_units_are_listed_as_no_row(plans: pd.DataFrame) -> None:
 
 def test_unknown_codes_are_ignored_with_a_caveat(plans: pd.DataFrame) -> None:
     table = compute_plan_indicators(plans, year=2023, district=SONG_CONG)
-    assert any("99999" in c for c in table.caveats)
+    (vi,) = [line for line in table.caveat_lines("vi") if "99999" in line]
+    assert "1 mã đơn vị ở cột unit_code không có trong danh mục đơn vị hành chính năm 2023" in vi
+    (en,) = [line for line in table.caveat_lines("en") if "99999" in line]
+    assert "not in the 2023 register" in en
 
 
 def test_province_scope_has_agencies_districts_communes_and_district_rows(plans: pd.DataFrame) -> None:

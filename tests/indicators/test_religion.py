@@ -60,7 +60,12 @@ def test_province_informed_share_uses_each_districts_latest_period(religion: pd.
     assert (informed.numerator, informed.denominator) == (90, 110)
     assert informed.value == pytest.approx(100 * 90 / 110)
     assert informed.met is True
-    assert any("165" in c or "Sông Công" in c for c in table.caveats if "9M" in c)
+    # The caveat names the district read at an earlier period, and that period, in both languages.
+    (vi,) = [line for line in table.caveat_lines("vi") if "kỳ sớm hơn" in line]
+    assert "Thành phố Sông Công (kỳ báo cáo 9 tháng)" in vi and "kỳ báo cáo năm" in vi
+    assert "165" not in vi and "9M" not in vi  # the register name and the period label, never the codes
+    (en,) = [line for line in table.caveat_lines("en") if "earlier periods" in line]
+    assert "Sông Công, period 9M" in en
 
 
 def test_exactly_80_percent_is_not_met(religion: pd.DataFrame) -> None:

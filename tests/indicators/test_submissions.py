@@ -80,3 +80,23 @@ def test_province_scope_expects_every_agency_and_district() -> None:
 def test_bad_rule_is_refused(submissions: pd.DataFrame) -> None:
     with pytest.raises(ParameterError, match="on_time_rule"):
         tabulate_submissions(submissions, year=2023, settings=SubmissionSettings(on_time_rule="soon"))  # type: ignore[arg-type]
+
+
+def test_caveats_state_the_rule_with_the_plan_deadlines_as_dates(submissions: pd.DataFrame) -> None:
+    """The on-time rule is stated with each period's deadline as dd/mm/yyyy, a moved deadline included."""
+    settings = SubmissionSettings(on_time_rule="before", as_of=dt.date(2023, 7, 1), deadlines={"Q1": "03-10"})
+    table = compute_submission_indicators(submissions, year=2023, district="165", settings=settings)
+    vi, en = table.caveat_lines("vi"), table.caveat_lines("en")
+    assert any("trước ngày hạn gửi" in line and "Quý I: 10/03/2023; 6 tháng: 15/06/2023" in line for line in vi)
+    assert any("Q1: 10/03/2023; First half: 15/06/2023" in line for line in en)
+    assert any("đến ngày 01/07/2023" in line for line in vi)
+    assert any("judged at 01/07/2023" in line for line in en)
+
+
+def test_ignored_units_are_named_from_the_register() -> None:
+    """A commune's rows are ignored in the province table: the caveat gives its name, not its code."""
+    rows = pd.DataFrame({"year": 2023, "unit_code": ["165", "05506"], "period": "Q1", "date_received": pd.NaT})
+    table = compute_submission_indicators(rows, year=2023)
+    (vi,) = [line for line in table.caveat_lines("vi") if "không thuộc diện báo cáo" in line]
+    assert vi.endswith("Sở Nội vụ: Phường Lương Sơn.") and "05506" not in vi
+    assert any(line.endswith("ignored: Phường Lương Sơn.") for line in table.caveat_lines("en"))

@@ -75,9 +75,9 @@ def test_every_problem_is_listed_with_its_line() -> None:
 
 
 def test_references_and_yaml_traps_are_checked() -> None:
-    text = SHIPPED.replace("units: [SKHDT]", "units: [SKHĐT]").replace(
-        "  - code: 2b\n    task_area: 2", "  - code: 2b\n    task_area: 12"
-    )
+    text = SHIPPED.replace("units: [SKHDT]", "units: [SKHĐT]")
+    start = text.index("  - code: 2b\n")
+    text = text[:start] + text[start:].replace("task_area: 2\n", "task_area: 12\n", 1)
     text = text.replace("format: 1\n", "format: 1\nformat: 1\n")
     with pytest.raises(PlanError) as caught:
         plan_from_text(text)

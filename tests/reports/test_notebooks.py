@@ -51,8 +51,17 @@ def test_notebooks_are_thin(name: str) -> None:
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("district_report.ipynb", ["district", "year", "data_dir", "lang", "suppression_threshold", "shared_cache", "plan_file"]),
-        ("province_report.ipynb", ["year", "data_dir", "lang", "suppression_threshold", "shared_cache", "plan_file"]),
+        (
+            "district_report.ipynb",
+            ["district", "year", "data_dir", "lang", "suppression_threshold", "shared_cache", "plan_file", "period"],
+        ),
+        (
+            "province_report.ipynb",
+            [
+                "year", "data_dir", "lang", "suppression_threshold", "shared_cache", "plan_file",
+                "linked_districts", "period",
+            ],  # fmt: skip
+        ),
         ("explore.ipynb", ["data_dir", "year", "district", "lang", "plan_file"]),
     ],
 )
@@ -122,7 +131,8 @@ def test_explore_runs_top_to_bottom_with_its_defaults(sandbox: Path, tmp_path: P
 
 @pytest.mark.slow
 def test_report_notebooks_run_under_the_papermill_command_line(sandbox: Path, tmp_path: Path) -> None:
-    """Outside the batch runner: plain `papermill` with -p (district by name, English) and -y (province)."""
+    """Outside the batch runner: plain `papermill` with -p (district by name, English) and -y (province); from the
+    project root with --cwd notebooks as the README shows; then `danvan html`."""
     district_out = tmp_path / "district.ipynb"
     run = _papermill(
         "district_report.ipynb", str(district_out), "-p", "district", "H. Võ Nhai", "-p", "lang", "en",
@@ -131,6 +141,14 @@ def test_report_notebooks_run_under_the_papermill_command_line(sandbox: Path, tm
     assert run.returncode == 0, run.stderr[-3000:]
     district = json.dumps(nbformat.read(district_out, as_version=4), ensure_ascii=False)
     assert "Huyện Võ Nhai" in district and '"output_type": "error"' not in district
+    # The README's export step: the executed notebook becomes the same kind of self-contained page.
+    export = subprocess.run(
+        [sys.executable, "-m", "danvan_analysis.cli", "html", str(district_out), "--lang", "en"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert export.returncode == 0, export.stderr
+    page = district_out.with_suffix(".html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page and "Huyện Võ Nhai" in page
 
     province_out = tmp_path / "province.ipynb"
     run = _papermill(
