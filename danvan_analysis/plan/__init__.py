@@ -131,6 +131,11 @@ class Plan:
                     return float(check.threshold)
         return None
 
+    def assignments_of(self, unit_code: str, *, kind: str = "agency") -> tuple[Assignment, ...]:
+        """The section IV assignments that name a unit, or all units of its kind (``all_agencies``)."""
+        group = "all_agencies" if kind == "agency" else "all_districts"
+        return tuple(a for a in self.agencies if unit_code in a.units or group in a.units)
+
     def period(self, code: str) -> Period:
         """Return a reporting period by code."""
         for period in self.calendar.periods:

@@ -44,6 +44,8 @@ SECTION_TITLES: dict[str, dict[str, str]] = {
     "reporting": {"vi": "Chế độ báo cáo", "en": "Reporting compliance"},
     "recommendations": {"vi": "Kiến nghị", "en": "Recommendations"},
     "remaining": {"vi": "Còn phải làm đến cuối năm", "en": "Still to do by the end of the year"},
+    "communes": {"vi": "Kết quả theo xã, phường, thị trấn", "en": "Commune by commune"},
+    "agencies": {"vi": "Các cơ quan cấp tỉnh", "en": "Provincial agencies"},
     "appendix": {"vi": "Phụ lục: chất lượng dữ liệu và phương pháp", "en": "Appendix: data quality and method"},
     "data_quality": {"vi": "Cảnh báo khi kiểm tra dữ liệu", "en": "Validation warnings"},
     "responses": {"vi": "Số phiếu khảo sát", "en": "Survey responses"},
@@ -180,6 +182,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "no_theme_data": "Chưa có số liệu năm {year}; các chỉ tiêu đọc từ nội dung này được ghi “Chưa đủ dữ liệu”.",
         "no_survey_in_period": "Khảo sát sự hài lòng được thực hiện theo năm: báo cáo kỳ này chỉ dùng số liệu báo cáo; kết quả khảo sát có trong báo cáo năm.",
         "remaining": "Còn phải làm đến cuối năm",
+        "agencies_note": "Chỉ tiêu 1 và 4a đối với các sở, ban, ngành và đơn vị trực thuộc UBND tỉnh; chế độ báo cáo; nhiệm vụ được giao tại mục IV của Kế hoạch.",
         "nothing_remaining": "Các chỉ tiêu đo được đều đã đạt tại thời điểm báo cáo.",
         "subtitle_year": "Đánh giá cả năm {year} · Nguồn số liệu: {source} · Lập ngày {today}",
         "subtitle_period": "Kỳ báo cáo: {period} {year} (hạn gửi Sở Nội vụ: {deadline}; số liệu tính đến {end}) · Nguồn số liệu: {source} · Lập ngày {today}",
@@ -215,6 +218,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "no_theme_data": "No data for {year}; the targets read from this theme are marked “Insufficient data”.",
         "no_survey_in_period": "The satisfaction survey is annual: this period's report uses report data only; the survey results are in the annual report.",
         "remaining": "Still to do by the end of the year",
+        "agencies_note": "Targets 1 and 4a for the provincial departments and agencies; reporting; the tasks section IV of the plan gives them.",
         "nothing_remaining": "Every measured target is met at the reporting date.",
         "subtitle_year": "Evaluation of the whole year {year} · Data: {source} · Produced {today}",
         "subtitle_period": "Reporting period: {period} {year} (due at the Department of Home Affairs: {deadline}; data up to {end}) · Data: {source} · Produced {today}",
@@ -362,12 +366,28 @@ def show_theme(view: Any, theme: str, *, breakdown: str | None = None, dimension
 
 
 def show_democracy(view: Any) -> None:
-    """Grassroots democracy: boards, plans and inspections."""
+    """Grassroots democracy: boards, plans and inspections; then commune by commune (district report)."""
     from IPython.display import display
 
     display(heading("democracy", lang=view.lang))
     for theme in ("boards", "plans", "inspections"):
         show_theme(view, theme)
+    if getattr(view, "communes", None) is not None:
+        display(heading("communes", lang=view.lang, level=3))
+        columns = ["unit_name", "plan_issued", "head_dialogue", "pib_in_place", "cisb_in_place"]
+        display(table_of(view.communes, view.lang, columns))
+
+
+def show_agencies(view: Any) -> None:
+    """Province report: each provincial agency's plan, People's Inspection Board, reports and section IV tasks."""
+    from IPython.display import display
+
+    if getattr(view, "agencies", None) is None:
+        return
+    display(heading("agencies", lang=view.lang))
+    display(text(_WORDS[view.lang]["agencies_note"], css_class="note"))
+    columns = ["unit_name", "plan_issued", "pib_in_place", "reports_on_time", "tasks"]
+    display(table_of(view.agencies, view.lang, columns))
 
 
 def show_remaining(view: Any) -> None:

@@ -40,6 +40,8 @@ class DistrictView:
     model : the factors of satisfaction, fitted on the whole province with a term per district (the shared results'
         model: a district alone has too few sampled communes), or the reason it could not be fitted.
     priorities : improvement priorities of the province and every district (domains of the full design).
+    communes : one row per commune of the district: what each did of what the plan asks
+        (:func:`danvan_analysis.indicators.units.tabulate_units`, from the same tables).
     """
 
     params: DistrictParams
@@ -50,6 +52,7 @@ class DistrictView:
     indicators: dict[str, IndicatorTable | None]
     model: ModelResult | str
     priorities: PriorityShares
+    communes: pd.DataFrame | None = None
 
     @property
     def unit(self) -> Unit:
@@ -77,6 +80,7 @@ class ProvinceView:
     scorecard: Scorecard
     scorecards: ScorecardSet
     previous: Scorecard | None = None
+    agencies: pd.DataFrame | None = None
 
     @property
     def lang(self) -> str:
@@ -94,6 +98,7 @@ def build_district_view(params: DistrictParams) -> DistrictView:
     import pandas as pd
 
     from danvan_analysis.errors import ReportError
+    from danvan_analysis.indicators.units import tabulate_units
     from danvan_analysis.reports.shared import load_shared_results
     from danvan_analysis.scorecard import compute_plan_tables, score_targets
     from danvan_analysis.survey import SurveyDesign, priority_shares
@@ -124,6 +129,7 @@ def build_district_view(params: DistrictParams) -> DistrictView:
         indicators=tables,
         model=model,
         priorities=priority_shares(survey[survey["year"] == year], SurveyDesign()),
+        communes=tabulate_units(tables, kind="commune", district=code, boards=bundle.boards, year=year),
     )
 
 
@@ -131,20 +137,27 @@ def build_province_view(params: ProvinceParams) -> ProvinceView:
     """Gather the results of the province report."""
     import pandas as pd
 
+    from danvan_analysis.indicators.units import tabulate_units
     from danvan_analysis.reports.shared import load_shared_results
-    from danvan_analysis.scorecard import score_all_districts, score_targets
+    from danvan_analysis.scorecard import compute_plan_tables, score_all_districts, score_targets
 
     shared = load_shared_results(params)
     satisfaction = pd.concat([r.tidy(year=y) for y, r in shared.indices.items()], ignore_index=True)
     this_year = satisfaction[satisfaction["year"] == params.year] if has_survey(params) else None
     common = {"year": params.year, "satisfaction": this_year, "plan": params.plan, "period": params.period}
+    tables = compute_plan_tables(shared.bundle, year=params.year, plan=params.plan, period=params.period)
+    agencies = tabulate_units(tables, kind="agency")
+    agencies["tasks"] = [
+        ", ".join(f"IV.{a.section}" for a in params.plan.assignments_of(code)) or "–" for code in agencies["unit_code"]
+    ]
     return ProvinceView(
         params=params,
         shared=shared,
         satisfaction=satisfaction,
-        scorecard=score_targets(shared.bundle, **common),
+        scorecard=score_targets(shared.bundle, tables=tables, **common),
         scorecards=score_all_districts(shared.bundle, **common),
         previous=previous_scorecard(shared, satisfaction, params=params, district=None),
+        agencies=agencies,
     )
 
 

@@ -57,10 +57,8 @@ def test_notebooks_are_thin(name: str) -> None:
         ),
         (
             "province_report.ipynb",
-            [
-                "year", "data_dir", "lang", "suppression_threshold", "shared_cache", "plan_file",
-                "linked_districts", "period",
-            ],  # fmt: skip
+            ["year", "data_dir", "lang", "suppression_threshold", "shared_cache", "plan_file"]
+            + ["linked_districts", "period"],
         ),
         ("explore.ipynb", ["data_dir", "year", "district", "lang", "plan_file"]),
     ],
