@@ -48,6 +48,9 @@ def test_notebooks_are_thin(name: str) -> None:
             assert not (isinstance(node, ast.BinOp) and isinstance(node.op, ARITHMETIC)), cell.source
 
 
+PROVINCE_BASE = ["year", "data_dir", "lang", "suppression_threshold", "shared_cache", "plan_file"]
+
+
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
@@ -57,8 +60,7 @@ def test_notebooks_are_thin(name: str) -> None:
         ),
         (
             "province_report.ipynb",
-            ["year", "data_dir", "lang", "suppression_threshold", "shared_cache", "plan_file"]
-            + ["linked_districts", "period"],
+            [*PROVINCE_BASE, "linked_districts", "period"],
         ),
         ("explore.ipynb", ["data_dir", "year", "district", "lang", "plan_file"]),
     ],
