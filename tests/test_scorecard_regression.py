@@ -27,10 +27,10 @@ def demo_bundle(tmp_path_factory: pytest.TempPathFactory):
 
 def test_every_2023_scorecard_row_equals_the_reference(demo_bundle) -> None:
     from danvan_analysis.scorecard import score_all_districts
-    from danvan_analysis.survey import SurveyDesign, sipas_indices
+    from danvan_analysis.survey import EstimationSettings, SurveyDesign, sipas_indices
 
     survey = demo_bundle.survey[demo_bundle.survey["year"] == 2023]
-    satisfaction = sipas_indices(survey, SurveyDesign()).tidy(year=2023)
+    satisfaction = sipas_indices(survey, SurveyDesign(), settings=EstimationSettings(df="design")).tidy(year=2023)
     cards = score_all_districts(demo_bundle, year=2023, satisfaction=satisfaction, include_province=True)
     now = cards.to_frame()
     now["shortfalls"] = [

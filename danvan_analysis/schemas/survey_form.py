@@ -43,9 +43,9 @@ from danvan_analysis.schemas.survey import SPEC
 #: How an analyst obtains weights for an export (exports carry none); quoted in errors and the docs.
 WEIGHTS_HINT = (
     "Exports of the field form carry no weights. Compute them from the sampling frame (design weights, then "
-    "calibration) with `danvan weights` once it is available (the statistics issue); until then add a `weight` column "
-    "yourself (README, 'From the field to the report'). To check everything else first: load_survey(…, "
-    "require_weight=False) or `danvan validate survey FILE --weights-later`."
+    "calibration): `danvan weights EXPORT --frame frame.csv --out survey.csv` (frame format: docs/field_survey.md, "
+    "'Weights'). To check everything else first: load_survey(…, require_weight=False) or "
+    "`danvan validate survey FILE --weights-later`."
 )
 
 #: Columns KoboToolbox and ODK Central add to an export, compared case-insensitively after removing a group path

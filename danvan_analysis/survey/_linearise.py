@@ -237,11 +237,105 @@ def domain_totals(
     )
 
 
+def densify_totals(totals: DomainTotals, n_units: int) -> DomainTotals:
+    """The same totals over every (domain, unit) pair, domain-major (absent pairs hold zeros).
+
+    A calibrated design needs them: the calibration residual of a domain's linearised variable is not zero in the
+    units without domain members (see :mod:`danvan_analysis.survey._calibration`).
+    """
+    n_domains = totals.family.n_domains
+    index = totals.pair_domain * n_units + totals.pair_psu
+
+    def spread(values: np.ndarray) -> np.ndarray:
+        out = np.zeros((n_domains * n_units, values.shape[1]))
+        out[index] = values
+        return out
+
+    return DomainTotals(
+        family=totals.family,
+        pair_domain=np.repeat(np.arange(n_domains, dtype=np.int64), n_units),
+        pair_psu=np.tile(np.arange(n_units, dtype=np.int64), n_domains),
+        num=spread(np.asarray(totals.num)),
+        den=spread(np.asarray(totals.den)),
+        cnt=spread(np.asarray(totals.cnt)),
+        sq=totals.sq,
+    )
+
+
+def collapse_totals(totals: DomainTotals, unit_psu: np.ndarray, n_psus: int) -> DomainTotals:
+    """Sum (domain, SSU) pair totals into (domain, PSU) pairs; ``unit_psu`` maps each SSU to its PSU."""
+    psu = unit_psu[totals.pair_psu]
+    key = totals.pair_domain * n_psus + psu
+    uniques, inverse = np.unique(key, return_inverse=True)
+    m = len(key)
+    agg = sparse.csr_matrix((np.ones(m), (inverse, np.arange(m))), shape=(len(uniques), m))
+    return DomainTotals(
+        family=totals.family,
+        pair_domain=uniques // n_psus,
+        pair_psu=uniques % n_psus,
+        num=agg @ totals.num,
+        den=agg @ totals.den,
+        cnt=agg @ totals.cnt,
+        sq=totals.sq,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class SecondStage:
+    """Linearised SSU totals of one family (rows = (domain, SSU) pairs), for the second-stage variance term."""
+
+    pair_domain: np.ndarray
+    pair_ssu: np.ndarray
+    z: np.ndarray
+
+
+def design_variance(
+    group: np.ndarray,
+    psu: np.ndarray,
+    z: np.ndarray,
+    n_groups: int,
+    compiled: CompiledDesign,
+    second: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """:func:`psu_variance` of the first stage, plus the second-stage term when the design has one.
+
+    ``second`` = (group, SSU, z) of the SSU totals, required when ``compiled.stage2`` is set.
+    """
+    variance = psu_variance(group, psu, z, n_groups, compiled)
+    if compiled.stage2 is not None:
+        if second is None:
+            raise ValueError("design_variance: the design has a second stage but no SSU totals were given")
+        g2, ssu, z2 = second
+        variance = variance + psu_variance(g2, ssu, z2, n_groups, compiled.stage2)
+    return variance
+
+
 def domain_sums(values: np.ndarray, pair_domain: np.ndarray, n_domains: int) -> np.ndarray:
     """Sum pair rows (m, k) into domains (n_domains, k)."""
     m = len(pair_domain)
     dom = sparse.csr_matrix((np.ones(m), (pair_domain, np.arange(m))), shape=(n_domains, m))
     return np.asarray(dom @ values)
+
+
+def domain_df(
+    pair_domain: np.ndarray, pair_psu: np.ndarray, present: np.ndarray, n_domains: int, compiled: CompiledDesign
+) -> np.ndarray:
+    """Degrees of freedom of each domain: PSUs holding it minus strata holding it, per column of ``present``.
+
+    ``present`` (pairs x k, boolean) says which (domain, PSU) pairs hold respondents who answered. This is R's
+    ``degf(subset(design, domain))`` (``survey::degf.survey.design2`` counts the PSUs and strata of the rows with a
+    nonzero weight) and svy's domain df.
+    """
+    present = np.asarray(present, dtype=np.float64)
+    psus = domain_sums(present, pair_domain, n_domains)
+    n_strata = compiled.n_strata
+    key = pair_domain * n_strata + compiled.psu_stratum[pair_psu]
+    uniques, inverse = np.unique(key, return_inverse=True)
+    rows = len(key)
+    to_key = sparse.csr_matrix((np.ones(rows), (inverse, np.arange(rows))), shape=(len(uniques), rows))
+    strata_present = (np.asarray(to_key @ present) > 0).astype(np.float64)
+    strata = domain_sums(strata_present, uniques // n_strata, n_domains)
+    return psus - strata
 
 
 def linearise(totals: DomainTotals, is_ratio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

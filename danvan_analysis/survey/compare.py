@@ -6,14 +6,16 @@ Method
 are correlated through the strata and PSUs they share (none when districts are strata, but the code does not rely on
 it). The difference ``D = R_d - R_rest`` is linearised directly: its PSU totals are ``z_d - z_rest``, with
 ``z_rest`` built from the province PSU totals minus the district's, so the covariance is accounted for exactly
-(Lumley 2010, §2.2.3, ``svycontrast`` of ``svyby(covmat=TRUE)``). ``t = D / se`` on the design's degrees of freedom;
+(Lumley 2010, §2.2.3, ``svycontrast`` of ``svyby(covmat=TRUE)``). ``t = D / se`` on the design's degrees of freedom
+(the contrast's linearised variable lives in every PSU: the district's and the rest's);
 p-values are Holm-adjusted across districts, per index (the step-down formula of
 ``statsmodels.stats.multitest.multipletests(method="holm")``, vectorised over indices; see :func:`_holm`).
 
 *Year on year.* Samples of different years are independent: the years are pooled with **year-specific strata**
 (stratum = year x stratum), so no PSU is shared and the covariance term is 0; the change ``R_{d,t1} - R_{d,t0}`` is
-linearised the same way, giving ``V = V_t0 + V_t1``. The degrees of freedom are those of the two years' PSUs and
-strata.
+linearised the same way, giving ``V = V_t0 + V_t1``. The degrees of freedom are the domain's (its PSUs minus its
+strata in the two years, the default ``EstimationSettings(df="domain")``), or the two years' whole designs' with
+``df="design"``.
 
 Composites (element, aspect, overall indices) are linear in the item ratios, so contrasts of composites are the same
 combination of the item contrasts (see :mod:`danvan_analysis.survey.sipas`). Differences are in index points
@@ -22,15 +24,22 @@ combination of the item contrasts (see :mod:`danvan_analysis.survey.sipas`). Dif
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from itertools import pairwise
 
 import numpy as np
 import pandas as pd
 
-from danvan_analysis.errors import ParameterError, SchemaError
+from danvan_analysis.errors import DesignError, ParameterError, SchemaError
 from danvan_analysis.survey import _linearise as lin
-from danvan_analysis.survey.design import CompiledDesign, SurveyDesign, compile_design
+from danvan_analysis.survey.design import (
+    Calibration,
+    CompiledDesign,
+    DesignWarning,
+    SurveyDesign,
+    compile_design,
+)
 from danvan_analysis.survey.estimate import (
     DomainSpec,
     EstimationSettings,
@@ -44,6 +53,7 @@ from danvan_analysis.survey.sipas import (
     IndexRule,
     Measure,
     _item_results,
+    composite_df,
     index_scale,
     sipas_indices,
     sipas_items,
@@ -93,6 +103,14 @@ def compare_districts(
     rule = _single_measure(rule, measure)
     meta, a = _index_rows(rule, levels)
     compiled = compile_design(data, design)
+    _first_stage_only(compiled, "compare_districts")
+    if compiled.calibration is not None:
+        warnings.warn(
+            "compare_districts treats calibrated weights as fixed: its SEs leave out the calibration (usually "
+            "slightly conservative). Hint: estimate_contrast() gives calibrated SEs of differences between domains.",
+            DesignWarning,
+            stacklevel=2,
+        )
     province, districts = _item_results(data, compiled, sipas_items(), rule, parse_by(data, [None, district]))
     offset, scale = index_scale(measure, rule)
     p_total = _dense(province, 0, compiled.n_psus)
@@ -170,6 +188,7 @@ def compare_years(
     pooled = _pooled_design(design)
     meta, a = _index_rows(rule, levels)
     compiled = compile_design(data, pooled)
+    _first_stage_only(compiled, "compare_years")
     families = [("year",)] + ([("year", by)] if by is not None else [])
     results = _item_results(data, compiled, sipas_items(), rule, parse_by(data, families))
     stratum_year = np.array([int(label.split("|", 1)[0]) for label in compiled.stratum_labels])
@@ -181,7 +200,15 @@ def compare_years(
                 np.isin(stratum_year[compiled.psu_stratum], [y0, y1]).sum() - np.isin(stratum_year, [y0, y1]).sum()
             )
             frame = _change_frame(
-                result, compiled, meta, a, (y0, y1), df=df, measure=measure, rule=rule, alpha=settings.alpha
+                result,
+                compiled,
+                meta,
+                a,
+                (y0, y1),
+                df=None if settings.df == "domain" else df,
+                measure=measure,
+                rule=rule,
+                alpha=settings.alpha,
             )
             if frame is not None:
                 frames.append(_holm(frame, ["level", "code"], settings.alpha))
@@ -229,12 +256,15 @@ def _change_frame(
     a: np.ndarray,
     years: tuple[int, int],
     *,
-    df: int,
+    df: int | None,
     measure: str,
     rule: IndexRule,
     alpha: float = 0.05,
 ) -> pd.DataFrame | None:
-    """Change from ``years[0]`` to ``years[1]`` for every domain of a ``("year", ...)`` family (None if none)."""
+    """Change from ``years[0]`` to ``years[1]`` for every domain of a ``("year", ...)`` family (None if none).
+
+    ``df=None``: each domain's own, the sum of its df in the two years (year-specific strata share no PSU).
+    """
     y0, y1 = years
     offset, scale = index_scale(measure, rule)
     keys = result.family.keys
@@ -246,7 +276,8 @@ def _change_frame(
         else ["all"] * len(keys)
     )
     position = {(lab, year): d for d, (lab, year) in enumerate(zip(label, text["year"], strict=True))}
-    rows, groups, psus, zs, domain_rows = [], [], [], [], []
+    rows, groups, psus, zs, domain_rows, dfs = [], [], [], [], [], []
+    own_df = composite_df(result, a, block=slice(None), compiled=compiled)
     for key in pd.unique(label):
         d0, d1 = position.get((key, str(y0))), position.get((key, str(y1)))
         if d0 is None or d1 is None:
@@ -267,10 +298,12 @@ def _change_frame(
             }
         )
         domain_rows.append(d1)
+        dfs.append(own_df[d0] + own_df[d1])
     if not rows:
         return None
     var = lin.psu_variance(np.concatenate(groups), np.concatenate(psus), np.vstack(zs), len(rows), compiled)
-    frame = _frame(keys.iloc[domain_rows][rest].reset_index(drop=True), meta, measure, rows, var, df, alpha)
+    row_df = np.concatenate(dfs) if df is None else df
+    frame = _frame(keys.iloc[domain_rows][rest].reset_index(drop=True), meta, measure, rows, var, row_df, alpha)
     frame = frame.rename(columns={"difference": "change", "n": "n_to", "n_rest": "n_from"})
     frame.insert(0, "domain", pd.array(np.repeat(label.iloc[domain_rows].to_numpy(), len(meta)), "string"))
     frame.insert(0, "by", pd.array(["+".join(rest) or "all"] * len(frame), dtype="string"))
@@ -309,7 +342,24 @@ def _pooled_design(design: SurveyDesign) -> SurveyDesign:
         ssu=design.ssu,
         fpc=fpc,
         single_psu=design.single_psu,
+        ssu_fpc=design.ssu_fpc,
+        # Each year was calibrated to its own totals: the pooled calibration cells are year x margin.
+        calibration=None
+        if design.calibration is None
+        else Calibration(
+            margins=tuple(("year", *m) for m in design.calibration.margin_columns),
+            prior_weight=design.calibration.prior_weight,
+        ),
     )
+
+
+def _first_stage_only(compiled: CompiledDesign, what: str) -> None:
+    if compiled.stage2 is not None:
+        raise DesignError(
+            f"{what} does not yet add the second-stage variance of a design with ssu_fpc. Hint: compare with "
+            "SurveyDesign(fpc=None) (PSUs with replacement: conservative), or use estimate()/sipas_indices() with "
+            "the two-stage design for each domain."
+        )
 
 
 def _dense(result: FamilyResult, domain: int, n_psus: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -352,9 +402,10 @@ def _frame(
     measure: str,
     rows: list[dict[str, np.ndarray]],
     var: np.ndarray,
-    df: int,
+    df: int | np.ndarray,
     alpha: float,
 ) -> pd.DataFrame:
+    """The comparison table; ``df`` is one number or one per row (domain-major, as ``rows``)."""
     n_idx = len(meta)
     frame = keys.loc[keys.index.repeat(n_idx)].reset_index(drop=True)
     tiled = meta.iloc[np.tile(np.arange(n_idx), len(rows))].reset_index(drop=True)
@@ -364,17 +415,18 @@ def _frame(
     for column in [c for c in rows[0] if c not in ("estimable", "n", "n_rest")]:
         frame[column] = np.concatenate([r[column] for r in rows])
     estimable = np.concatenate([r["estimable"] for r in rows]) & np.isfinite(frame["difference"].to_numpy())
+    df = np.broadcast_to(np.asarray(df, dtype=np.float64), estimable.shape)
     with np.errstate(invalid="ignore", divide="ignore"):
         se = np.where(estimable, np.sqrt(np.maximum(var.reshape(-1), 0)), np.nan)
-        t_crit = t_quantile(1 - alpha / 2, df) if df > 0 else np.nan
+        t_crit = np.where(df > 0, t_quantile(1 - alpha / 2, np.maximum(df, 1)), np.nan)
         diff = frame["difference"].to_numpy()
         t = diff / se
         frame["se"] = se
         frame["ci_low"] = diff - t_crit * se
         frame["ci_high"] = diff + t_crit * se
         frame["t"] = t
-        frame["df"] = np.where(estimable, df, 0).astype("int64")
-        frame["p_value"] = np.where(estimable & (df > 0), 2 * t_sf(np.abs(t), max(df, 1)), np.nan)
+        frame["df"] = np.where(estimable, np.maximum(df, 0), 0).astype("int64")
+        frame["p_value"] = np.where(estimable & (df > 0), 2 * t_sf(np.abs(t), np.maximum(df, 1)), np.nan)
     frame["n"] = np.concatenate([r["n"] for r in rows]).round().astype("int64")
     frame["n_rest"] = np.concatenate([r["n_rest"] for r in rows]).round().astype("int64")
     return frame

@@ -10,6 +10,23 @@ fraction is given. PSU codes are nested within strata (R's ``nest=TRUE``): PSU `
 :func:`compile_design` once per call, which validates the columns and encodes strata and PSUs as integer codes for
 the vectorised kernel in :mod:`danvan_analysis.survey._linearise`.
 
+Two-stage variance
+------------------
+Without an fpc the with-replacement formula of the first stage captures the whole variance (the PSU totals vary
+through both stages). With an fpc at the first stage, ``1 - f_h`` shrinks that formula to the between-PSU part
+only, and the within-PSU (second-stage) variance must be added: with ``ssu`` and ``ssu_fpc`` (the fraction
+``f_hi`` of SSUs sampled in PSU ``i``) the variance is (Särndal, Swensson & Wretman 1992, result 4.3.1; R
+``svydesign(id = ~psu + ssu, fpc = ~f1 + f2)``, ``survey:::multistage``)::
+
+    V = sum_h (1 - f_h) n_h/(n_h - 1) sum_i (z_hi - zbar_h)^2
+        + sum_h f_h sum_i (1 - f_hi) m_hi/(m_hi - 1) sum_j (z_hij - zbar_hi)^2
+
+with ``z_hij`` the SSU totals of the linearised variable (``m_hi`` SSUs sampled in PSU ``i``; a PSU with a single
+SSU adds nothing). Stages below the SSU are taken as complete at that stage's fraction (R's rule: "if fpc is given
+for fewer stages than ids, sampling is complete for the later stages"); with ``ssu`` = the respondent, the design is
+two-stage exactly. An fpc without ``ssu_fpc`` drops the second term, understating the variance (by 10 % in SE for
+communes sampled at 30-40 %): :func:`compile_design` warns (:class:`DesignWarning`).
+
 Commune-level precision
 -----------------------
 With communes as PSUs, a commune domain lies inside a single PSU: its between-PSU variance cannot be estimated (the
@@ -22,6 +39,7 @@ variance (Särndal, Swensson & Wretman 1992, *Model Assisted Survey Sampling*, �
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -30,9 +48,57 @@ import numpy as np
 import pandas as pd
 
 from danvan_analysis.errors import DesignError, SchemaError
+from danvan_analysis.survey._calibration import CompiledCalibration, compile_calibration
 
 SinglePsuPolicy = Literal["error", "certainty", "centre"]
 _POLICIES = ("error", "certainty", "centre")
+
+
+class DesignWarning(UserWarning):
+    """The design as given leaves out part of the variance (an fpc without the second stage)."""
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How the weights were calibrated, so that the variance accounts for it (the record R keeps in ``postStrata``).
+
+    Built by :func:`~danvan_analysis.survey.calibrate` (``CalibratedWeights.design``); give it by hand only for
+    weights calibrated elsewhere on categorical margins.
+
+    Parameters
+    ----------
+    margins
+        The margins the weights reproduce: column names, or tuples of columns for a crossed margin
+        (``("district_code", ("sex", "age_group"))``).
+    prior_weight
+        Column holding the weights before calibration (the design weights).
+
+    Examples
+    --------
+    >>> Calibration(margins=("district_code", ("sex", "age_group"))).margin_columns
+    (('district_code',), ('sex', 'age_group'))
+    """
+
+    margins: tuple[str | tuple[str, ...], ...]
+    prior_weight: str = "design_weight"
+
+    def __post_init__(self) -> None:
+        margins = (self.margins,) if isinstance(self.margins, str) else tuple(self.margins)
+        object.__setattr__(self, "margins", margins)
+        if not margins or not all(_as_tuple(m) for m in margins):
+            raise DesignError(
+                f"Calibration(margins={self.margins!r}) names no margin; give the margin columns, e.g. "
+                "Calibration(margins=('district_code',))."
+            )
+
+    @property
+    def margin_columns(self) -> tuple[tuple[str, ...], ...]:
+        """Each margin as a tuple of columns."""
+        return tuple(_as_tuple(m) for m in self.margins)
+
+    def columns(self) -> tuple[str, ...]:
+        """Every data column the calibration record reads."""
+        return tuple(dict.fromkeys([c for m in self.margin_columns for c in m] + [self.prior_weight]))
 
 
 @dataclass(frozen=True)
@@ -49,12 +115,21 @@ class SurveyDesign:
     weight
         Column holding the survey weight (> 0, not missing).
     ssu
-        Column holding the second-stage unit (the village), used only by :meth:`next_stage`; ``None`` when the data
+        Column holding the second-stage unit (the village, or the respondent in a two-stage design), nested within
+        the PSU; used by :meth:`next_stage`, and by the variance when ``ssu_fpc`` is given. ``None`` when the data
         carry no villages.
     fpc
         Sampling fraction of PSUs per stratum, ``0 <= f_h <= 1``: the name of a column (constant within each
         stratum) or a mapping ``stratum -> fraction``. ``None`` (default) means PSUs drawn with replacement, i.e.
-        ``f_h = 0``. A stratum with ``f_h = 1`` is a census stratum and contributes no variance.
+        ``f_h = 0``. A stratum with ``f_h = 1`` is a census stratum: its first stage contributes no variance.
+    ssu_fpc
+        Column holding the sampling fraction of SSUs within each PSU, ``0 <= f_hi <= 1`` (constant within a PSU;
+        0 = SSUs drawn with replacement). With ``fpc`` it adds the second-stage variance (see the module
+        docstring); it needs ``ssu``.
+    calibration
+        How ``weight`` was calibrated (:class:`Calibration`, as :func:`~danvan_analysis.survey.calibrate` returns
+        it in ``CalibratedWeights.design``): the variance then uses each linearised variable's residual on the
+        calibration margins (see :mod:`danvan_analysis.survey._calibration`). ``None``: weights taken as fixed.
     single_psu
         What a stratum with only one PSU contributes to the variance:
 
@@ -78,8 +153,16 @@ class SurveyDesign:
     ssu: str | None = None
     fpc: str | Mapping[str, float] | None = field(default=None, hash=False)
     single_psu: SinglePsuPolicy = "error"
+    ssu_fpc: str | None = None
+    calibration: Calibration | None = None
 
     def __post_init__(self) -> None:
+        if self.ssu_fpc is not None and (self.ssu is None or not isinstance(self.ssu_fpc, str)):
+            raise DesignError(
+                f"SurveyDesign(ssu_fpc={self.ssu_fpc!r}) needs the second-stage unit column (ssu=...) and the name "
+                "of the column holding each PSU's fraction of SSUs sampled. Hint: SurveyDesign(fpc='f1', "
+                "ssu='ssu', ssu_fpc='f2')."
+            )
         if self.single_psu not in _POLICIES:
             raise DesignError(
                 f"SurveyDesign(single_psu={self.single_psu!r}) is not a known policy; expected one of "
@@ -130,6 +213,7 @@ class SurveyDesign:
             ssu=None,
             fpc=None,
             single_psu=self.single_psu,
+            calibration=self.calibration,
         )
 
     def columns(self) -> tuple[str, ...]:
@@ -137,6 +221,10 @@ class SurveyDesign:
         cols = [*self.stratum_columns, *self.psu_columns, self.weight]
         if isinstance(self.fpc, str):
             cols.append(self.fpc)
+        if self.ssu_fpc is not None and self.ssu is not None:
+            cols += [self.ssu, self.ssu_fpc]
+        if self.calibration is not None:
+            cols += list(self.calibration.columns())
         return tuple(dict.fromkeys(cols))
 
 
@@ -169,6 +257,11 @@ class CompiledDesign:
         ``1 - f_h`` per stratum.
     stratum_labels, psu_labels
         Labels of the codes (tuples joined with ``"|"`` when several columns).
+    stage2
+        The second stage as a design of its own (strata = the PSUs, PSUs = the SSUs, ``fpc_factor`` =
+        ``f_h (1 - f_hi)``, lonely SSUs adding nothing), when ``ssu_fpc`` is given and some ``f_h > 0``; else ``None``.
+    calibration
+        The calibration model (cells, fitted-value matrix), when the design names a :class:`Calibration`.
     """
 
     design: SurveyDesign
@@ -180,6 +273,8 @@ class CompiledDesign:
     fpc_factor: np.ndarray
     stratum_labels: np.ndarray
     psu_labels: np.ndarray
+    stage2: CompiledDesign | None = None
+    calibration: CompiledCalibration | None = None
 
     @property
     def n_rows(self) -> int:
@@ -235,7 +330,25 @@ def compile_design(data: pd.DataFrame, design: SurveyDesign) -> CompiledDesign:
     psus_per_stratum = np.bincount(psu_stratum, minlength=len(stratum_uniques))
     stratum_labels = _labels(stratum_uniques, stratum_names)
     psu_labels = _labels(psu_uniques % radix, psu_names)
-    fpc_factor = 1.0 - _fractions(data, design, stratum_index, stratum_labels)
+    fractions = _fractions(data, design, stratum_index, stratum_labels)
+    fpc_factor = 1.0 - fractions
+    stage2 = None
+    if design.ssu_fpc is not None and (fractions > 0).any():
+        stage2 = _second_stage(data, design, weights, psu_index.astype(np.int64), fractions[psu_stratum])
+    elif (fractions > 0).any():
+        warnings.warn(
+            "SurveyDesign(fpc=...) without the second stage: the variance keeps only the between-PSU part, "
+            f"scaled by 1 - f_h (f_h up to {fractions.max():.2f}), and leaves out the variance within the sampled "
+            "PSUs, so SEs are understated. Hint: give SurveyDesign(ssu=..., ssu_fpc=...) (the fraction of villages "
+            "or respondents sampled in each commune), or drop fpc for the conservative with-replacement variance.",
+            DesignWarning,
+            stacklevel=3,
+        )
+    calibration = None
+    if design.calibration is not None:
+        calibration = compile_calibration(
+            data, design.calibration.margin_columns, design.calibration.prior_weight, weights
+        )
     compiled = CompiledDesign(
         design=design,
         weights=weights,
@@ -246,6 +359,8 @@ def compile_design(data: pd.DataFrame, design: SurveyDesign) -> CompiledDesign:
         fpc_factor=fpc_factor,
         stratum_labels=stratum_labels,
         psu_labels=psu_labels,
+        stage2=stage2,
+        calibration=calibration,
     )
     lonely = compiled.single_psu_strata
     if lonely and design.single_psu == "error":
@@ -256,6 +371,42 @@ def compile_design(data: pd.DataFrame, design: SurveyDesign) -> CompiledDesign:
             "single_psu='centre' for a conservative contribution, or collapse the strata before estimating."
         )
     return compiled
+
+
+def _second_stage(
+    data: pd.DataFrame, design: SurveyDesign, weights: np.ndarray, psu_index: np.ndarray, f1_of_psu: np.ndarray
+) -> CompiledDesign:
+    """The second stage as a :class:`CompiledDesign`: PSUs as strata, SSUs (nested in PSUs) as its PSUs."""
+    assert design.ssu is not None and design.ssu_fpc is not None  # checked by SurveyDesign
+    ssu_raw, _ = _codes(data, (design.ssu,), role="SSU")
+    radix = int(ssu_raw.max()) + 1
+    ssu_index, ssu_uniques = pd.factorize(psu_index * radix + ssu_raw, sort=True)
+    ssu_psu = (ssu_uniques // radix).astype(np.int64)
+    n_psus = len(f1_of_psu)
+    ssus_per_psu = np.bincount(ssu_psu, minlength=n_psus)
+    f2 = data[design.ssu_fpc].to_numpy(dtype=np.float64, na_value=np.nan)
+    lo = np.full(n_psus, np.inf)
+    hi = np.full(n_psus, -np.inf)
+    np.minimum.at(lo, psu_index, f2)
+    np.maximum.at(hi, psu_index, f2)
+    bad = np.flatnonzero(~((lo == hi) & (lo >= 0) & (lo <= 1)))
+    if bad.size:
+        raise DesignError(
+            f"Column {design.ssu_fpc!r} (fraction of SSUs sampled in each PSU) must be one number in [0, 1] per PSU; "
+            f"PSU number {bad[0]} has values from {lo[bad[0]]} to {hi[bad[0]]}. Hint: m_hi / M_hi, the villages "
+            "(or respondents) sampled over those in the commune."
+        )
+    return CompiledDesign(
+        design=SurveyDesign(stratum="psu", psu="ssu", weight=design.weight, single_psu="certainty"),
+        weights=weights,
+        stratum_index=psu_index,
+        psu_index=ssu_index.astype(np.int64),
+        psu_stratum=ssu_psu,
+        psus_per_stratum=ssus_per_psu,
+        fpc_factor=f1_of_psu * (1.0 - lo),
+        stratum_labels=np.arange(n_psus).astype(str).astype(object),
+        psu_labels=np.arange(len(ssu_uniques)).astype(str).astype(object),
+    )
 
 
 def _as_tuple(columns: str | tuple[str, ...]) -> tuple[str, ...]:

@@ -231,6 +231,7 @@ def fit_satisfaction_model(
         outcome=outcome,
         n=len(yv),
         domain=where,
+        covariance=_as_rows(cov),
     )
 
 
@@ -305,6 +306,7 @@ def fit_ordinal_model(
         outcome="overall rating: mean of the answered items (1-5, 9 and missing left out), rounded half up",
         n=len(yv),
         domain=where,
+        covariance=_as_rows(cov[:k, :k]),
     )
 
 
@@ -501,7 +503,18 @@ def _sandwich(scores: np.ndarray, bread: np.ndarray, rows: np.ndarray, compiled:
         raise EstimationError(f"The model's information matrix is singular ({err}). Hint: drop a predictor.") from err
     influence = np.zeros((compiled.n_rows, scores.shape[1]))
     influence[rows] = scores @ inverse
-    return psu_covariance(dense_psu_totals(influence, compiled), compiled)
+    if compiled.calibration is not None:
+        # Calibrated weights: the influence's residual on the calibration margins (R's svyrecvar on a calibrated design).
+        influence = compiled.calibration.residualise(influence, compiled.weights)
+    cov = psu_covariance(dense_psu_totals(influence, compiled), compiled)
+    if compiled.stage2 is not None:
+        # The second-stage term of a design with ssu_fpc (see survey.design): SSUs within PSUs, times f_h.
+        cov = cov + psu_covariance(dense_psu_totals(influence, compiled.stage2), compiled.stage2)
+    return cov
+
+
+def _as_rows(matrix: np.ndarray) -> tuple[tuple[float, ...], ...]:
+    return tuple(tuple(float(v) for v in row) for row in matrix)
 
 
 def _coefficient_table(

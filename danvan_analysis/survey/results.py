@@ -22,8 +22,8 @@ class Caveat:
     Attributes
     ----------
     code
-        Stable machine code: ``small_n``, ``high_cv``, ``single_psu_strata``, ``few_psus``, ``boundary``,
-        ``no_answers``, ``model``, ``dropped_predictor``.
+        Stable machine code: ``small_n``, ``high_cv``, ``single_psu_strata``, ``few_psus``, ``no_df``,
+        ``boundary``, ``no_answers``, ``model``, ``dropped_predictor``, ``small_cells``.
     message
         English text, naming the domains/variables concerned.
     message_vi
@@ -90,7 +90,9 @@ class Estimates(SurveyResult):
     The table has the columns ``by`` (the domain family, ``"all"`` for the whole population), ``domain`` (a label
     such as ``"district_code=164"``), one column per domain variable, ``variable``, ``estimate``, ``se``,
     ``ci_low``, ``ci_high``, ``cv``, ``deff``, ``n`` (unweighted respondents who answered), ``n_psu`` (PSUs holding
-    them) and ``df`` (the design's degrees of freedom; 0 when the variance is not estimable).
+    them) and ``df`` (the domain's degrees of freedom, or the design's with ``EstimationSettings(df="design")``; 0
+    when the variance is not estimable). ``kind`` is ``mean``, ``proportion``, ``total``, ``ratio`` or
+    ``quantile`` (which adds a ``prob`` column).
     """
 
     kind: str = "mean"
@@ -227,8 +229,58 @@ class ModelResult(SurveyResult):
         Respondents in the model.
     domain
         The subpopulation the model was fitted for (e.g. ``"district_code = 164"``); ``""`` = everybody.
+    covariance
+        The coefficients' design-based covariance (for :meth:`joint_test`).
     """
 
     outcome: str = ""
     n: int = 0
     domain: str = ""
+    #: Design-based covariance of the coefficients, row by row in the table's order (plain floats, so a cached
+    #: result written as JSON reads back the same).
+    covariance: tuple[tuple[float, ...], ...] = field(default=(), repr=False)
+
+    def joint_test(self, predictor: str) -> pd.DataFrame:
+        """Wald test that every coefficient of ``predictor`` is 0 (R ``regTermTest(model, ~predictor)``).
+
+        ``F = b' V^-1 b / p`` over the predictor's ``p`` dummy coefficients ``b`` with their design-based
+        covariance ``V``, referred to ``F(p, df)`` with the model's residual df (R's default ``method = "Wald"``,
+        ``df = df.residual``); ``chisq = p F`` and its chi-square p-value are given too. One row: ``predictor``,
+        ``levels`` (p), ``f``, ``df_num``, ``df_den``, ``p_value``, ``chisq``, ``p_chisq``.
+
+        Raises
+        ------
+        ParameterError
+            ``predictor`` has no coefficient in the model (unknown, or left out as constant), or the result
+            carries no covariance.
+        """
+        from scipy import special
+
+        from danvan_analysis.errors import ParameterError
+
+        table = self._table
+        rows = np.flatnonzero((table["predictor"] == predictor).fillna(False).to_numpy(dtype=bool))
+        if len(self.covariance) == 0 or rows.size == 0:
+            known = sorted(set(table["predictor"].dropna()) - {""})
+            raise ParameterError(
+                f"joint_test({predictor!r}): the model has no coefficient of that predictor; its predictors are "
+                f"{known}. Hint: a predictor with a single category in the model is left out (see the caveats)."
+            )
+        b = table["coef"].to_numpy(dtype=np.float64)[rows]
+        v = np.asarray(self.covariance, dtype=np.float64)[np.ix_(rows, rows)]
+        p = rows.size
+        chisq = float(b @ np.linalg.solve(v, b))
+        df = int(table["df"].iloc[0])
+        f = chisq / p
+        return pd.DataFrame(
+            {
+                "predictor": [predictor],
+                "levels": [p],
+                "f": [f],
+                "df_num": [p],
+                "df_den": [df],
+                "p_value": [float(special.fdtrc(p, df, f)) if df > 0 else np.nan],
+                "chisq": [chisq],
+                "p_chisq": [float(special.chdtrc(p, chisq))],
+            }
+        )

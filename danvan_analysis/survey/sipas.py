@@ -49,6 +49,7 @@ from danvan_analysis.survey.estimate import (
     run_families,
     summarise,
 )
+from danvan_analysis.survey.items import ItemScale, check_codes
 from danvan_analysis.survey.results import ImportancePerformance, PriorityShares, SipasIndices
 from danvan_analysis.text import nfc
 from danvan_analysis.vocab import PriorityArea
@@ -207,6 +208,7 @@ class _IndexArrays:
     n: np.ndarray
     n_psu: np.ndarray
     deff: np.ndarray
+    df: np.ndarray
 
 
 def sipas_indices(
@@ -260,9 +262,11 @@ def sipas_indices(
                 arrays.estimate / 100,
                 arrays.var / 1e4,
                 arrays.n_psu,
+                arrays.df,
+                arrays.n,
                 compiled,
-                logit=measure == "share",
-                alpha=settings.alpha,
+                proportion=measure == "share",
+                settings=settings,
             )
             frames.append(_index_frame(domains, meta, measure, arrays, s))
     frame = pd.concat(frames, ignore_index=True)
@@ -422,23 +426,11 @@ def _item_results(
             f"The survey data lack the SIPAS item column(s) {missing}. Hint: the contract expects q01-q33 as "
             "nullable integers (1-5, 9 = don't know)."
         )
-    allowed = {float(v) for v in range(rule.scale_min, rule.scale_max + 1)} | {float(rule.dont_know)}
+    scale = ItemScale.from_range(rule.scale_min, rule.scale_max, (rule.dont_know,))
+    declared = dict.fromkeys(codes, scale)
 
     def check(totals: lin.CellTotals) -> None:
-        for column in codes:
-            counts = totals.value_counts.get(column)
-            if counts is None:
-                raise SchemaError(
-                    f"SIPAS item column {column!r} holds non-integer values; expected ratings "
-                    f"{rule.scale_min}-{rule.scale_max}, {rule.dont_know} (don't know) or missing."
-                )
-            bad = sorted(v for v in counts if v not in allowed and not np.isnan(v))
-            if bad:
-                raise SchemaError(
-                    f"SIPAS item column {column!r} holds the code(s) {[int(v) for v in bad]} on "
-                    f"{sum(counts[v] for v in bad)} row(s); expected {rule.scale_min}-{rule.scale_max}, "
-                    f"{rule.dont_know} (don't know) or missing. Hint: validate the file with danvan_analysis.io."
-                )
+        check_codes(totals.value_counts, declared)
 
     return run_families(data, compiled, item_measures(codes, rule), by, check=check)
 
@@ -447,12 +439,14 @@ def _indices(
     r: FamilyResult, a: np.ndarray, *, block: slice, measure: str, rule: IndexRule, compiled: CompiledDesign
 ) -> _IndexArrays:
     est_items = r.estimate[:, block]
-    z = r.z[:, block] @ a.T
     est = est_items @ a.T
-    var = lin.psu_variance(r.totals.pair_domain, r.totals.pair_psu, z, r.family.n_domains, compiled)
+    combine = np.zeros((a.shape[0], r.z.shape[1]))
+    combine[:, block] = a
+    z, var = r.combined_variance(combine, compiled)
     involved = a > 0
     n = np.column_stack([np.where(involved[c], r.n[:, block], np.inf).min(axis=1) for c in range(a.shape[0])])
     n_psu = np.column_stack([np.where(involved[c], r.n_psu[:, block], np.inf).min(axis=1) for c in range(a.shape[0])])
+    df = composite_df(r, a, block=block, compiled=compiled)
     k = est_items.shape[1]
     deff = np.full(est.shape, np.nan)
     deff[:, :k] = r.deff[:, block]
@@ -464,7 +458,14 @@ def _indices(
         n=n,
         n_psu=n_psu,
         deff=deff,
+        df=df,
     )
+
+
+def composite_df(r: FamilyResult, a: np.ndarray, *, block: slice, compiled: CompiledDesign) -> np.ndarray:
+    """Domain df of each composite (domains x indices): PSUs minus strata holding answers to any of its items."""
+    present = (r.totals.cnt[:, block] > 0).astype(np.float64) @ (a > 0).T.astype(np.float64) > 0
+    return lin.domain_df(r.totals.pair_domain, r.totals.pair_psu, present, r.family.n_domains, compiled)
 
 
 def index_scale(measure: str, rule: IndexRule) -> tuple[float, float]:

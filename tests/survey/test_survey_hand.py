@@ -27,7 +27,8 @@ import pytest
 from scipy import stats
 
 from danvan_analysis.errors import DesignError
-from danvan_analysis.survey import SurveyDesign, estimate
+from danvan_analysis.survey import EstimationSettings, SurveyDesign, estimate
+from danvan_analysis.survey.design import DesignWarning
 
 ROWS = [
     ("A", "a1", 2, 4, "F"),
@@ -115,7 +116,11 @@ def test_domain_estimation_differs_from_subset_and_reestimate():
     assert domain["se"] == pytest.approx(math.sqrt(0.0441 + 0.0093), rel=1e-12)
     assert subset["se"] == pytest.approx(math.sqrt(0.0441 + 0.0049), rel=1e-12)
     assert domain["se"] > subset["se"] * 1.04
-    assert (domain["df"], subset["df"]) == (3, 2)
+    # Domain df (default): PSUs holding men (a1, a2, b1, b3) minus their strata (A, B) = 2, as the subset's;
+    # the whole design's (5 - 2 = 3) on request.
+    assert (domain["df"], subset["df"]) == (2, 2)
+    design_df = one(estimate(data, SurveyDesign(), "q01", by="sex", settings=EstimationSettings(df="design")), sex="M")
+    assert design_df["df"] == 3 and design_df["se"] == domain["se"]
     assert domain["n_psu"] == 4
 
 
@@ -151,13 +156,15 @@ def test_total_by_hand():
 def test_fpc_scales_each_stratum():
     # f_A = 0.5, f_B = 0.25: V = 0.5 * 0.01 + 0.75 * 0.169375.
     design = SurveyDesign(fpc={"A": 0.5, "B": 0.25})
-    row = one(estimate(tiny(), design, "q01"), variable="q01")
+    with pytest.warns(DesignWarning, match="understated"):
+        row = one(estimate(tiny(), design, "q01"), variable="q01")
     assert row["se"] == pytest.approx(math.sqrt(0.5 * 0.01 + 0.75 * 1.5 * 406.5 / 3600), rel=1e-12)
 
 
 def test_fpc_column_equals_mapping_and_census_stratum_has_no_variance():
     data = tiny().assign(f=lambda d: d["stratum"].map({"A": 1.0, "B": 0.0}))
-    row = one(estimate(data, SurveyDesign(fpc="f"), "q01"), variable="q01")
+    with pytest.warns(DesignWarning, match="understated"):
+        row = one(estimate(data, SurveyDesign(fpc="f"), "q01"), variable="q01")
     assert row["se"] == pytest.approx(math.sqrt(1.5 * 406.5 / 3600), rel=1e-12)
 
 
@@ -196,3 +203,45 @@ def test_domain_inside_one_psu_is_not_estimable():
     assert math.isnan(row["se"]) and math.isnan(row["ci_low"]) and row["df"] == 0
     assert row["n_psu"] == 1
     assert any(c.code == "few_psus" for c in result.caveats)
+
+
+def test_total_in_a_one_psu_domain_has_an_se_but_no_interval():
+    # Domain = PSU b2: its total of answered q01 is row 8 only (w 2, q01 2; row 9 is a 9): T = 4.
+    # z per PSU of stratum B: b1 0, b2 4, b3 0 (A: 0, 0). Mean 4/3; SS = 2 (4/3)^2 + (8/3)^2 = 96/9; x 3/2 = 16.
+    # SE = 4; df = 1 PSU - 1 stratum = 0, so no t interval (a mean there has z = 0 and no SE at all).
+    data = tiny().assign(area=lambda d: (d["psu"] == "b2").map({True: "inside", False: "outside"}).astype("str"))
+    result = estimate(data, SurveyDesign(), "q01", kind="total", by="area")
+    row = one(result, area="inside")
+    assert row["estimate"] == pytest.approx(4.0, rel=1e-14)
+    assert row["se"] == pytest.approx(4.0, rel=1e-12)
+    assert row["df"] == 0 and math.isnan(row["ci_low"])
+    assert any(c.code == "no_df" for c in result.caveats)
+
+
+def test_beta_interval_by_hand():
+    # p = 0.25, se^2 = 0.0025 + 1.5 * 222/14400 (see the logit test), n = 9 respondents, df = 3.
+    # n* = p (1 - p) / se^2 * (t_{8, .025} / t_{3, .025})^2;  x = n* p;
+    # CI = [Beta^-1(.025; x, n* - x + 1), Beta^-1(.975; x + 1, n* - x)]   (R svyciprop(method = "beta")).
+    var = 0.0025 + 1.5 * 222 / 14400
+    n_star = 0.25 * 0.75 / var * (stats.t.ppf(0.025, 8) / stats.t.ppf(0.025, 3)) ** 2
+    x = n_star * 0.25
+    settings = EstimationSettings(ci_method="beta")
+    row = one(estimate(tiny(), SurveyDesign(), "q01", kind="proportion", at_least=4, settings=settings), variable="q01")
+    assert row["ci_low"] == pytest.approx(100 * stats.beta.ppf(0.025, x, n_star - x + 1), rel=1e-10)
+    assert row["ci_high"] == pytest.approx(100 * stats.beta.ppf(0.975, x + 1, n_star - x), rel=1e-10)
+    # Korn-Graubard truncates n* at n = 9 when it is larger.
+    kg = EstimationSettings(ci_method="korn-graubard")
+    row = one(estimate(tiny(), SurveyDesign(), "q01", kind="proportion", at_least=4, settings=kg), variable="q01")
+    m = min(n_star, 9)
+    assert row["ci_low"] == pytest.approx(100 * stats.beta.ppf(0.025, m * 0.25, m * 0.75 + 1), rel=1e-10)
+
+
+def test_zero_percent_gets_a_one_sided_clopper_pearson_interval():
+    # Share answering 5 among men (rows 2, 4, 7, 10: ratings 2, 3, 3, 4): 0 of n = 4, df = 2 (see above).
+    # n* = min(n, n (t_{3, .975} / t_{2, .975})^2) = 4 (3.182 / 4.303)^2 = 4 x 0.547 = 2.19;
+    # upper = Beta^-1(.975; 1, n*) = 1 - .025^(1/n*); lower = 0. The logit interval would be undefined.
+    row = one(estimate(tiny(), SurveyDesign(), "q01", kind="proportion", success=5, by="sex"), sex="M")
+    n_star = min(4, 4 * (stats.t.ppf(0.975, 3) / stats.t.ppf(0.975, 2)) ** 2)
+    assert row["estimate"] == 0 and row["df"] == 2
+    assert row["ci_low"] == 0
+    assert row["ci_high"] == pytest.approx(100 * (1 - 0.025 ** (1 / n_star)), rel=1e-12)

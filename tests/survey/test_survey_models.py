@@ -307,3 +307,47 @@ def test_ordinal_domain_on_a_whole_stratum_equals_the_stratum_alone(survey_wide)
     full = fit_ordinal_model(survey_wide, SurveyDesign(), predictors=predictors).to_frame()
     masked = fit_ordinal_model(survey_wide, SurveyDesign(), predictors=predictors, domain=everybody).to_frame()
     np.testing.assert_allclose(masked["coef"], full["coef"], rtol=1e-12)
+
+
+def test_joint_wald_test_of_a_one_level_predictor_is_its_t_test_squared(survey_wide):
+    """With p = 1, F = t^2 and F(1, df) gives the coefficient's two-sided t p-value (R regTermTest)."""
+    from danvan_analysis.survey import SurveyDesign, fit_satisfaction_model
+
+    result = fit_satisfaction_model(survey_wide, SurveyDesign())
+    row = result.to_frame().query("predictor == 'sex'").iloc[0]
+    test = result.joint_test("sex").iloc[0]
+    assert test["levels"] == 1 and test["df_den"] == row["df"]
+    assert test["f"] == pytest.approx(row["t"] ** 2, rel=1e-12)
+    assert test["p_value"] == pytest.approx(row["p_value"], rel=1e-9)
+
+
+def test_joint_wald_test_does_not_depend_on_the_reference_level(survey_wide):
+    """Re-coding age_group against another reference changes every coefficient, not the joint F (a quadratic form)."""
+    from danvan_analysis.survey import SurveyDesign, fit_satisfaction_model
+
+    a = fit_satisfaction_model(survey_wide, SurveyDesign()).joint_test("age_group").iloc[0]
+    b = fit_satisfaction_model(survey_wide, SurveyDesign(), references={"age_group": "60+"}).joint_test("age_group")
+    assert a["levels"] == 3
+    assert b.iloc[0]["f"] == pytest.approx(a["f"], rel=1e-7)
+    assert b.iloc[0]["p_value"] == pytest.approx(a["p_value"], rel=1e-6)
+
+
+def test_joint_test_of_an_unknown_predictor_is_refused(survey_wide):
+    from danvan_analysis.errors import ParameterError
+    from danvan_analysis.survey import SurveyDesign, fit_satisfaction_model
+
+    with pytest.raises(ParameterError, match="occupation"):
+        fit_satisfaction_model(survey_wide, SurveyDesign()).joint_test("occupation")
+
+
+def test_joint_test_survives_a_json_round_trip_of_the_result(survey_wide):
+    """The reports cache a ModelResult's fields as JSON: the covariance must read back as the same numbers."""
+    import json
+
+    from danvan_analysis.survey import ModelResult, SurveyDesign, fit_satisfaction_model
+
+    result = fit_satisfaction_model(survey_wide, SurveyDesign())
+    again = ModelResult(
+        title=result.title, _table=result.to_frame(), covariance=json.loads(json.dumps(result.covariance))
+    )
+    assert again.joint_test("age_group").equals(result.joint_test("age_group"))

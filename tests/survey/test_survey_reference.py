@@ -1,8 +1,8 @@
 """Agreement to 1e-9 with svy 0.35 (and samplics 0.6.1) on seeded synthetic surveys.
 
-Documented convention difference: for a domain, svy reports a domain df (PSUs minus strata that hold domain members)
-while we report the design df of R's ``degf(design)``; estimates, SEs, design effects and n agree, and the intervals
-are compared on the whole population (where both df agree) and rebuilt from svy's SE with our df for domains.
+Degrees of freedom: by default a domain has its own (PSUs minus strata holding its respondents who answered), as
+svy reports and R's ``degf(subset(design, ...))`` gives; df, intervals and all are compared. The whole design's df
+(``EstimationSettings(df="design")``) is checked by rebuilding svy's interval from its SE with that df.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import pytest
 from scipy import stats
 from svy_reference import svy_rows, svy_sample
 
-from danvan_analysis.survey import SurveyDesign, commune_design, estimate
+from danvan_analysis.survey import EstimationSettings, SurveyDesign, commune_design, estimate
+from danvan_analysis.survey.design import DesignWarning
 
 TOL = dict(rel=1e-9, abs=1e-12)
 ITEMS = ["q01", "q07", "q15", "q33"]
@@ -39,15 +40,23 @@ def test_means_match_svy(survey, by):
         np.testing.assert_allclose(mine["se"], ref["se"], **_tol())
         np.testing.assert_allclose(mine["deff"], ref["deff"], **_tol())
         np.testing.assert_array_equal(mine["n"], ref["n"])
-        if by is None:
-            assert int(mine["df"].iloc[0]) == int(ref["df"].iloc[0])
-            np.testing.assert_allclose(mine["ci_low"], ref["lci"], **_tol())
-            np.testing.assert_allclose(mine["ci_high"], ref["uci"], **_tol())
-        else:
-            # Our df is the design's for every domain (R degf); rebuild the interval from svy's SE with it.
-            t = stats.t.ppf(0.975, mine["df"])
-            np.testing.assert_allclose(mine["ci_low"], ref["est"] - t * ref["se"], **_tol())
-            assert (mine["df"] >= ref["df"]).all()
+        np.testing.assert_array_equal(mine["df"], ref["df"])
+        np.testing.assert_allclose(mine["ci_low"], ref["lci"], **_tol())
+        np.testing.assert_allclose(mine["ci_high"], ref["uci"], **_tol())
+
+
+@pytest.mark.parametrize("by", ["district_code", "sex"])
+def test_design_df_option_rebuilds_svy_interval_with_the_whole_design_df(survey, by):
+    settings = EstimationSettings(df="design")
+    got = ours(estimate(survey, SurveyDesign(), ["q01"], by=by, settings=settings), by).loc["q01"]
+    ref = svy_rows(svy_sample(survey, ["q01"]).estimation.mean("q01", by=by, drop_nulls=True), by)
+    design_df = survey.groupby("stratum")["psu"].nunique().sum() - survey["stratum"].nunique()
+    assert (got["df"] == design_df).all()
+    # A district holds a third of the PSUs, so its own df is smaller; both sexes live in every PSU.
+    assert (got["df"] > ref["df"]).all() if by == "district_code" else (got["df"] == ref["df"]).all()
+    t = stats.t.ppf(0.975, design_df)
+    np.testing.assert_allclose(got["ci_low"], ref["est"] - t * ref["se"], **_tol())
+    np.testing.assert_allclose(got["ci_high"], ref["est"] + t * ref["se"], **_tol())
 
 
 def test_crossed_domains_match_svy(survey):
@@ -104,7 +113,9 @@ def test_fpc_matches_svy_population_sizes(survey):
     n_h = survey.groupby("stratum")["psu"].nunique()
     big_n = (n_h * 3 + np.arange(len(n_h))).astype(float)
     data = survey.assign(N=survey["stratum"].map(big_n))
-    got = ours(estimate(data, SurveyDesign(fpc=(n_h / big_n).to_dict()), ["q10"], by="district_code"), "district_code")
+    with pytest.warns(DesignWarning, match="understated"):
+        got = estimate(data, SurveyDesign(fpc=(n_h / big_n).to_dict()), ["q10"], by="district_code")
+    got = ours(got, "district_code")
     ref = svy_rows(
         svy_sample(data, ["q10"], pop_size="N").estimation.mean("q10", by="district_code", drop_nulls=True),
         "district_code",
@@ -170,3 +181,54 @@ def test_district_means_match_samplics(survey):
 
 def _tol() -> dict:
     return {"rtol": TOL["rel"], "atol": TOL["abs"]}
+
+
+def _svy_prop_level_one(data, item, by, method):
+    frame = svy_sample(data, [item], at_least=4).estimation.prop(item, by=by, drop_nulls=True, ci_method=method)
+    frame = frame.to_polars().to_pandas()
+    level = frame[item] if item in frame.columns else frame.iloc[:, 1 if by else 0]
+    return frame[level.astype(float) == 1.0].set_index(by)
+
+
+@pytest.mark.parametrize("method", ["logit", "beta", "korn-graubard"])
+def test_district_proportion_intervals_match_svy(survey, method):
+    """Each method, each district (its own df), against svy's prop(ci_method=...): beta is R's svyciprop."""
+    settings = EstimationSettings(ci_method=method)
+    got = estimate(
+        survey, SurveyDesign(), ["q05"], kind="proportion", at_least=4, by="district_code", settings=settings
+    )
+    got = ours(got, "district_code").loc["q05"]
+    ref = _svy_prop_level_one(survey, "q05", "district_code", method)
+    np.testing.assert_array_equal(got["df"], ref["df"])
+    np.testing.assert_allclose(got["ci_low"], 100 * ref["lci"], **_tol())
+    np.testing.assert_allclose(got["ci_high"], 100 * ref["uci"], **_tol())
+
+
+@pytest.mark.parametrize("method", ["logit", "beta", "korn-graubard"])
+def test_zero_and_hundred_percent_get_svy_korn_graubard_interval(survey, method):
+    """Nobody satisfied in district 801, everybody in 802: svy's Korn-Graubard boundary interval, whatever method."""
+    data = survey.copy()
+    district = data["district_code"]
+    for item in ("q05",):
+        answered = data[item].notna() & (data[item] != 9)
+        data.loc[answered & (district == "801"), item] = 2
+        data.loc[answered & (district == "802"), item] = 5
+    settings = EstimationSettings(ci_method=method)
+    result = estimate(
+        data, SurveyDesign(), ["q05"], kind="proportion", at_least=4, by="district_code", settings=settings
+    )
+    got = ours(result, "district_code").loc["q05"]
+    frame = svy_sample(data, ["q05"], at_least=4).estimation.prop(
+        "q05", by="district_code", drop_nulls=True, ci_method="korn-graubard"
+    )
+    frame = frame.to_polars().to_pandas()
+    level = frame.iloc[:, 1].astype(float)
+    # svy lists the level present: 0 in district 801 (share of 1 is 1 - that), 1 in 802.
+    zero = frame[(frame["district_code"] == "801") & (level == 0.0)].iloc[0]
+    one_ = frame[(frame["district_code"] == "802") & (level == 1.0)].iloc[0]
+    assert got.loc["801", "estimate"] == 0 and got.loc["802", "estimate"] == 100
+    assert got.loc["801", "ci_low"] == 0
+    assert got.loc["801", "ci_high"] == pytest.approx(100 * (1 - zero["lci"]), rel=1e-9)
+    assert got.loc["802", "ci_low"] == pytest.approx(100 * one_["lci"], rel=1e-9)
+    assert got.loc["802", "ci_high"] == 100
+    assert any(c.code == "boundary" for c in result.caveats)
