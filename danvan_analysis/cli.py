@@ -211,6 +211,9 @@ def reports(
         str | None,
         typer.Option(help="Report due at this period's deadline: Q1, H1, 9M or Y (default: the whole year)."),
     ] = None,
+    agencies: Annotated[
+        bool, typer.Option(help="Also write one report per provincial agency (its targets, tasks and reports).")
+    ] = False,
 ) -> None:
     """Produce the district evaluation reports and the provincial summary as self-contained HTML."""
     from danvan_analysis.batch import BatchSettings, run_batch
@@ -227,6 +230,7 @@ def reports(
         timeout=timeout,
         plan=plan,
         period=period,
+        agencies=agencies,
     )
     from danvan_analysis.errors import PlanError
 

@@ -64,7 +64,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     ),
     "reports_on_time": ("Gửi báo cáo đúng hạn", "Reports on time"),
     "tasks": ("Nhiệm vụ được giao (mục IV của Kế hoạch)", "Tasks assigned (section IV of the plan)"),
-    "satisfied": ("Tỷ lệ hài lòng", "Satisfied"),
+    "satisfied": ("Tỷ lệ hài lòng chung (%)", "Overall satisfied (%)"),
     "unit_name": ("Đơn vị", "Unit"),
     "level": ("Cấp", "Level"),
     "year": ("Năm", "Year"),
@@ -320,7 +320,7 @@ def guess_kinds(frame: pd.DataFrame) -> dict[str, ColumnKind]:
             kinds[column] = "fraction"  # the survey module's CV is a fraction: 0.052 → 5,2 %
         elif points and column in ("ci_low", "ci_high", "se"):
             kinds[column] = "number"
-        elif column in ("estimate", "ci_low", "ci_high", "se"):
+        elif column in ("estimate", "ci_low", "ci_high", "se", "satisfied"):
             kinds[column] = "percent"
         elif column in ("numerator", "denominator", "n", "rank", "days_late"):
             kinds[column] = "count"

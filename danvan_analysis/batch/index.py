@@ -64,8 +64,8 @@ def render_index(records: Iterable[ReportRecord], *, year: int, lang: str, demo:
     text = _TEXT[lang]
     rows = []
     shown = [r for r in records if r.kind != "shared"]
-    # Province first, then districts by code: the order analysts read them in.
-    shown.sort(key=lambda r: (r.kind != "province", r.name))
+    # Province first, then districts by code, then agencies: the order analysts read them in.
+    shown.sort(key=lambda r: ({"province": 0, "district": 1, "agency": 2}.get(r.kind, 3), r.name))
     for record in shown:
         link = (
             f'<a href="{html.escape(record.html)}">{html.escape(record.title)}</a>'

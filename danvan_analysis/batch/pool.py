@@ -26,7 +26,7 @@ from danvan_analysis.batch import manifest as mf
 from danvan_analysis.batch.kernel import KernelSettings, WarmKernel, first_error, prepare_notebook
 from danvan_analysis.errors import ParameterError
 
-Kind = Literal["district", "province", "shared"]
+Kind = Literal["district", "province", "agency", "shared"]
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,8 @@ class BatchSettings:
         each report's input key, so an edited plan reruns the reports.
     period : the report due at this period's deadline (``"Q1"``, ``"H1"``, ``"9M"``, ``"Y"``; data cut off by the
         plan's rule), written to ``reports/<year>/<period>/`` by default; ``None`` = the evaluation of the whole year.
+    agencies : also write one short report per provincial agency (its targets, section IV tasks and reports), from
+        ``agency_notebook`` (default ``notebooks/agency_report.ipynb``).
     """
 
     year: int = 2023
@@ -96,6 +98,8 @@ class BatchSettings:
     progress: bool | None = None
     plan: Path | None = None
     period: str | None = None
+    agencies: bool = False
+    agency_notebook: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -220,6 +224,22 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
         task(code, "district", resolve_unit(code).name, district_nb, {"district": code, **common}, report_stem(code))
         for code in codes
     ]
+    if settings.agencies:
+        from danvan_analysis.units import register
+
+        agency_nb = _notebook(settings.agency_notebook, "agency_report.ipynb")
+        agency_common = {k: v for k, v in common.items() if k != "suppression_threshold"}
+        tasks += [
+            task(
+                unit.code,
+                "agency",
+                unit.name,
+                agency_nb,
+                {"agency": unit.code, **agency_common},
+                report_stem(unit.code),
+            )
+            for unit in register().units("agency")
+        ]
     previous = mf.read_manifest(out_dir)
     if province_nb is not None:
         # The province links to the district reports this run makes and those already made in the folder.

@@ -103,6 +103,56 @@ class ProvinceParams:
     period: str | None = None
 
 
+@dataclass(frozen=True)
+class AgencyParams:
+    """Validated parameters of an agency's report (see :class:`DistrictParams`); ``agency`` is the register unit."""
+
+    agency: Unit
+    year: int
+    data_dir: Path
+    lang: str
+    shared_cache: Path | None
+    plan: Plan
+    demo: bool = False
+    period: str | None = None
+
+
+def validate_agency_params(
+    *,
+    agency: object,
+    year: object,
+    data_dir: object,
+    lang: object = "vi",
+    shared_cache: object = "",
+    plan_file: object = "",
+    period: object = "",
+) -> AgencyParams:
+    """Check the parameters of ``agency_report.ipynb``: ``agency`` is an agency code (``SNV``) or name."""
+    year_value = _check_year(year)
+    return AgencyParams(
+        agency=_check_agency(agency),
+        year=year_value,
+        data_dir=_check_data_dir(data_dir, year_value),
+        lang=_check_lang(lang),
+        shared_cache=_check_shared_cache(shared_cache, year_value),
+        plan=(plan := _check_plan(plan_file)),
+        demo=_is_demo(data_dir),
+        period=_check_period(period, plan),
+    )
+
+
+def _check_agency(value: object) -> Unit:
+    from danvan_analysis.units import resolve_unit
+
+    text = _check_text("agency", value if isinstance(value, str) else str(value))
+    try:
+        return resolve_unit(text, kind="agency")
+    except UnitError as error:
+        raise ParameterError(
+            f"Parameter agency: {error} Hint: `danvan units --district agencies` lists the agencies with their codes."
+        ) from error
+
+
 def validate_district_params(
     *,
     district: object,
@@ -176,10 +226,12 @@ def report_stem(unit_code: str) -> str:
 
     Built from the register (code + folded short name), so it is stable, ASCII and safe on every file system.
     """
-    from danvan_analysis.units import PROVINCE_CODE, resolve_unit
+    from danvan_analysis.units import PROVINCE_CODE, register, resolve_unit
 
     if unit_code == PROVINCE_CODE:
         return PROVINCE_STEM
+    if unit_code in {u.code for u in register().units("agency")}:
+        return f"agency-{unit_code.lower()}"
     unit = resolve_unit(unit_code, kind="district")
     return f"{unit.code}-{fold(unit.short_name).replace(' ', '-')}"
 

@@ -46,6 +46,7 @@ SECTION_TITLES: dict[str, dict[str, str]] = {
     "remaining": {"vi": "Còn phải làm đến cuối năm", "en": "Still to do by the end of the year"},
     "communes": {"vi": "Kết quả theo xã, phường, thị trấn", "en": "Commune by commune"},
     "agencies": {"vi": "Các cơ quan cấp tỉnh", "en": "Provincial agencies"},
+    "tasks": {"vi": "Nhiệm vụ được giao tại Kế hoạch", "en": "Tasks the plan assigns"},
     "appendix": {"vi": "Phụ lục: chất lượng dữ liệu và phương pháp", "en": "Appendix: data quality and method"},
     "data_quality": {"vi": "Cảnh báo khi kiểm tra dữ liệu", "en": "Validation warnings"},
     "responses": {"vi": "Số phiếu khảo sát", "en": "Survey responses"},
@@ -182,6 +183,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "no_theme_data": "Chưa có số liệu năm {year}; các chỉ tiêu đọc từ nội dung này được ghi “Chưa đủ dữ liệu”.",
         "no_survey_in_period": "Khảo sát sự hài lòng được thực hiện theo năm: báo cáo kỳ này chỉ dùng số liệu báo cáo; kết quả khảo sát có trong báo cáo năm.",
         "remaining": "Còn phải làm đến cuối năm",
+        "agency_title": "Báo cáo đánh giá công tác dân vận chính quyền năm {year}: {unit}",
+        "commune_note": "Tỷ lệ hài lòng chung của xã có trong mẫu khảo sát (thôn, tổ dân phố là đơn vị mẫu); xã có dưới {n} người trả lời không được công bố; “–”: xã không có trong mẫu hoặc không thuộc diện.",
         "agencies_note": "Chỉ tiêu 1 và 4a đối với các sở, ban, ngành và đơn vị trực thuộc UBND tỉnh; chế độ báo cáo; nhiệm vụ được giao tại mục IV của Kế hoạch.",
         "nothing_remaining": "Các chỉ tiêu đo được đều đã đạt tại thời điểm báo cáo.",
         "subtitle_year": "Đánh giá cả năm {year} · Nguồn số liệu: {source} · Lập ngày {today}",
@@ -218,6 +221,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "no_theme_data": "No data for {year}; the targets read from this theme are marked “Insufficient data”.",
         "no_survey_in_period": "The satisfaction survey is annual: this period's report uses report data only; the survey results are in the annual report.",
         "remaining": "Still to do by the end of the year",
+        "agency_title": "Evaluation of mass-mobilisation work in {year}: {unit}",
+        "commune_note": "Overall satisfaction of the communes in the survey sample (villages as sampling units); communes with fewer than {n} respondents are not shown; “–”: not in the sample or not concerned.",
         "agencies_note": "Targets 1 and 4a for the provincial departments and agencies; reporting; the tasks section IV of the plan gives them.",
         "nothing_remaining": "Every measured target is met at the reporting date.",
         "subtitle_year": "Evaluation of the whole year {year} · Data: {source} · Produced {today}",
@@ -374,8 +379,12 @@ def show_democracy(view: Any) -> None:
         show_theme(view, theme)
     if getattr(view, "communes", None) is not None:
         display(heading("communes", lang=view.lang, level=3))
-        columns = ["unit_name", "plan_issued", "head_dialogue", "pib_in_place", "cisb_in_place"]
+        columns = ["unit_name", "plan_issued", "head_dialogue", "pib_in_place", "cisb_in_place", "satisfied", "n"]
         display(table_of(view.communes, view.lang, columns))
+        if "satisfied" in view.communes.columns:
+            display(
+                text(_WORDS[view.lang]["commune_note"].format(n=view.params.suppression_threshold), css_class="note")
+            )
 
 
 def show_agencies(view: Any) -> None:
@@ -388,6 +397,59 @@ def show_agencies(view: Any) -> None:
     display(text(_WORDS[view.lang]["agencies_note"], css_class="note"))
     columns = ["unit_name", "plan_issued", "pib_in_place", "reports_on_time", "tasks"]
     display(table_of(view.agencies, view.lang, columns))
+
+
+def show_agency_title(view: Any) -> None:
+    """Title of an agency's report, with the same first screen as the others."""
+    from danvan_analysis import fmt, vocab
+
+    lang, words = view.lang, _WORDS[view.lang]
+    title = words["agency_title"].format(
+        year=view.params.year, unit=view.unit.name if lang == "vi" else view.unit.name_en
+    )
+    status = {True: vocab.Status.MET.value, False: vocab.Status.NOT_MET.value, None: vocab.Status.NO_DATA.value}
+    counts = {s.value: 0 for s in vocab.Status}
+    for value in view.results.values():
+        counts[status[value]] += 1
+    _show_first_screen(view, title, counts, lang, words, fmt)
+    record_headline(
+        targets_met=counts[vocab.Status.MET.value],
+        targets_total=sum(counts.values()),
+        satisfaction=None,
+        satisfaction_low=None,
+        satisfaction_high=None,
+    )
+
+
+def show_agency_results(view: Any) -> None:
+    """The plan's targets that concern an agency, with its verdict on each, and its section IV tasks."""
+    import pandas as pd
+    from IPython.display import display
+
+    from danvan_analysis import vocab
+
+    lang = view.lang
+    display(heading("summary", lang=lang))
+    status = {True: vocab.Status.MET, False: vocab.Status.NOT_MET, None: vocab.Status.NO_DATA}
+    rows = [
+        {"target": code, "label": view.params.plan.target(code).label(lang), "status": status[value].label(lang)}
+        for code, value in view.results.items()
+    ]
+    display(table_of(pd.DataFrame(rows, columns=["target", "label", "status"]), lang, ["target", "label", "status"]))
+    display(heading("tasks", lang=lang))
+    items = [f"Mục IV.{a.section}: {a.assignment(lang)}" if lang == "vi" else f"Section IV.{a.section}: {a.assignment(lang)}"
+             for a in view.tasks]  # fmt: skip
+    display(bullets(items) if items else text("–"))
+    display(heading("reporting", lang=lang))
+    columns = ["period", "deadline", "date_received", "status", "days_late"]
+    shown = view.submissions.assign(status=[_SUBMISSION_WORDS[lang].get(s, s) for s in view.submissions["status"]])
+    display(table_of(shown, lang, columns))
+
+
+_SUBMISSION_WORDS = {
+    "vi": {"on_time": "Đúng hạn", "late": "Muộn", "missing": "Chưa gửi", "not_due": "Chưa đến hạn"},
+    "en": {"on_time": "On time", "late": "Late", "missing": "Not sent", "not_due": "Not due yet"},
+}
 
 
 def show_remaining(view: Any) -> None:
@@ -518,6 +580,25 @@ def table_of(frame: pd.DataFrame, lang: str, columns: list[str]) -> Any:
 
 
 def _show_title(view: Any, title: str, figures: dict[str, Any], lang: str, words: dict[str, str], fmt: Any) -> None:
+    """The first screen of a district or province report, with the overall satisfaction where the survey shows."""
+    _show_first_screen(view, title, view.scorecard.summary(), lang, words, fmt)
+    from IPython.display import display
+
+    from danvan_analysis.reports.views import has_survey
+
+    if has_survey(view.params):
+        satisfaction = fmt.format_percent(figures["satisfaction"], lang=lang, basis="percent")
+        if figures["satisfaction_low"] is not None:
+            low = fmt.format_number(figures["satisfaction_low"], lang=lang)
+            high = fmt.format_number(figures["satisfaction_high"], lang=lang)
+            satisfaction = f"{satisfaction} ({words['ci']}: {low}–{high})"
+        display(headline({words["satisfaction"]: satisfaction}))
+    record_headline(**figures)
+
+
+def _show_first_screen(
+    view: Any, title: str, summary: Mapping[str, int], lang: str, words: dict[str, str], fmt: Any
+) -> None:
     """The first screen: the demo banner (demo data), the title, what the report covers, and the verdicts."""
     import datetime as dt
 
@@ -546,17 +627,7 @@ def _show_title(view: Any, title: str, figures: dict[str, Any], lang: str, words
             today=today,
         )
     display(text(subtitle, css_class="subtitle"))
-    display(verdicts(view.scorecard.summary(), lang=lang, interim=params.period is not None))
-    from danvan_analysis.reports.views import has_survey
-
-    if has_survey(params):
-        satisfaction = fmt.format_percent(figures["satisfaction"], lang=lang, basis="percent")
-        if figures["satisfaction_low"] is not None:
-            low = fmt.format_number(figures["satisfaction_low"], lang=lang)
-            high = fmt.format_number(figures["satisfaction_high"], lang=lang)
-            satisfaction = f"{satisfaction} ({words['ci']}: {low}–{high})"
-        display(headline({words["satisfaction"]: satisfaction}))
-    record_headline(**figures)
+    display(verdicts(summary, lang=lang, interim=params.period is not None))
 
 
 def _show_rankings(view: Any, table: Any, plots: Any) -> None:

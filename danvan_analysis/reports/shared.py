@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from danvan_analysis.io import DataBundle
-    from danvan_analysis.reports.params import DistrictParams, ProvinceParams
+    from danvan_analysis.reports.params import AgencyParams, DistrictParams, ProvinceParams
     from danvan_analysis.survey import Comparison, ModelResult, SipasIndices
 
 _DATASETS = (
@@ -185,7 +185,7 @@ def read_shared_results(folder: Path) -> SharedResults:
     )
 
 
-def load_shared_results(params: DistrictParams | ProvinceParams) -> SharedResults:
+def load_shared_results(params: DistrictParams | ProvinceParams | AgencyParams) -> SharedResults:
     """The shared results for a report: read from ``params.shared_cache``, or computed when it is empty."""
     if params.shared_cache is not None:
         return read_shared_results(params.shared_cache)

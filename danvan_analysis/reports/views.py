@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from danvan_analysis.indicators import IndicatorTable
-    from danvan_analysis.reports.params import DistrictParams, ProvinceParams
+    from danvan_analysis.reports.params import AgencyParams, DistrictParams, ProvinceParams
     from danvan_analysis.reports.shared import SharedResults
     from danvan_analysis.scorecard import Scorecard, ScorecardSet
     from danvan_analysis.survey import ModelResult, PriorityShares
@@ -129,7 +129,11 @@ def build_district_view(params: DistrictParams) -> DistrictView:
         indicators=tables,
         model=model,
         priorities=priority_shares(survey[survey["year"] == year], SurveyDesign()),
-        communes=tabulate_units(tables, kind="commune", district=code, boards=bundle.boards, year=year),
+        communes=_with_commune_satisfaction(
+            tabulate_units(tables, kind="commune", district=code, boards=bundle.boards, year=year),
+            respondents if has_survey(params) else None,
+            min_n=params.suppression_threshold,
+        ),
     )
 
 
@@ -161,7 +165,103 @@ def build_province_view(params: ProvinceParams) -> ProvinceView:
     )
 
 
-def has_survey(params: DistrictParams | ProvinceParams) -> bool:
+@dataclass(frozen=True)
+class AgencyView:
+    """The results shown in an agency's report.
+
+    Attributes
+    ----------
+    params : the validated parameters.
+    shared : the batch-shared results (the data bundle).
+    results : target code → ``True`` met, ``False`` not met, ``None`` no data: the plan's targets that concern an
+        agency (its own plan, its People's Inspection Board, its reports), read from the province's theme tables.
+    units : the agency's row of :func:`danvan_analysis.indicators.units.tabulate_units`.
+    submissions : its reports of the year, period by period (:func:`danvan_analysis.indicators.tabulate_submissions`).
+    tasks : the section IV assignments that name it.
+    """
+
+    params: AgencyParams
+    shared: SharedResults
+    results: dict[str, bool | None]
+    units: pd.Series
+    submissions: pd.DataFrame
+    tasks: tuple[Any, ...]
+
+    @property
+    def unit(self) -> Unit:
+        """The agency."""
+        return self.params.agency
+
+    @property
+    def lang(self) -> str:
+        """The report language."""
+        return self.params.lang
+
+
+def build_agency_view(params: AgencyParams) -> AgencyView:
+    """Gather the results of an agency's report from the province's theme tables (nothing computed twice)."""
+    import pandas as pd
+
+    from danvan_analysis.indicators import tabulate_submissions
+    from danvan_analysis.indicators.units import UNIT_CHECKS, tabulate_units
+    from danvan_analysis.reports.shared import load_shared_results
+    from danvan_analysis.scorecard import compute_plan_tables
+
+    shared = load_shared_results(params)
+    bundle, plan, code = shared.bundle, params.plan, params.agency.code
+    tables = compute_plan_tables(bundle, year=params.year, plan=plan, period=params.period)
+    units = tabulate_units(tables, kind="agency").set_index("unit_code").loc[code]
+    results: dict[str, bool | None] = {}
+    for column, theme, indicator, kinds in UNIT_CHECKS:
+        if "agency" not in kinds:
+            continue
+        for target in plan.targets:
+            if any(c.measure == f"{theme}.{indicator}" for c in target.checks):
+                value = units.get(column)
+                results[target.code] = None if pd.isna(value) else bool(value)
+    settings = plan.theme_settings(as_of=None if params.period is None else plan.deadline(params.period, params.year))[
+        "submissions"
+    ]
+    frame = bundle.submissions
+    detail = (
+        tabulate_submissions(frame, year=params.year, settings=settings)
+        if len(frame) and (frame["year"] == params.year).any()
+        else pd.DataFrame(columns=["unit_code", "period", "deadline", "date_received", "status", "days_late"])
+    )
+    return AgencyView(
+        params=params,
+        shared=shared,
+        results=results,
+        units=units,
+        submissions=detail[detail["unit_code"] == code].reset_index(drop=True),
+        tasks=plan.assignments_of(code),
+    )
+
+
+def _with_commune_satisfaction(communes: pd.DataFrame, respondents: pd.DataFrame | None, *, min_n: int) -> pd.DataFrame:
+    """Add each sampled commune's overall satisfaction (villages as PSUs, :func:`~danvan_analysis.survey.commune_design`),
+    suppressed below ``min_n`` respondents; a commune outside the sample shows none."""
+    import pandas as pd
+
+    from danvan_analysis import disclosure
+    from danvan_analysis.errors import DanvanError
+    from danvan_analysis.survey import commune_design, sipas_indices
+
+    if respondents is None or respondents.empty:
+        return communes
+    try:
+        tidy = sipas_indices(respondents, commune_design(), by=["commune_code"]).tidy()
+    except DanvanError:
+        return communes  # a district whose villages cannot carry the commune estimates: the column stays out
+    overall = tidy[tidy["variable"] == "overall"][["domain", "estimate", "ci_low", "ci_high", "n"]]
+    overall = disclosure.suppress_small_cells(overall, settings=disclosure.DisclosureSettings(min_n=min_n))
+    shown = overall.rename(columns={"domain": "unit_code", "estimate": "satisfied"})[["unit_code", "satisfied", "n"]]
+    merged = communes.merge(shown, on="unit_code", how="left")
+    merged["n"] = pd.array(merged["n"], dtype="Int64")
+    return merged
+
+
+def has_survey(params: DistrictParams | ProvinceParams | AgencyParams) -> bool:
     """Whether the report shows the survey: the survey is annual, so the whole-year evaluation and the year-end
     report (``Y``) do; the reports due 15/3, 15/6 and 15/9 carry report data only."""
     return params.period in (None, "Y")

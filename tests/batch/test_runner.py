@@ -209,3 +209,15 @@ def test_no_demo_year_is_made_unless_asked(monkeypatch: pytest.MonkeyPatch, tmp_
         plan_batch(BatchSettings(year=2031, out_dir=tmp_path / "out", progress=False))
     assert "data/demo/2031" in str(caught.value)
     assert not (tmp_path / "data").exists()
+
+
+def test_agencies_add_one_report_each(minimal_data: Path, tmp_path: Path) -> None:
+    """--agencies: the 24 provincial agencies of the register, each its own report named after its code."""
+    plan = plan_batch(
+        _settings(minimal_data, tmp_path / "out", agencies=True, agency_notebook=FIXTURES / "tiny_report.ipynb")
+    )
+    agencies = [t for t in plan.tasks if t.kind == "agency"]
+    assert len(agencies) == 24
+    snv = next(t for t in agencies if t.name == "SNV")
+    assert snv.stem == "agency-snv" and snv.parameters["agency"] == "SNV"
+    assert "suppression_threshold" not in snv.parameters  # an agency report shows no survey cell

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
-NAMES = ("district_report.ipynb", "province_report.ipynb", "explore.ipynb")
+NAMES = ("district_report.ipynb", "province_report.ipynb", "agency_report.ipynb", "explore.ipynb")
 ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.MatMult)
 
 
@@ -62,6 +62,7 @@ PROVINCE_BASE = ["year", "data_dir", "lang", "suppression_threshold", "shared_ca
             "province_report.ipynb",
             [*PROVINCE_BASE, "linked_districts", "period"],
         ),
+        ("agency_report.ipynb", ["agency", "year", "data_dir", "lang", "shared_cache", "plan_file", "period"]),
         ("explore.ipynb", ["data_dir", "year", "district", "lang", "plan_file"]),
     ],
 )
@@ -157,3 +158,21 @@ def test_report_notebooks_run_under_the_papermill_command_line(sandbox: Path, tm
     assert run.returncode == 0, run.stderr[-3000:]
     province = json.dumps(nbformat.read(province_out, as_version=4), ensure_ascii=False)
     assert "Tỉnh Thái Nguyên" in province and '"output_type": "error"' not in province
+
+
+@pytest.mark.slow
+def test_agency_report_shows_its_targets_tasks_and_late_report(sandbox: Path, tmp_path: Path) -> None:
+    """Sở Tài chính (by name): targets 1, 4a and R, its section IV.7 task, and its 9-month report marked late."""
+    out = tmp_path / "agency.ipynb"
+    run = _papermill("agency_report.ipynb", str(out), "-p", "agency", "Sở Tài chính", cwd=sandbox / "notebooks")
+    assert run.returncode == 0, run.stderr[-3000:]
+    text = json.dumps(nbformat.read(out, as_version=4), ensure_ascii=False)
+    assert '"output_type": "error"' not in text
+    assert "Sở Tài chính" in text and "Mục IV.7" in text and "DỮ LIỆU MINH HỌA" in text
+    from danvan_analysis.indicators import tabulate_submissions
+    from danvan_analysis.io import load_bundle
+
+    bundle = load_bundle(sandbox / "data" / "demo")
+    mine = tabulate_submissions(bundle.submissions, year=2023).query("unit_code == 'STC'")
+    late = int((mine["status"] == "late").sum())
+    assert text.count("Muộn") == late  # one "Muộn" per late report, as the raw data have them
