@@ -207,7 +207,8 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
         "plan_file": "" if settings.plan is None else str(Path(settings.plan).resolve()),
         "period": period or "",
     }
-    shared_key = hash_bytes(repr((SHARED_CACHE_FORMAT, settings.year, data_digest, sorted(package.items()))))
+    ci_method = plan.rules.ci_method
+    shared_key = hash_bytes(repr((SHARED_CACHE_FORMAT, settings.year, data_digest, ci_method, sorted(package.items()))))
     shared_dir = out_dir / SHARED_DIR / shared_key[:16]
     use_shared = settings.share_results
     common["shared_cache"] = str(shared_dir) if use_shared else ""
@@ -259,7 +260,7 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
             "shared",
             "shared results",
             shared_nb,
-            {"year": settings.year, "data_dir": str(data_dir), "out": str(shared_dir)},
+            {"year": settings.year, "data_dir": str(data_dir), "out": str(shared_dir), "ci_method": ci_method},
             SHARED_NAME,
         )
     notebooks = [t.notebook for t in to_run] + ([shared.notebook] if shared else [])

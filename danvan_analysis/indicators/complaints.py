@@ -137,7 +137,40 @@ def compute_complaint_indicators(
 
     for current in scope.self_and_districts():
         _add_scope(builder, current, period, rows, settings)
+    if not scope.is_province:
+        _add_communes(builder, scope, period, rows, settings)
     return builder.build()
+
+
+def _add_communes(
+    builder: TableBuilder, scope: Scope, period: str, rows: pd.DataFrame, settings: ComplaintSettings
+) -> None:
+    """A district's table also carries each commune's petitions and resolution rate (dimension ``unit``): the
+    report's commune table reads them. A commune that sent no row has neither (``None``), never 0 %."""
+    reported = set(rows["unit_code"])
+    for unit in scope.units("commune"):
+        cut = rows[rows["unit_code"] == unit.code]
+        sent = unit.code in reported
+        builder.add(
+            "complaint_resolution",
+            unit_code=scope.code,
+            period=period,
+            numerator=total(cut["cases_resolved"]) if sent else None,
+            denominator=total(cut["petitions_in_jurisdiction"]) if sent else None,
+            threshold=settings.resolution_threshold,
+            rule=">=" if settings.resolution_threshold is not None else None,
+            dimension="unit",
+            category=unit.code,
+        )
+        builder.add(
+            "petitions_received",
+            unit_code=scope.code,
+            period=period,
+            numerator=total(cut["petitions_received"]) if sent else None,
+            kind="count",
+            dimension="unit",
+            category=unit.code,
+        )
 
 
 def _add_scope(

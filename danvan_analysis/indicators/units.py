@@ -53,6 +53,8 @@ def tabulate_units(
     units = scope.units(kind)
     frame = pd.DataFrame({"unit_code": [u.code for u in units], "unit_name": [u.name for u in units]})
     with_projects = _communes_with_projects(boards, year)
+    if kind == "commune" and district is not None:
+        _add_complaints(frame, tables.get("complaints"), scope.code)
     for column, theme, indicator, kinds in UNIT_CHECKS:
         if kind not in kinds:
             continue
@@ -67,6 +69,24 @@ def tabulate_units(
                       for c, v in zip(frame["unit_code"], values, strict=True)]  # fmt: skip
         frame[column] = pd.array(values, dtype="boolean")
     return frame
+
+
+#: Figures per commune read from the complaints table's ``unit`` breakdown: (column, indicator).
+UNIT_FIGURES = (("petitions_received", "petitions_received"), ("complaints_resolved", "complaint_resolution"))
+
+
+def _add_complaints(frame: pd.DataFrame, table: IndicatorTable | None, scope_code: str) -> None:
+    """Each commune's petitions received and resolution rate (percent), from the district's complaints table."""
+    if table is None:
+        return
+    for column, indicator in UNIT_FIGURES:
+        values = []
+        for code in frame["unit_code"]:
+            try:
+                values.append(table.get(indicator, unit_code=scope_code, dimension="unit", category=code).value)
+            except KeyError:
+                values.append(None)
+        frame[column] = pd.array(values, dtype="Float64")
 
 
 def _communes_with_projects(boards: pd.DataFrame | None, year: int | None) -> set[str] | None:

@@ -134,6 +134,7 @@ class Rules(_Frozen):
 
     count_deputy_chaired_dialogues: bool = False
     min_respondents: int = Field(default=10, ge=1)
+    ci_method: Literal["logit", "beta", "korn-graubard"] = "logit"
 
 
 class Check(_Frozen):

@@ -379,7 +379,10 @@ def show_democracy(view: Any) -> None:
         show_theme(view, theme)
     if getattr(view, "communes", None) is not None:
         display(heading("communes", lang=view.lang, level=3))
-        columns = ["unit_name", "plan_issued", "head_dialogue", "pib_in_place", "cisb_in_place", "satisfied", "n"]
+        columns = [
+            "unit_name", "plan_issued", "head_dialogue", "pib_in_place", "cisb_in_place",
+            "petitions_received", "complaints_resolved", "satisfied", "n",
+        ]  # fmt: skip
         display(table_of(view.communes, view.lang, columns))
         if "satisfied" in view.communes.columns:
             display(

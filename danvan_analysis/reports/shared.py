@@ -77,13 +77,15 @@ class SharedResults:
     model_error: str = ""
 
 
-def compute_shared_results(*, data_dir: Path, year: int) -> SharedResults:
-    """Load the data folder and compute the shared estimates (see the module docstring)."""
+def compute_shared_results(*, data_dir: Path, year: int, ci_method: str = "logit") -> SharedResults:
+    """Load the data folder and compute the shared estimates (see the module docstring); ``ci_method`` is the
+    plan file's interval for survey shares (``rules.ci_method``)."""
     from danvan_analysis.errors import EstimationError
     from danvan_analysis.indicators import THEMES
     from danvan_analysis.io import load_bundle
     from danvan_analysis.survey import (
         SATISFACTION_PREDICTORS,
+        EstimationSettings,
         SurveyDesign,
         compare_districts,
         compare_years,
@@ -98,7 +100,8 @@ def compute_shared_results(*, data_dir: Path, year: int) -> SharedResults:
     survey = bundle.survey
     design = SurveyDesign()
     years = sorted(int(y) for y in survey["year"].unique())
-    indices = {y: sipas_indices(survey[survey["year"] == y], design) for y in years}
+    settings = EstimationSettings(ci_method=ci_method)
+    indices = {y: sipas_indices(survey[survey["year"] == y], design, settings=settings) for y in years}
     comparison = compare_districts(survey[survey["year"] == year], design)
     change = compare_years(survey, design, years=(years[years.index(year) - 1], year)) if years.index(year) else None
     try:
@@ -189,12 +192,13 @@ def load_shared_results(params: DistrictParams | ProvinceParams | AgencyParams) 
     """The shared results for a report: read from ``params.shared_cache``, or computed when it is empty."""
     if params.shared_cache is not None:
         return read_shared_results(params.shared_cache)
-    return compute_shared_results(data_dir=params.data_dir, year=params.year)
+    return compute_shared_results(data_dir=params.data_dir, year=params.year, ci_method=params.plan.rules.ci_method)
 
 
-def build_shared_results(*, year: int, data_dir: str, out: str) -> Path:
+def build_shared_results(*, year: int, data_dir: str, out: str, ci_method: str = "logit") -> Path:
     """Entry point of ``batch/templates/shared_results.ipynb``: compute and write the shared results of a batch."""
-    return write_shared_results(compute_shared_results(data_dir=Path(data_dir), year=year), Path(out))
+    results = compute_shared_results(data_dir=Path(data_dir), year=year, ci_method=ci_method)
+    return write_shared_results(results, Path(out))
 
 
 def _write_result(result: Any, path: Path) -> dict[str, Any]:

@@ -233,6 +233,36 @@ def test_reports_render_in_a_real_browser(batch: tuple[BatchResult, BatchSetting
         page.close()
 
 
+def test_every_district_report_has_a_working_factors_section(batch: tuple[BatchResult, BatchSettings]) -> None:
+    """The factors model is fitted on the province with district terms: every district shows odds ratios."""
+    out = Path(batch[1].out_dir)
+    for code in DISTRICTS:
+        page = next(out.glob(f"{code}-*.html")).read_text(encoding="utf-8")
+        assert "Tỷ số chênh" in page and "Không ước lượng được mô hình" not in page, code
+        own = "Khi các đặc điểm của người trả lời như nhau" in page or "là đơn vị tham chiếu của mô hình" in page
+        assert own, code  # the district's own term, or the note that it is the reference
+
+
+def test_a_period_report_opens_on_its_period(sandbox: Path, tmp_path: Path, browser: Any) -> None:
+    """The Q1 report of a district: the first screen names the period and its deadline; interim verdicts; what is
+    left to do by the end of the year; no survey figure."""
+    settings = _settings(sandbox / "data" / "demo", tmp_path / "q1", districts=("170",), province=False, period="Q1")
+    result = run_batch(settings)
+    assert result.ok
+    path = tmp_path / "q1" / "170-vo-nhai.html"
+    page, _, problems = _open(browser, path)
+    try:
+        assert problems == []
+        text = page.inner_text("body")
+        assert "Quý I 2023" in text and "15/03/2023" in text and "14/03/2023" in text
+        assert "Còn phải làm đến cuối năm" in text and "Chưa đạt" in text
+        assert "Mức độ hài lòng chung" not in text  # the survey is annual
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "170-vo-nhai-q1.png"), full_page=False)
+    finally:
+        page.close()
+
+
 #: The toolkit's own English phrases (sentences, labels, caveats, errors): none may reach a Vietnamese report.
 ENGLISH = (
     "Target ", "Not met", "Insufficient data", "Evidence", "required", "Too few", "No data", "sent no report",

@@ -72,3 +72,21 @@ def test_agency_rows_and_a_theme_without_data() -> None:
     assert not frame.loc["SNV", "reports_on_time"]  # the 9M report came late
     assert not frame.loc["STC", "reports_on_time"]  # sent nothing
     assert frame["plan_issued"].isna().all()  # no plans data: no verdict either way
+
+
+def test_complaints_per_commune_are_summed_at_each_communes_latest_period() -> None:
+    """05506 sent Q1 and H1 figures (H1 read: 6 of 8 resolved); 05509 sent nothing (no figure, never 0 %)."""
+    complaints = pd.DataFrame(
+        {
+            "year": 2023, "period": ["Q1", "H1", "H1"], "level": "commune", "unit_code": ["05506", "05506", "05506"],
+            "district_code": "165", "field": ["land", "land", "policy"], "reception_sessions_regular": 1,
+            "reception_sessions_head": 1, "people_received": 3, "petitions_received": [2, 5, 4],
+            "petitions_in_jurisdiction": [2, 5, 3], "cases_resolved": [1, 4, 2], "cases_resolved_on_time": 1,
+            "mass_complaints": 0, "prolonged_cases": 0,
+        }
+    )  # fmt: skip
+    tables = compute_plan_tables({"complaints": complaints}, year=2023, district="165")
+    frame = tabulate_units(tables, kind="commune", district="165").set_index("unit_code")
+    assert frame.loc["05506", "petitions_received"] == 9
+    assert frame.loc["05506", "complaints_resolved"] == 75.0
+    assert pd.isna(frame.loc["05509", "complaints_resolved"]) and pd.isna(frame.loc["05509", "petitions_received"])
