@@ -6,8 +6,14 @@ Two rules protect respondents in every report:
    could point at identifiable people in a small commune or group, and is too imprecise to act on. Its estimate,
    standard error and confidence limits become NaN, ``suppressed`` is set, and ``note`` shows the marker
    ``"n < 10"``. This is threshold-rule primary suppression as in Hundepool et al., *Statistical Disclosure
-   Control* (Wiley, 2012), ch. 4; no secondary (complementary) suppression is done, because our tables publish
-   percentages rather than additive counts from which a suppressed cell could be recovered by subtraction.
+   Control* (Wiley, 2012), ch. 4.
+   **Composites are suppressed with their parts** (secondary suppression, :func:`suppress_survey_table`): a SIPAS
+   element is the mean of its items, an aspect of its elements, the overall index of its aspects, so with one part
+   withheld the published composite and the other parts would give it back (3 × element − the two other items).
+   A composite is withheld whenever one of its parts is, in the same domain and year. **Across domains** the same
+   holds: the province figure is the population-weighted mean of its districts (whose adult populations are
+   public), so when only one district's figure of a variable is withheld, the next smallest district's is withheld
+   too; two unknowns in one equation cannot be solved.
 2. **Respondent-level rows never reach a report.** :func:`ensure_no_respondents` refuses any frame with a
    ``respondent_id`` column (or index level), or a column that identifies people.
 """
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -108,6 +115,66 @@ def suppress_small_cells(
     out["suppressed"] = small.to_numpy(dtype=bool)
     out["note"] = [settings.marker() if s else "" for s in out["suppressed"]]
     return out
+
+
+def suppress_survey_table(
+    table: pd.DataFrame,
+    *,
+    settings: DisclosureSettings = DisclosureSettings(),
+    parents: dict[str, str] | None = None,
+    group: Sequence[str] = ("year", "by", "domain"),
+    variable: str = "variable",
+) -> pd.DataFrame:
+    """Small cells suppressed, then every composite one of whose parts is suppressed (see the module docstring).
+
+    Parameters
+    ----------
+    table : tidy survey results with ``variable`` and ``n`` (e.g. :meth:`SipasIndices.tidy` of several years).
+    settings : the threshold and the value columns.
+    parents : variable → its composite (:func:`danvan_analysis.survey.composite_parents`); ``None``: primary only.
+    group : the columns a composite and its parts share (present ones are used).
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`suppress_small_cells`: value columns NaN, ``suppressed`` and ``note`` set for the withheld rows.
+    """
+    out = suppress_small_cells(table, settings=settings)
+    if variable not in out.columns or not out["suppressed"].any():
+        return out
+    parents = parents or {}
+    keys = [c for c in group if c in out.columns]
+    withheld = out["suppressed"].to_numpy().copy()
+    changed = True
+    while changed:  # items → elements → aspects → overall
+        frame = out.assign(_withheld=withheld)
+        hit = frame[frame["_withheld"]]
+        blocked = {(*k, parents[v]) for *k, v in hit[[*keys, variable]].itertuples(index=False) if v in parents}
+        rows = [tuple(r) for r in frame[[*keys, variable]].itertuples(index=False)]
+        new = [(row in blocked) and not w for row, w in zip(rows, withheld, strict=True)]
+        changed = any(new)
+        withheld |= new
+    withheld = _second_domain(out, withheld, keys=[k for k in keys if k != "domain"], variable=variable)
+    for column in settings.value_columns:
+        if column in out.columns:
+            out[column] = out[column].mask(withheld)
+    out["suppressed"] = withheld
+    out["note"] = [settings.marker() if w else "" for w in withheld]
+    return out
+
+
+def _second_domain(out: pd.DataFrame, withheld: Any, *, keys: list[str], variable: str) -> Any:
+    """Withhold a second domain of the same breakdown where exactly one is withheld (the smallest other n)."""
+    if "domain" not in out.columns:
+        return withheld
+    withheld = withheld.copy()
+    frame = out.assign(_withheld=withheld, _n=pd.to_numeric(out["n"], errors="coerce"), _row=range(len(out)))
+    groups = frame[frame["by"] != "all"] if "by" in frame.columns else frame  # the province row is the total
+    for _, part in groups.groupby([*keys, variable], sort=False, dropna=False):
+        if int(part["_withheld"].sum()) == 1 and len(part) > 1:
+            others = part[~part["_withheld"]].sort_values("_n", kind="stable")
+            withheld[int(others["_row"].iloc[0])] = True
+    return withheld
 
 
 def count_suppressed(table: pd.DataFrame) -> int:

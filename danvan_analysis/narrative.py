@@ -409,6 +409,12 @@ def _no_data_text(check: CheckResult, lang: str) -> str:
             if vi
             else f"Too few respondents (n = {n}; at least {m} needed)"
         )
+    if reason == "withheld":
+        return (
+            "Không công bố để bảo vệ số liệu của đơn vị có ít người trả lời (bảo mật thống kê)"
+            if vi
+            else "Withheld to protect a unit with few respondents (statistical disclosure control)"
+        )
     if reason == "no_estimate":
         return "Chưa có ước lượng từ khảo sát" if vi else "No survey estimate"
     if reason == "no_previous":
@@ -438,6 +444,12 @@ def describe_notes(card: Scorecard, *, lang: str = "vi") -> list[str]:
                 f"{index} {d['year']}: giá trị trong tệp chỉ số công bố được suy ra, không đọc trực tiếp từ nguồn."
                 if vi
                 else f"{index} {d['year']}: a value in the published-indices file is derived, not read from the source."
+            )
+        elif code == "withheld":
+            out.append(
+                f"Ước lượng khảo sát của {card.unit_name} không được công bố để không suy ra được số liệu của đơn vị có ít người trả lời."
+                if vi
+                else f"The survey estimate for {card.unit_name} is withheld so that a small unit's figure cannot be worked out."
             )
         elif code == "too_few":
             n, m = (fmt.format_count(d.get(k), lang=lang) for k in ("n", "min_n"))  # type: ignore[arg-type]

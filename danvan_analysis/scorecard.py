@@ -76,7 +76,9 @@ SCORE_COLUMNS = [
     "uncertain",
 ]
 #: Why a row has no data (the ``reason`` column); :mod:`danvan_analysis.narrative` words them.
-NO_DATA_REASONS = ("no_dataset", "no_value", "no_previous", "no_index", "no_estimate", "too_few", "unreported")
+NO_DATA_REASONS = (
+    "no_dataset", "no_value", "no_previous", "no_index", "no_estimate", "too_few", "withheld", "unreported"
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -615,8 +617,10 @@ def _survey_check(check: Check, context: _Context) -> CheckResult:
     rule, threshold = _rule_of(check)
     min_n = context.plan.rules.min_respondents
     if n is None or n < min_n or estimate is None:
-        context.notes.append(("too_few", {"unit": scope.code, "n": n, "min_n": min_n, "measure": check.measure}))
-        result = _no_data(check, "too_few", n=n, min_n=min_n)
+        # Withheld by disclosure control although n is large enough: a part or another district was too small.
+        reason = "withheld" if n is not None and n >= min_n else "too_few"
+        context.notes.append((reason, {"unit": scope.code, "n": n, "min_n": min_n, "measure": check.measure}))
+        result = _no_data(check, reason, n=n, min_n=min_n)
         return replace(result, kind="percent", denominator=n)
     straddles = low is not None and high is not None and threshold is not None and low <= threshold <= high
     return CheckResult(

@@ -73,3 +73,39 @@ def test_docstring_examples_run() -> None:
     from danvan_analysis import disclosure
 
     assert doctest.testmod(disclosure).failed == 0
+
+
+def _tidy(rows: list[tuple[str, str, str, float, int]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["by", "domain", "variable", "estimate", "n"]).assign(year=2023)
+
+
+def test_a_composite_is_withheld_with_its_part() -> None:
+    """P1 is the mean of q01–q03: with q01 withheld, 3·P1 − q02 − q03 would give it back; so P1, its aspect and the
+    overall index are withheld too, in that domain only."""
+    from danvan_analysis.disclosure import suppress_survey_table
+    from danvan_analysis.survey import composite_parents
+
+    rows = [
+        ("district_code", "165", v, 80.0, 6 if v == "q01" else 400)
+        for v in ("q01", "q02", "q03", "P1", "policy", "service", "overall")
+    ]
+    rows += [("district_code", d, "q01", 80.0, 300) for d in ("164", "167")]
+    out = suppress_survey_table(_tidy(rows), parents=composite_parents())
+    withheld = set(out.loc[out["suppressed"], ["domain", "variable"]].itertuples(index=False, name=None))
+    assert {("165", "q01"), ("165", "P1"), ("165", "policy"), ("165", "overall")} <= withheld
+    assert ("165", "q02") not in withheld and ("165", "service") not in withheld
+    assert out.loc[out["suppressed"], "estimate"].isna().all()
+
+
+def test_a_lone_withheld_district_takes_a_second_one() -> None:
+    """The province is the population-weighted mean of its districts: one withheld district could be solved for,
+    so the smallest other district of that variable is withheld too; the province row stays."""
+    from danvan_analysis.disclosure import suppress_survey_table
+
+    rows = [("district_code", d, "overall", 85.0, n) for d, n in (("164", 500), ("165", 7), ("167", 90), ("168", 300))]
+    rows.append(("all", "19", "overall", 86.0, 897))
+    out = suppress_survey_table(_tidy(rows)).set_index("domain")
+    assert out.loc["165", "suppressed"] and out.loc["167", "suppressed"]  # 167: the smallest other n
+    assert not out.loc["164", "suppressed"] and not out.loc["19", "suppressed"]
+    two = suppress_survey_table(_tidy([*rows, ("district_code", "169", "overall", 70.0, 5)])).set_index("domain")
+    assert not two.loc["167", "suppressed"]  # two withheld already: nothing more to protect

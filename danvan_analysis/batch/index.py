@@ -82,7 +82,9 @@ def render_index(records: Iterable[ReportRecord], *, year: int, lang: str, demo:
         targets = f"{met}/{total}" if met is not None and total else "–"
         satisfaction = fmt.format_percent(figures.get("satisfaction"), lang=lang, basis="percent")
         low, high = figures.get("satisfaction_low"), figures.get("satisfaction_high")
-        if low is not None and high is not None:
+        if figures.get("satisfaction") is None:
+            satisfaction = fmt.MISSING
+        elif low is not None and high is not None:
             satisfaction += f" ({fmt.format_number(low, lang=lang)}–{fmt.format_number(high, lang=lang)})"
         rows.append(
             "<tr>"

@@ -305,7 +305,9 @@ def show_satisfaction(view: Any) -> None:
     display(heading("sat_items", lang=lang, level=3))
     display(table_of(mine[mine["level"] == "item"], lang, ["variable", "label", "estimate", "ci_low", "ci_high", "n"]))
     display(heading("sat_compare", lang=lang, level=3))
-    comparison = view.shared.comparison.to_frame()
+    from danvan_analysis.reports.views import published_comparison
+
+    comparison = published_comparison(view.shared.comparison.to_frame(), min_n=view.params.suppression_threshold)
     comparison = comparison[(comparison["district_code"] == code) & (comparison["measure"] == "share")]
     columns = ["label", "estimate", "estimate_rest", "difference", "ci_low", "ci_high", "p_holm"]
     display(table_of(comparison.rename(columns={"code": "variable"}), lang, columns))
@@ -686,7 +688,9 @@ def _show_change(view: Any, code: str) -> None:
     if view.shared.change is None:
         display(text(_WORDS[lang]["no_previous"], css_class="note"))
         return
-    change = view.shared.change.to_frame()
+    from danvan_analysis.reports.views import published_comparison
+
+    change = published_comparison(view.shared.change.to_frame(), min_n=view.params.suppression_threshold, change=True)
     change = change[(change["district_code"] == code) & (change["measure"] == "share")]
     columns = ["label", "year_from", "year_to", "estimate_from", "estimate_to", "change", "ci_low", "ci_high", "p_holm"]
     display(table_of(change.rename(columns={"code": "variable"}), lang, columns))

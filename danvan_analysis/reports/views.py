@@ -95,7 +95,6 @@ class ProvinceView:
 
 def build_district_view(params: DistrictParams) -> DistrictView:
     """Gather the results of a district report (shared results from the batch cache when given)."""
-    import pandas as pd
 
     from danvan_analysis.errors import ReportError
     from danvan_analysis.indicators.units import tabulate_units
@@ -105,7 +104,7 @@ def build_district_view(params: DistrictParams) -> DistrictView:
 
     shared = load_shared_results(params)
     code, year, period = params.district.code, params.year, params.period
-    satisfaction = pd.concat([r.tidy(year=y) for y, r in shared.indices.items()], ignore_index=True)
+    satisfaction = published_satisfaction(shared, min_n=params.suppression_threshold)
     this_year = satisfaction[satisfaction["year"] == year] if has_survey(params) else None
     bundle, plan = shared.bundle, params.plan
     tables = compute_plan_tables(bundle, year=year, district=code, plan=plan, period=period)
@@ -139,14 +138,13 @@ def build_district_view(params: DistrictParams) -> DistrictView:
 
 def build_province_view(params: ProvinceParams) -> ProvinceView:
     """Gather the results of the province report."""
-    import pandas as pd
 
     from danvan_analysis.indicators.units import tabulate_units
     from danvan_analysis.reports.shared import load_shared_results
     from danvan_analysis.scorecard import compute_plan_tables, score_all_districts, score_targets
 
     shared = load_shared_results(params)
-    satisfaction = pd.concat([r.tidy(year=y) for y, r in shared.indices.items()], ignore_index=True)
+    satisfaction = published_satisfaction(shared, min_n=params.suppression_threshold)
     this_year = satisfaction[satisfaction["year"] == params.year] if has_survey(params) else None
     common = {"year": params.year, "satisfaction": this_year, "plan": params.plan, "period": params.period}
     tables = compute_plan_tables(shared.bundle, year=params.year, plan=params.plan, period=params.period)
@@ -245,7 +243,7 @@ def _with_commune_satisfaction(communes: pd.DataFrame, respondents: pd.DataFrame
 
     from danvan_analysis import disclosure
     from danvan_analysis.errors import DanvanError
-    from danvan_analysis.survey import commune_design, sipas_indices
+    from danvan_analysis.survey import commune_design, composite_parents, sipas_indices
 
     if respondents is None or respondents.empty:
         return communes
@@ -253,12 +251,53 @@ def _with_commune_satisfaction(communes: pd.DataFrame, respondents: pd.DataFrame
         tidy = sipas_indices(respondents, commune_design(), by=["commune_code"]).tidy()
     except DanvanError:
         return communes  # a district whose villages cannot carry the commune estimates: the column stays out
-    overall = tidy[tidy["variable"] == "overall"][["domain", "estimate", "ci_low", "ci_high", "n"]]
-    overall = disclosure.suppress_small_cells(overall, settings=disclosure.DisclosureSettings(min_n=min_n))
+    # The composite and cross-commune rules too: the district's published figure and its other communes must not
+    # give a withheld commune back.
+    published = disclosure.suppress_survey_table(
+        tidy, settings=disclosure.DisclosureSettings(min_n=min_n), parents=composite_parents()
+    )
+    overall = published[published["variable"] == "overall"][["domain", "estimate", "ci_low", "ci_high", "n"]]
     shown = overall.rename(columns={"domain": "unit_code", "estimate": "satisfied"})[["unit_code", "satisfied", "n"]]
     merged = communes.merge(shown, on="unit_code", how="left")
     merged["n"] = pd.array(merged["n"], dtype="Int64")
     return merged
+
+
+#: The value columns withheld in a comparison or a year-on-year change (the rest of the province, a difference and
+#: its test all reveal the district's figure).
+COMPARISON_VALUES = ("estimate", "estimate_rest", "difference", "se", "ci_low", "ci_high", "t", "p_value", "p_holm")
+CHANGE_VALUES = ("estimate_from", "estimate_to", "change", "se", "ci_low", "ci_high", "t", "p_value", "p_holm")
+
+
+def published_satisfaction(shared: SharedResults, *, min_n: int) -> pd.DataFrame:
+    """Every year's SIPAS indices as a report may show them: small cells and what would give them back withheld
+    (:func:`danvan_analysis.disclosure.suppress_survey_table`). Every figure, headline, table and chart of a
+    report reads this table, never the raw estimates."""
+    import pandas as pd
+
+    from danvan_analysis import disclosure
+    from danvan_analysis.survey import composite_parents
+
+    tidy = pd.concat([r.tidy(year=y) for y, r in shared.indices.items()], ignore_index=True)
+    rule = disclosure.DisclosureSettings(min_n=min_n)
+    return disclosure.suppress_survey_table(tidy, settings=rule, parents=composite_parents())
+
+
+def published_comparison(frame: pd.DataFrame, *, min_n: int, change: bool = False) -> pd.DataFrame:
+    """A district-vs-rest comparison (or a year-on-year change) with the same rule: a row whose district cell is
+    small, or whose composite has a withheld part, shows nothing; a lone withheld district takes a second one."""
+    from danvan_analysis import disclosure
+    from danvan_analysis.survey import composite_parents
+
+    values = CHANGE_VALUES if change else COMPARISON_VALUES
+    frame = frame.copy()
+    if change:
+        frame["n"] = frame[["n_from", "n_to"]].min(axis=1)
+    rule = disclosure.DisclosureSettings(min_n=min_n, value_columns=values)
+    keys = ("measure", "by", "district_code")
+    return disclosure.suppress_survey_table(
+        frame, settings=rule, parents=composite_parents(), group=keys, variable="code"
+    )
 
 
 def has_survey(params: DistrictParams | ProvinceParams | AgencyParams) -> bool:
@@ -289,6 +328,8 @@ def previous_scorecard(
 
 def headline_figures(view: DistrictView | ProvinceView) -> dict[str, Any]:
     """Targets met / scored and the overall satisfaction with its CI (for the index page and the title box)."""
+    import pandas as pd
+
     summary = view.scorecard.summary()
     from danvan_analysis.units import PROVINCE_CODE
 
@@ -296,6 +337,8 @@ def headline_figures(view: DistrictView | ProvinceView) -> dict[str, Any]:
     table = view.satisfaction
     row = table[(table["year"] == view.params.year) & (table["domain"] == domain) & (table["variable"] == "overall")]
     overall = row.iloc[0] if len(row) and has_survey(view.params) else None
+    if overall is not None and pd.isna(overall["estimate"]):
+        overall = None  # withheld by disclosure control: the index page shows no figure either
     return {
         "targets_met": int(summary.get("met", 0)),
         "targets_total": int(sum(summary.values())),

@@ -61,6 +61,7 @@ from danvan_analysis.survey.results import (
 from danvan_analysis.survey.sipas import (
     PRIORITY_ELEMENT,
     IndexRule,
+    composite_parents,
     importance_performance,
     priority_shares,
     sipas_indices,
@@ -93,6 +94,7 @@ __all__ = [
     "commune_design",
     "compare_districts",
     "compare_years",
+    "composite_parents",
     "estimate",
     "estimate_contrast",
     "estimate_quantiles",

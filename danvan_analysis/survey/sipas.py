@@ -132,6 +132,20 @@ def sipas_items() -> pd.DataFrame:
     return _read_items().copy()
 
 
+def composite_parents() -> dict[str, str]:
+    """Each SIPAS index's parent composite: item → element, element → aspect, aspect → ``overall``.
+
+    Disclosure control uses it: a composite is the mean of its parts, so a part withheld for too few respondents
+    could be worked back out from a published composite and its other parts
+    (:func:`danvan_analysis.disclosure.suppress_survey_table`).
+    """
+    items = _read_items()
+    parents = dict(zip(items["item"], items["element"], strict=True))
+    parents.update(dict(zip(items["element"], items["aspect"], strict=True)))
+    parents.update({aspect: "overall" for aspect in items["aspect"].unique()})
+    return parents
+
+
 @cache
 def _read_items() -> pd.DataFrame:
     # Read once per process, on first use (no import-time I/O); callers get copies.
