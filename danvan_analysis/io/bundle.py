@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +20,7 @@ from danvan_analysis.io.readers import CSV_SUFFIXES, EXCEL_SUFFIXES, PARQUET_SUF
 from danvan_analysis.paths import package_data
 from danvan_analysis.schemas import (
     DATASETS,
+    PROBLEM_COLUMNS,
     combine_problems,
     describe_problems,
     describe_warnings,
@@ -46,6 +47,9 @@ class DataBundle:
         Dataset → the files read, in year order.
     years : tuple of int
         The year folders read.
+    rejected : pandas.DataFrame
+        With ``set_aside=True``: the error problems of the rows set aside, with the ``district_code`` the row belongs
+        to (``""`` province level or an agency, ``"?"`` unknown). Empty otherwise.
     """
 
     survey: pd.DataFrame
@@ -60,6 +64,7 @@ class DataBundle:
     warnings: pd.DataFrame
     files: Mapping[str, tuple[Path, ...]]
     years: tuple[int, ...]
+    rejected: pd.DataFrame = field(default_factory=lambda: _no_rejected())
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         """The frame of dataset ``name``."""
@@ -105,6 +110,7 @@ def load_bundle(
     datasets: Iterable[str] | None = None,
     drop_pii: bool = False,
     optional: Iterable[str] = (),
+    set_aside: bool = False,
 ) -> DataBundle:
     """Load ``data_dir/<year>/<dataset>.<parquet|xlsx|csv>`` for every year folder (or the given ``years``).
 
@@ -117,6 +123,10 @@ def load_bundle(
     optional : datasets that may lack a file in the latest year: they load as empty frames with a warning in
         ``warnings`` instead of an error (the reports pass every report-data dataset, so a missing ``religion.csv``
         gives "no data" for the targets it feeds, not a failed report).
+    set_aside : rows with an error are set aside, not loaded, and listed in ``rejected`` with the district they
+        belong to, instead of stopping the load (the reports then fail only for the units those rows concern: one
+        bad cell never stops a clean district's report). Problems of a whole file (its header, a missing column)
+        still stop the load. Nothing is dropped silently: every set-aside row is in ``rejected``.
 
     Returns
     -------
@@ -150,9 +160,14 @@ def load_bundle(
     plan, notes = _plan_files(root, folders, chosen, wanted, optional=set(optional))
     loaded: dict[str, list[tuple[Path, pd.DataFrame]]] = {n: [] for n in DATASETS}
     problems: list[pd.DataFrame] = [*notes]
+    rejected: list[pd.DataFrame] = []
     for name, year, path in plan:
         frame, found, _ = load_with_problems(name, path, pii="drop" if drop_pii else "raise")
-        problems += [found, _wrong_year(frame, year, path)]
+        found = combine_problems(found, _wrong_year(frame, year, path))
+        if set_aside:
+            frame, found, apart = _set_aside(frame, found)
+            rejected.append(apart)
+        problems.append(found)
         loaded[name].append((path, frame))
     problems += [_repeated_across_files(name, parts) for name, parts in loaded.items()]
     everything = combine_problems(*problems)
@@ -167,7 +182,53 @@ def load_bundle(
     if len(found_warnings):
         warnings.warn(DataWarning(describe_warnings(found_warnings)), stacklevel=2)
     files = {name: tuple(path for path, _ in parts) for name, parts in loaded.items()}
-    return DataBundle(**data, warnings=found_warnings, files=files, years=tuple(chosen))
+    apart = pd.concat(rejected, ignore_index=True) if rejected else _no_rejected()
+    return DataBundle(**data, warnings=found_warnings, files=files, years=tuple(chosen), rejected=apart)
+
+
+def _no_rejected() -> pd.DataFrame:
+    return pd.DataFrame(columns=[*PROBLEM_COLUMNS, "district_code"])
+
+
+def _set_aside(frame: pd.DataFrame, found: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Split off the rows that have an error: (kept rows, remaining problems, the set-aside rows' problems)."""
+    errors = found["severity"] == "error"
+    rows = pd.to_numeric(found["row"], errors="coerce")
+    in_frame = rows.isin(frame.index) & errors
+    bad = sorted({int(r) for r in rows[in_frame]})
+    if not bad:
+        return frame, found, _no_rejected()
+    district = _district_of_rows(frame.loc[bad])
+    apart = found[in_frame].copy()
+    apart["district_code"] = [district[int(r)] for r in pd.to_numeric(apart["row"])]
+    return frame.drop(index=bad), found[~in_frame].reset_index(drop=True), apart.reset_index(drop=True)
+
+
+def _district_of_rows(rows: pd.DataFrame) -> dict[int, str]:
+    """The district each row belongs to: its ``district_code``, else the district of its ``unit_code``; ``""``
+    for the province level or an agency; ``"?"`` when it cannot be told (the code itself may be the bad cell)."""
+    from danvan_analysis.errors import UnitError
+    from danvan_analysis.units import register
+
+    reg = register()
+    out: dict[int, str] = {}
+    for index, row in rows.iterrows():
+        code = row.get("district_code")
+        if isinstance(code, str) and code in reg.district_codes:
+            out[int(index)] = code
+            continue
+        unit = row.get("unit_code") if "unit_code" in rows.columns else None
+        try:
+            found = reg.unit(str(unit)) if isinstance(unit, str) else None
+        except UnitError:
+            found = None
+        if found is None:
+            out[int(index)] = "?" if "district_code" in rows.columns or "unit_code" in rows.columns else ""
+        elif found.kind in ("province", "agency"):
+            out[int(index)] = ""
+        else:
+            out[int(index)] = found.code if found.kind == "district" else str(found.district_code)
+    return out
 
 
 def _wrong_year(frame: pd.DataFrame, year: int | None, path: Path) -> pd.DataFrame | None:

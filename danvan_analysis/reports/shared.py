@@ -96,7 +96,8 @@ def compute_shared_results(*, data_dir: Path, year: int, ci_method: str = "logit
     # A report-data file missing for the year gives "no data" for the targets it feeds; the survey stays required.
     # Only the reported year and the years before it: a later year's folder is not this report's business.
     folders = [int(p.name) for p in Path(data_dir).iterdir() if p.is_dir() and p.name.isdigit()]
-    bundle = load_bundle(data_dir, years=[y for y in folders if y <= year], optional=tuple(THEMES))
+    # A row with an error is set aside (bundle.rejected), so only the reports it concerns fail, naming it.
+    bundle = load_bundle(data_dir, years=[y for y in folders if y <= year], optional=tuple(THEMES), set_aside=True)
     survey = bundle.survey
     design = SurveyDesign()
     years = sorted(int(y) for y in survey["year"].unique())
@@ -132,7 +133,7 @@ def write_shared_results(results: SharedResults, out: Path) -> Path:
         "results": {},
         "model_error": results.model_error,
     }
-    for name in (*_DATASETS, "warnings"):
+    for name in (*_DATASETS, "warnings", "rejected"):
         _write_table(getattr(results.bundle, name), out / f"data_{name}.parquet")
     meta["bundle"] = {
         "files": {k: [str(p) for p in v] for k, v in results.bundle.files.items()},
@@ -158,7 +159,7 @@ def read_shared_results(folder: Path) -> SharedResults:
 
     folder = Path(folder)
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    frames = {name: pd.read_parquet(folder / f"data_{name}.parquet") for name in (*_DATASETS, "warnings")}
+    frames = {name: pd.read_parquet(folder / f"data_{name}.parquet") for name in (*_DATASETS, "warnings", "rejected")}
     bundle = DataBundle(
         **frames,
         files={k: tuple(Path(p) for p in v) for k, v in meta["bundle"]["files"].items()},

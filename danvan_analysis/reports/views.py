@@ -104,6 +104,7 @@ def build_district_view(params: DistrictParams) -> DistrictView:
 
     shared = load_shared_results(params)
     code, year, period = params.district.code, params.year, params.period
+    refuse_rejected(shared, (code, "?"), what=params.district.name)
     satisfaction = published_satisfaction(shared, min_n=params.suppression_threshold)
     this_year = satisfaction[satisfaction["year"] == year] if has_survey(params) else None
     bundle, plan = shared.bundle, params.plan
@@ -144,6 +145,7 @@ def build_province_view(params: ProvinceParams) -> ProvinceView:
     from danvan_analysis.scorecard import compute_plan_tables, score_all_districts, score_targets
 
     shared = load_shared_results(params)
+    refuse_rejected(shared, None, what="Tỉnh Thái Nguyên")
     satisfaction = published_satisfaction(shared, min_n=params.suppression_threshold)
     this_year = satisfaction[satisfaction["year"] == params.year] if has_survey(params) else None
     common = {"year": params.year, "satisfaction": this_year, "plan": params.plan, "period": params.period}
@@ -206,6 +208,7 @@ def build_agency_view(params: AgencyParams) -> AgencyView:
     from danvan_analysis.scorecard import compute_plan_tables
 
     shared = load_shared_results(params)
+    refuse_rejected(shared, ("", "?"), what=params.agency.name)
     bundle, plan, code = shared.bundle, params.plan, params.agency.code
     tables = compute_plan_tables(bundle, year=params.year, plan=plan, period=params.period)
     units = tabulate_units(tables, kind="agency").set_index("unit_code").loc[code]
@@ -297,6 +300,29 @@ def published_comparison(frame: pd.DataFrame, *, min_n: int, change: bool = Fals
     keys = ("measure", "by", "district_code")
     return disclosure.suppress_survey_table(
         frame, settings=rule, parents=composite_parents(), group=keys, variable="code"
+    )
+
+
+def refuse_rejected(shared: SharedResults, districts: tuple[str, ...] | None, *, what: str) -> None:
+    """Fail this report, and only this one, when rows it depends on were set aside for errors: ``districts`` are the
+    ``rejected`` rows' districts that concern it (``None``: every row, the province report)."""
+    from danvan_analysis.errors import SchemaError
+
+    rejected = shared.bundle.rejected
+    mine = rejected if districts is None else rejected[rejected["district_code"].isin(districts)]
+    if mine.empty:
+        return
+    lines = [
+        f"  - {r.file}, dòng {r.row}, cột {r.column}: giá trị {r.value!r}; cần {r.expected}"
+        for r in mine.head(20).itertuples()
+    ]
+    more = f"\n  … và {len(mine) - 20} lỗi khác" if len(mine) > 20 else ""
+    raise SchemaError(
+        f"Không lập được báo cáo {what}: {len(mine)} lỗi trong số liệu của đơn vị này (các báo cáo khác vẫn được lập).\n"
+        + "\n".join(lines)
+        + more
+        + "\nHint: sửa các ô trên rồi chạy lại `danvan reports` (chỉ các báo cáo bị ảnh hưởng được lập lại).",
+        mine,
     )
 
 

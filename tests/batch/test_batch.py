@@ -309,3 +309,21 @@ def test_local_dask_cluster_gives_the_same_reports(batch: tuple[BatchResult, Bat
     for name in ("164-thai-nguyen.html", "172-pho-yen.html"):
         local = (Path(settings.out_dir) / name).read_text(encoding="utf-8")
         assert (tmp_path / "dask" / name).read_text(encoding="utf-8") == local, name
+
+
+def test_one_bad_cell_fails_only_the_reports_it_concerns(sandbox: Path, tmp_path: Path) -> None:
+    """A wrong count in one Đại Từ dialogue: Đại Từ and the province fail, naming file, row, column and value;
+    Võ Nhai, whose rows are clean, gets its report; the input file is untouched."""
+    data = tmp_path / "data"
+    shutil.copytree(sandbox / "data" / "demo", data)
+    path = data / "2023" / "dialogues.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[frame.index[frame["district_code"] == "171"][0], "participants"] = "nhiều"
+    frame.to_csv(path, index=False)
+    before = path.read_bytes()
+    result = run_batch(_settings(data, tmp_path / "out", districts=("170", "171")))
+    status = {r.name: r.status for r in result.records}
+    assert status == {"170": "ok", "171": "failed", "province": "failed"}
+    error = next(r.error for r in result.records if r.name == "171")
+    assert "dialogues.csv" in error and "participants" in error and "nhiều" in error
+    assert path.read_bytes() == before
