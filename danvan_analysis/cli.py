@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from danvan_analysis import paths
-from danvan_analysis.errors import DanvanError
+from danvan_analysis.errors import DanvanError, ParameterError
 
 app = typer.Typer(
     help="danvan-analysis: evaluate the 'dân vận' work of state agencies in Thái Nguyên.",
@@ -39,6 +39,23 @@ def _parse_years(text: str) -> list[int]:
     except ValueError:
         raise typer.BadParameter(f"{text!r} is not a year, a range like 2021-2023, or a comma list.") from None
     return sorted(set(years))
+
+
+def _parse_districts(text: str | None) -> tuple[str, ...] | None:
+    """``--districts``: the comma-separated items; ``None`` (the option left out) = all districts.
+
+    An empty value (``--districts ""``, or only commas) is an error, not "all": a script whose variable came out
+    empty must not silently run every district.
+    """
+    if text is None:
+        return None
+    items = tuple(part.strip() for part in text.split(",") if part.strip())
+    if not items:
+        raise ParameterError(
+            f"--districts {text!r}: no district given. Expected district codes or names separated by commas, "
+            "e.g. --districts 164,170; leave the option out for all 9 districts (`danvan units` lists them)."
+        )
+    return items
 
 
 @app.command()
@@ -220,7 +237,7 @@ def reports(
 
     settings = BatchSettings(
         year=year,
-        districts=tuple(d.strip() for d in districts.split(",")) if districts else None,
+        districts=_parse_districts(districts),
         data_dir=data,
         out_dir=out_dir,
         jobs=jobs,

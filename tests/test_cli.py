@@ -46,6 +46,15 @@ def test_user_error_exits_2_without_traceback():
     assert "No district of Thái Nguyên (2023 register) is called 'Huyện Phú Xuyênn'" in result.stderr
 
 
+@pytest.mark.parametrize("value", ["", " ", ",", " , ,"])
+def test_empty_districts_is_an_error_not_all_districts(value: str) -> None:
+    """``--districts ""`` (a script's variable that came out empty) must not run all nine districts."""
+    result = _run("reports", "--districts", value, "--out", "/nonexistent/never-written")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "--districts" in result.stderr and "no district given" in result.stderr
+
+
 DATA = Path(__file__).parent / "data"
 
 

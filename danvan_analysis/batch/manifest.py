@@ -4,7 +4,9 @@ One record per report: its parameters, the digest of its inputs (data files, not
 start/end time, duration, status, error, the headline figures it recorded and the relative paths of its HTML, log
 and (when it failed) executed notebook. The runner rewrites the manifest atomically after every finished report,
 so an interrupted batch keeps the record of everything it completed, and the next run skips a report whose
-input key is unchanged and whose HTML is still the file it wrote (same SHA-256).
+input key is unchanged and whose HTML is still the file it wrote (same SHA-256). It merges its records into what is
+on disk under the folder's lock (:func:`update_manifest`), so batches writing into one folder at once keep each
+other's records.
 
 The input key is a SHA-256 over a canonical JSON document; it changes when any data file's bytes, any parameter,
 the notebook's bytes, the plan file's content, the package version or any file of the package changes (:func:`input_key`).
@@ -118,6 +120,20 @@ def write_manifest(out_dir: Path, records: dict[str, ReportRecord], *, batch: di
     }
     text = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=False, default=str)
     return write_atomic(Path(out_dir) / MANIFEST_NAME, text + "\n")
+
+
+def update_manifest(
+    out_dir: Path, changed: dict[str, ReportRecord], *, batch: dict[str, Any]
+) -> dict[str, ReportRecord]:
+    """Merge ``changed`` into the manifest on disk and write it; return every record it now holds.
+
+    Two batches may write into one folder at once (different districts): each re-reads the manifest under the
+    folder's lock (:func:`~danvan_analysis.files.folder_lock`) and adds only its own records, so neither loses the
+    other's. The caller holds the lock.
+    """
+    records = {**read_manifest(out_dir), **changed}
+    write_manifest(out_dir, records, batch=batch)
+    return records
 
 
 def is_current(record: ReportRecord | None, key: str, out_dir: Path) -> bool:

@@ -4,7 +4,8 @@ A task (:class:`ReportTask`) travels to a worker process (a local process pool, 
 another machine), which runs it in its warm Jupyter kernel (:mod:`~danvan_analysis.batch.kernel`), exports the
 HTML in-process (:mod:`~danvan_analysis.batch.export`) and answers with a :class:`ReportOutcome`: texts only, the
 main process writes every file. :func:`run_report` never raises, and :func:`outcome_of` turns a worker that died
-into a failed outcome, so one report's failure never stops the batch.
+into a failed outcome, so one report's failure never stops the batch. A local pool (:class:`_LocalPool`) replaces a
+worker process that died (killed, out of memory) and goes on with the other reports.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ import datetime as dt
 import io
 import multiprocessing
 import os
+import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -212,15 +215,27 @@ def _now() -> str:
 # -- main-process side --------------------------------------------------------------------------------------------
 
 
+class WorkerDied(Exception):
+    """The worker process running a task died (killed, out of memory): only that task fails."""
+
+
 def outcome_of(future: cf.Future, task: ReportTask) -> ReportOutcome:
-    """The outcome a worker sent back for ``task``, or a failure when the worker process died."""
+    """The outcome a worker sent back for ``task``, or a failure when the worker process died.
+
+    The failure keeps a log: the worker's own log died with it, so the log says what is known (which report, what
+    happened to the worker, that the batch went on).
+    """
     try:
         return future.result()
     except Exception as exc:  # the worker process died (killed, out of memory): still a recorded failure
         now = _now()
-        return ReportOutcome(
-            task.name, mf.FAILED, f"worker lost: {type(exc).__name__}: {exc}", None, None, "", now, now, 0.0, {}, ""
+        error = str(exc) if isinstance(exc, WorkerDied) else f"worker lost: {type(exc).__name__}: {exc}"
+        log = (
+            f"{now} {task.kind} report {task.name}: {task.notebook}\n"
+            f"{now} failed: {error}. The worker's output is lost with it; the worker was replaced and the other "
+            "reports went on. Run the report again (`danvan reports` reruns only what failed).\n"
         )
+        return ReportOutcome(task.name, mf.FAILED, error, None, None, log, now, now, 0.0, {}, "")
 
 
 @contextlib.contextmanager
@@ -243,15 +258,11 @@ def open_pool(worker: WorkerOptions, *, jobs: int, scheduler: str | None) -> Ite
         with _dask_pool(jobs=jobs, scheduler=scheduler) as pool:
             yield pool
         return
-    # spawn: a clean interpreter per worker (forking a process that runs threads is unsafe).
-    context = multiprocessing.get_context("spawn")
-    pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(worker,))
+    pool = _LocalPool(worker, jobs=jobs)
     try:
-        for _ in range(jobs):
-            pool.submit(_prime)
         yield pool
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown()
 
 
 @contextlib.contextmanager
@@ -294,3 +305,94 @@ class _DaskPool:
 
         remote.add_done_callback(settle)
         return bridged
+
+
+class _Slot:
+    """One worker process, in a process pool of its own: when it dies, only the task it was running is lost."""
+
+    def __init__(self, worker: WorkerOptions) -> None:
+        # spawn: a clean interpreter per worker (forking a process that runs threads is unsafe).
+        context = multiprocessing.get_context("spawn")
+        self.executor = cf.ProcessPoolExecutor(
+            max_workers=1, mp_context=context, initializer=_init_worker, initargs=(worker,)
+        )
+        self.executor.submit(_prime)  # starts the process (and its kernel's warm-up) now
+        # The process object, kept to read how it died (ProcessPoolExecutor does not say).
+        self.process = next(iter((getattr(self.executor, "_processes", None) or {}).values()), None)
+
+    def death(self) -> str:
+        """How the process died, for the report's error: its signal or exit status when known."""
+        code = None
+        for _ in range(50):  # the process is dead; reaping it may take a moment
+            code = self.process.exitcode if self.process is not None else None
+            if code is not None or self.process is None:
+                break
+            time.sleep(0.02)
+        if code is not None and code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = "unknown"
+            return f"the worker process died (signal {-code}, {name})"
+        if code is not None:
+            return f"the worker process died (exit status {code})"
+        return "the worker process died"
+
+
+class _LocalPool:
+    """``jobs`` worker processes, each in a one-process pool, fed from one queue (the executor's ``submit``).
+
+    A single :class:`concurrent.futures.ProcessPoolExecutor` fails every running and queued task once any worker
+    dies (``BrokenProcessPool``), and cannot say which task the dead worker had. Here each worker is its own pool
+    and takes a task only when it is idle, so a dead worker fails exactly its own task (with :class:`WorkerDied`
+    naming the signal), is replaced by a fresh worker, and the queue goes on.
+    """
+
+    def __init__(self, worker: WorkerOptions, *, jobs: int) -> None:
+        self.worker = worker
+        self._lock = threading.Lock()
+        self._queue: deque[tuple[cf.Future, Callable[..., Any], tuple[Any, ...]]] = deque()
+        self._idle = [_Slot(worker) for _ in range(jobs)]
+        self._slots = list(self._idle)
+        self._closed = False
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future:
+        future: cf.Future = cf.Future()
+        with self._lock:
+            self._queue.append((future, fn, args))
+            self._dispatch()
+        return future
+
+    def _dispatch(self) -> None:
+        """Give queued tasks to idle workers (called with the lock held)."""
+        while self._idle and self._queue and not self._closed:
+            future, fn, args = self._queue.popleft()
+            if not future.set_running_or_notify_cancel():
+                continue
+            slot = self._idle.pop()
+            inner = slot.executor.submit(fn, *args)
+            inner.add_done_callback(lambda done, slot=slot, future=future: self._settle(slot, future, done))
+
+    def _settle(self, slot: _Slot, future: cf.Future, done: cf.Future) -> None:
+        try:
+            future.set_result(done.result())
+        except cf.process.BrokenProcessPool:
+            future.set_exception(WorkerDied(slot.death()))
+            with self._lock:  # the broken pool winds itself down; a fresh worker takes the dead one's place
+                self._slots.remove(slot)
+                slot = _Slot(self.worker) if not self._closed else slot
+                self._slots.append(slot)
+        except BaseException as exc:
+            future.set_exception(exc)
+        with self._lock:
+            self._idle.append(slot)
+            self._dispatch()
+
+    def shutdown(self) -> None:
+        """Cancel the queued tasks, wait for the running ones, stop every worker."""
+        with self._lock:
+            self._closed = True
+            while self._queue:
+                self._queue.popleft()[0].cancel()
+        for slot in list(self._slots):
+            slot.executor.shutdown(wait=True, cancel_futures=True)

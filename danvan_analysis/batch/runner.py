@@ -18,13 +18,20 @@ Design (see ``docs/design.md``; measured in ``benchmarks/bench_batch.py``):
    after each report, then ``index.html``), so workers may run on other machines and an interrupted batch leaves
    only complete files. A failed or timed-out report keeps its executed notebook in ``failed/``, is listed in the
    summary (:mod:`~danvan_analysis.batch.progress`), and makes the command exit non-zero; the others are unaffected.
+   A worker process that dies fails only its report ("the worker process died (signal 9, SIGKILL)") and is replaced.
+   Two batches may write into one folder at once: each merges its records into the manifest under the folder's
+   lock and sweeps only temporary files of dead runs. An output folder that cannot be written (a file, read-only,
+   a full disk) stops the batch with one ``ParameterError`` "cannot write to …" (exit 2), checked before any report.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
+import errno
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -36,7 +43,14 @@ from danvan_analysis.batch.pool import Kind, ReportOutcome, ReportTask, WorkerOp
 from danvan_analysis.batch.progress import BatchProgress, print_summary
 from danvan_analysis.batch.version import package_digest, package_version
 from danvan_analysis.errors import ParameterError
-from danvan_analysis.files import hash_bytes, hash_file, hash_tree, remove_stale_temp_files, write_atomic
+from danvan_analysis.files import (
+    folder_lock,
+    hash_bytes,
+    hash_file,
+    hash_tree,
+    remove_stale_temp_files,
+    write_atomic,
+)
 from danvan_analysis.reports.params import LANGUAGES, PROVINCE_STEM, SHARED_CACHE_FORMAT, report_stem
 
 SHARED_DIR = "_shared"
@@ -308,8 +322,9 @@ def execute_plan(plan: BatchPlan) -> BatchResult:
 
     started = time.perf_counter()
     console = Console(stderr=True, highlight=False)
-    plan.out_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temp_files(plan.out_dir)
+    _prepare_out_dir(plan.out_dir)
+    with _writing(plan.out_dir):
+        remove_stale_temp_files(plan.out_dir)  # only files of dead runs: another batch may be writing here
     records = dict(plan.previous)
     batch_info = {"year": plan.year, "lang": plan.lang, "data_dir": str(plan.data_dir), "package": package_version()}
     run_view: dict[str, mf.ReportRecord] = {r.name: replace(r, status=mf.SKIPPED) for r in plan.skipped}
@@ -321,7 +336,7 @@ def execute_plan(plan: BatchPlan) -> BatchResult:
             tasks = list(plan.tasks)
             if plan.shared is not None:
                 progress.running(1)
-                outcome = pool.submit(run_report, plan.shared, plan.worker).result()
+                outcome = outcome_of(pool.submit(run_report, plan.shared, plan.worker), plan.shared)
                 record = _store(plan, plan.shared, outcome, records, batch_info)
                 progress.finished(record, counted=False)
                 if record.status != mf.OK:
@@ -340,11 +355,15 @@ def execute_plan(plan: BatchPlan) -> BatchResult:
                     progress.finished(record)
                 progress.running(min(plan.jobs, len(pending)))
                 progress.refresh()
-    elif not (plan.out_dir / mf.MANIFEST_NAME).exists():
-        mf.write_manifest(plan.out_dir, records, batch=batch_info)
     from danvan_analysis.batch.index import write_index
 
-    write_index(plan.out_dir, records.values(), year=plan.year, lang=plan.lang, demo=paths.is_demo_data(plan.data_dir))
+    demo = paths.is_demo_data(plan.data_dir)
+    with _writing(plan.out_dir), folder_lock(plan.out_dir):
+        # The index lists what the folder holds now, other batches' reports included.
+        records = mf.read_manifest(plan.out_dir)
+        if not (plan.out_dir / mf.MANIFEST_NAME).exists():
+            mf.write_manifest(plan.out_dir, records, batch=batch_info)
+        write_index(plan.out_dir, records.values(), year=plan.year, lang=plan.lang, demo=demo)
     order = [t.name for t in plan.tasks] + [r.name for r in plan.skipped]
     ordered = [run_view[name] for name in order if name in run_view]
     if SHARED_NAME in run_view:
@@ -364,46 +383,80 @@ def _store(
     records: dict[str, mf.ReportRecord],
     batch_info: dict[str, Any],
 ) -> mf.ReportRecord:
-    """Write a report's files atomically, then its manifest record."""
+    """Write a report's files atomically, then merge its record into the manifest (see :func:`_writing`)."""
     out = plan.out_dir
-    log_rel = f"{LOGS_DIR}/{task.stem}.log"
-    write_atomic(out / log_rel, outcome.log)
-    html_rel = failed_rel = html_sha = None
-    stale_html = out / f"{task.stem}.html"
-    stale_failed = out / FAILED_DIR / f"{task.stem}.ipynb"
-    if outcome.status == mf.OK and outcome.html is not None:
-        html_rel = f"{task.stem}.html"
-        write_atomic(out / html_rel, outcome.html)
-        html_sha = hash_bytes(outcome.html)
-        stale_failed.unlink(missing_ok=True)
-    elif outcome.status != mf.OK:
-        if outcome.failed_notebook is not None:
-            failed_rel = f"{FAILED_DIR}/{task.stem}.ipynb"
-            write_atomic(out / failed_rel, outcome.failed_notebook)
-        # A report that failed now must not leave last run's HTML looking current.
-        stale_html.unlink(missing_ok=True)
-    record = mf.ReportRecord(
-        name=task.name,
-        kind=task.kind,
-        title=task.title,
-        status=outcome.status,
-        key=task.key,
-        parameters=dict(task.parameters),
-        inputs=dict(task.inputs),
-        started=outcome.started,
-        ended=outcome.ended,
-        seconds=round(outcome.seconds, 3),
-        error=outcome.error,
-        html=html_rel,
-        html_sha256=html_sha,
-        log=log_rel,
-        failed_notebook=failed_rel,
-        headline=outcome.headline,
-        kernel=outcome.kernel,
-    )
-    records[task.name] = record
-    mf.write_manifest(out, records, batch=batch_info)
-    return record
+    with _writing(out):
+        log_rel = f"{LOGS_DIR}/{task.stem}.log"
+        write_atomic(out / log_rel, outcome.log)
+        html_rel = failed_rel = html_sha = None
+        stale_html = out / f"{task.stem}.html"
+        stale_failed = out / FAILED_DIR / f"{task.stem}.ipynb"
+        if outcome.status == mf.OK and outcome.html is not None:
+            html_rel = f"{task.stem}.html"
+            write_atomic(out / html_rel, outcome.html)
+            html_sha = hash_bytes(outcome.html)
+            stale_failed.unlink(missing_ok=True)
+        elif outcome.status != mf.OK:
+            if outcome.failed_notebook is not None:
+                failed_rel = f"{FAILED_DIR}/{task.stem}.ipynb"
+                write_atomic(out / failed_rel, outcome.failed_notebook)
+            # A report that failed now must not leave last run's HTML looking current.
+            stale_html.unlink(missing_ok=True)
+        record = mf.ReportRecord(
+            name=task.name,
+            kind=task.kind,
+            title=task.title,
+            status=outcome.status,
+            key=task.key,
+            parameters=dict(task.parameters),
+            inputs=dict(task.inputs),
+            started=outcome.started,
+            ended=outcome.ended,
+            seconds=round(outcome.seconds, 3),
+            error=outcome.error,
+            html=html_rel,
+            html_sha256=html_sha,
+            log=log_rel,
+            failed_notebook=failed_rel,
+            headline=outcome.headline,
+            kernel=outcome.kernel,
+        )
+        with folder_lock(out):  # re-read under the lock: another batch may have added its records meanwhile
+            records.update(mf.update_manifest(out, {task.name: record}, batch=batch_info))
+        return record
+
+
+_PROBE = ".danvan-write-probe-{pid}"
+
+
+def _prepare_out_dir(folder: Path) -> None:
+    """Create the output folder and prove it writable before any report runs.
+
+    Raises
+    ------
+    ParameterError
+        "cannot write to …": the folder is a file, read-only, on a full disk, or its parent cannot be created.
+    """
+    with _writing(folder):
+        if folder.exists() and not folder.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "it is a file, not a folder", str(folder))
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = write_atomic(folder / _PROBE.format(pid=os.getpid()), b"")
+        probe.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _writing(folder: Path) -> Iterator[None]:
+    """Turn a failed write into the output folder (read-only, full disk, a file) into one clear error, exit 2."""
+    try:
+        yield
+    except OSError as error:
+        where = f" ({error.filename})" if error.filename and Path(error.filename) != folder else ""
+        reason = error.strerror or str(error)
+        raise ParameterError(
+            f"cannot write to {folder}: {reason}{where}. Hint: give --out a folder you can write to, or free space "
+            "on its disk."
+        ) from error
 
 
 def _without_shared(task: ReportTask) -> ReportTask:

@@ -4,6 +4,11 @@ A header cell matches a contract column by its name, Vietnamese or English label
 :func:`~danvan_analysis.text.fold`; the header may sit below a title (the first :data:`HEADER_SEARCH_ROWS` rows are
 searched). Survey columns identifying people (:data:`PII_PATTERNS`) are refused, dropped or reported
 (:data:`PiiMode`) before any of their values is read.
+
+The guard looks at every survey header that is neither a contract column nor a field of the form, including the
+meta columns KoboToolbox and ODK add: those are set aside unread, except one that identifies people, which the guard
+refuses (or drops) like any other. The one such column the tools write is KoboToolbox's ``_geolocation`` (the GPS
+point of the interview): a respondent's coordinates are their home, so it must not pass silently.
 """
 
 from __future__ import annotations
@@ -25,24 +30,90 @@ from danvan_analysis.text import fold, nfc
 #: How many rows at the top of a sheet may hold a title or group headings above the real header.
 HEADER_SEARCH_ROWS = 10
 
+
+def _alternatives(phrases: tuple[str, ...]) -> str:
+    """Each folded phrase as written and as one word (``ho ten`` and ``hoten``), longest first."""
+    forms = {form for phrase in phrases for form in (phrase, phrase.replace(" ", ""))}
+    return "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
+
+
+def _words(*phrases: str) -> re.Pattern[str]:
+    """Match any of ``phrases`` as whole words anywhere in a folded header."""
+    return re.compile(rf"\b({_alternatives(phrases)})\b")
+
+
+def _whole(*phrases: str) -> re.Pattern[str]:
+    """Match a folded header that is exactly one of ``phrases``."""
+    return re.compile(rf"^({_alternatives(phrases)})$")
+
+
 #: Folded header texts that identify people, by what they hold (survey privacy guard).
+#:
+#: Direct identifiers (name, phone, ID numbers, e-mail, address) and indirect ones that single a respondent out
+#: once combined with the commune (date of birth, exact age, GPS coordinates, house number). Each phrase matches as
+#: whole words of the folded header (case, diacritics, spaces and punctuation ignored) and also written as one word
+#: (``hoten``, ``sodienthoai``, ``HoTen``); short or common words (``ten``, ``name``, ``cell``, ``tuoi``, ``age``)
+#: only as the whole header or with a qualifier. An exact age is refused, an age group is not: coarsen first (date
+#: of birth → ``age_group``). Only headers that are neither contract columns nor form fields are looked at, so the
+#: contract's ``age_group`` ("Nhóm tuổi") and the form's fields always pass.
 PII_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("name", _whole("ten", "name", "ho", "ho dem", "ten goi", "ten nguoi", "nguoi tra loi")),
     (
         "name",
-        re.compile(r"^(ho va ten|ho ten|ho va ten nguoi tra loi|ten|full name|name|respondent name|ten nguoi.*)$"),
+        _words(
+            "ho va ten", "ho ten", "ho ten dem", "ten nguoi tra loi", "ten nguoi duoc phong van", "ten cong dan",
+            "full name", "first name", "last name", "middle name", "given name", "family name", "surname",
+            "respondent name", "name of respondent", "forename",
+        ),
     ),
-    ("name", re.compile(r"\b(ho va ten|ho ten)\b")),
     (
         "phone",
-        re.compile(r"\b(dien thoai|so dt|sdt|phone|mobile|telephone|tel|zalo|phonenumber|simserial|subscriberid)\b"),
+        _words(
+            "dien thoai", "so dien thoai", "so dt", "sdt", "dtdd", "di dong", "so di dong", "phone", "phone number",
+            "mobile", "mobile phone", "cellphone", "cell phone", "telephone", "tel", "zalo", "simserial",
+            "subscriberid",
+        ),
     ),
+    ("phone", _whole("cell", "cell number", "so cell", "whatsapp", "viber")),
     (
         "ID number",
-        re.compile(r"\b(cccd|cmnd|cmt|can cuoc|chung minh|so dinh danh|id number|national id|passport|ho chieu)\b"),
+        _words(
+            "cccd", "cmnd", "cmt", "can cuoc", "can cuoc cong dan", "chung minh", "chung minh nhan dan",
+            "so dinh danh", "ma dinh danh", "id number", "id card", "identity card", "national id", "citizen id",
+            "personal id", "passport", "ho chieu", "so bhxh", "ma bhxh", "bhxh", "bao hiem xa hoi", "so bhyt",
+            "the bhyt", "bhyt", "social insurance", "health insurance number", "ma so thue", "mst", "tax id",
+            "tax code", "tax number", "ssn", "social security number",
+        ),
     ),
-    ("e-mail", re.compile(r"\b(e ?mail|thu dien tu)\b")),
-    ("address", re.compile(r"\b(dia chi|address|so nha|noi o|cho o hien nay)\b")),
-)
+    ("e-mail", _words("email", "e mail", "mail", "thu dien tu", "hom thu", "gmail")),
+    (
+        "address",
+        _words(
+            "dia chi", "address", "noi o", "noi o hien nay", "cho o", "cho o hien nay", "noi thuong tru",
+            "thuong tru", "ho khau thuong tru", "tam tru", "noi tam tru", "que quan", "nguyen quan", "noi sinh",
+            "place of birth", "hometown", "home town", "residence", "street", "duong pho",
+        ),
+    ),
+    (
+        "date of birth",
+        _words(
+            "ngay sinh", "ngay thang nam sinh", "nam sinh", "date of birth", "birth date",
+            "birthdate", "birthday", "dob", "year of birth", "birth year",
+        ),
+    ),
+    ("exact age", re.compile(r"^(?!.*\b(nhom|group|do|khoang|band|range|bracket|class|category)\b).*\b(tuoi|age)\b")),
+    (
+        "GPS coordinates",
+        _words(
+            "gps", "geolocation", "geopoint", "geo point", "latitude", "longitude", "lat", "lon", "lng", "toa do",
+            "toa do gps", "vi do", "kinh do", "coordinates", "coordinate", "altitude",
+        ),
+    ),
+    ("house number", _words("so nha", "house number", "house no", "so can ho", "apartment number")),
+)  # fmt: skip
+
+#: The kinds of :data:`PII_PATTERNS` that identify people indirectly (the error suggests coarsening them).
+INDIRECT_KINDS = ("date of birth", "exact age", "GPS coordinates", "house number")
 
 PiiMode = Literal["raise", "drop", "report"]
 
@@ -132,6 +203,8 @@ def _map_header(
         else:
             name = spec.header_aliases.get(fold(text))
             kind = "unknown" if name is None else "column"
+        if kind == "meta" and _pii_kind(text) is not None:
+            kind, name = "unknown", None  # KoboToolbox's _geolocation: GPS coordinates, refused like any other
         if kind == "meta":
             meta.append(text)
             report.append((text, "", match.how))
@@ -222,10 +295,17 @@ def _privacy(header: Header, mode: PiiMode, *, file: str) -> list[pd.DataFrame]:
         return []
     listed = "; ".join(f"'{text}' ({kind})" for text, kind in header.pii.values())
     if mode == "raise":
+        indirect = {kind for _, kind in header.pii.values()} & set(INDIRECT_KINDS)
+        coarsen = (
+            f" {', '.join(sorted(indirect))} identify people once combined with the commune: keep a coarse version "
+            "instead (date of birth or age → age_group)."
+            if indirect
+            else ""
+        )
         raise PrivacyError(
             f"{file}: the header (row {header.row}) has columns that identify people: {listed}. They must not enter the analysis. "
             "Hint: delete these columns from the file, or load with drop_pii=True to drop them as the file is "
-            "read (their values are never used)."
+            f"read (their values are never used).{coarsen}"
         )
     if mode == "report":
         severity, check, expected = "error", "personal_data", "no column identifying people ({kind})"

@@ -28,7 +28,7 @@ import pandas as pd
 
 from danvan_analysis.errors import UnitError
 from danvan_analysis.schemas._base import PROBLEM_COLUMNS, ColumnMeta, DatasetSpec, codes_of_kinds
-from danvan_analysis.text import fold
+from danvan_analysis.text import CONTROLS, fold, show_controls, strip_controls
 
 #: Cell texts read as "no value" in non-text columns (after folding): empty, R's NA, Excel's #N/A, a lone dash.
 MISSING_TOKENS = frozenset({"", "na", "n a", "nan", "null", "none", "<na>", "nat", "#n a"})
@@ -44,7 +44,10 @@ FORMULA = re.compile(
 _FORMULA_START = ("=", "+", "-", "@")
 _CODE_AND_NAME = re.compile(r"^([0-9A-Za-z]+)\s+[-–—:]\s+(.+)$")
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
-# Excel serial day numbers accepted in a date column: 2000-01-01 … 2099-12-31 (a bare "2023" is not a date).
+# Excel serial day numbers (2000-01-01 … 2099-12-31) in a date column are refused with their reading as a hint: a
+# number is what Excel writes when a date column lost its date format before "Save as CSV", and the same number could
+# be a typo or a count pasted into the wrong column. The clerk sees the number in their sheet too, so the cell they
+# must fix is the one named. A bare "2023" is outside the range and gets the plain date message.
 _SERIAL_RANGE = (36526, 73050)
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
@@ -230,12 +233,22 @@ def _parse_dates(uniques: list[str], outcome: _Outcome, meta: ColumnMeta) -> Non
         parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce").astype("datetime64[ns]")
     serial = pd.to_numeric(text.where(text.str.fullmatch(r"\d+(\.0+)?").fillna(False).astype(bool)), errors="coerce")
     in_range = parsed.isna() & serial.between(*_SERIAL_RANGE)
-    parsed[in_range] = _EXCEL_EPOCH + pd.to_timedelta(serial[in_range], unit="D")
     for i, (raw, value) in enumerate(zip(uniques, parsed, strict=True)):
         if pd.notna(value):
             outcome.values[i] = value.normalize()
+        elif in_range[i]:
+            outcome.error[i] = serial_date_expected(int(serial[i]))
         elif fold(str(raw)) not in MISSING_TOKENS:
             outcome.error[i] = meta.expected()
+
+
+def serial_date_expected(serial: int) -> str:
+    """What a date cell holding an Excel serial day number should hold, with the date the number would be."""
+    day = (_EXCEL_EPOCH + pd.Timedelta(days=serial)).strftime("%d/%m/%Y")
+    return (
+        f"a date such as 15/03/2023, not a number: {serial} looks like an Excel serial day number ({day} in Excel); "
+        "type the date, or format the column as a date in Excel before saving"
+    )
 
 
 def _parse_enum(uniques: list[str], outcome: _Outcome, meta: ColumnMeta) -> None:
@@ -356,6 +369,29 @@ def _parse_text(uniques: list[str], outcome: _Outcome, meta: ColumnMeta) -> None
 
 
 FORMULA_EXPECTED = "plain text, not a spreadsheet formula (retype it without the leading = + - @)"
+CONTROLS_EXPECTED = "text without invisible control characters (NUL, bidirectional overrides): removed"
+
+
+def remove_controls(series: pd.Series, meta: ColumnMeta) -> tuple[pd.Series, list[pd.DataFrame]]:
+    """Remove NUL and bidirectional control characters from a text column, with a warning naming each cell.
+
+    A warning and the characters removed, rather than an error: they are invisible in Excel, so a clerk told to fix
+    the cell could not see what to delete, and they carry no meaning in this data (see
+    :func:`~danvan_analysis.text.strip_controls`). Removed here, at the boundary, they never reach a table, a
+    narrative or a report page; the warning keeps the evidence, the value shown with each character spelt out
+    (``<U+202E>``) so the problem table itself displays in the right order.
+    """
+    if not (pd.api.types.is_string_dtype(series) or pd.api.types.is_object_dtype(series)):
+        return series, []
+    text = as_text(series)
+    hit = text.str.contains(CONTROLS.pattern, regex=True).fillna(False).astype(bool)
+    if not hit.any():
+        return series, []
+    shown = text[hit].map(show_controls).astype(object)
+    found = [
+        problem_table(series.index[hit], meta.name, shown, CONTROLS_EXPECTED, "control_characters", severity="warning")
+    ]
+    return text.mask(hit, text[hit].map(strip_controls)), found
 
 
 def parse_column(series: pd.Series, meta: ColumnMeta) -> tuple[pd.Series, list[pd.DataFrame]]:
@@ -363,12 +399,14 @@ def parse_column(series: pd.Series, meta: ColumnMeta) -> tuple[pd.Series, list[p
 
     Unit names are not resolved here (they need the row's context); :func:`parse_frame` does it.
     """
+    found: list[pd.DataFrame] = []
+    if meta.kind in ("id", "text"):
+        series, found = remove_controls(series, meta)
     raw = series
     if meta.kind == "id":
         # Identifiers are (nearly) all distinct: clean the whole column at once instead of value by value.
         values = normalize_text(series)
         bad = formula_cells(values)
-        found = []
         if bad.any():
             found.append(
                 problem_table(values.index[bad], meta.name, raw[bad].astype(object), FORMULA_EXPECTED, "formula")
@@ -394,7 +432,7 @@ def parse_column(series: pd.Series, meta: ColumnMeta) -> tuple[pd.Series, list[p
         kinds = {"text": _parse_text, "bool": _parse_bool, "date": _parse_dates, "enum": _parse_enum}
         parse = partial(kinds.get(meta.kind, _parse_codes), meta=meta)
     values, codes, outcome, uniques = _by_distinct(series, parse, dtype, collapse=meta.kind != "text")
-    return values, _report(series, codes, outcome, uniques, meta, raw)
+    return values, found + _report(series, codes, outcome, uniques, meta, raw)
 
 
 def _typed_integers(series: pd.Series, meta: ColumnMeta) -> tuple[pd.Series, list[pd.DataFrame]]:

@@ -16,6 +16,8 @@ import pytest
 from danvan_analysis.batch import BatchSettings, run_batch
 from danvan_analysis.batch.manifest import read_manifest
 from danvan_analysis.batch.runner import execute_plan, plan_batch
+from danvan_analysis.errors import ParameterError
+from danvan_analysis.files import HOST_TAG, remove_stale_temp_files
 
 pytestmark = pytest.mark.slow
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -221,3 +223,100 @@ def test_agencies_add_one_report_each(minimal_data: Path, tmp_path: Path) -> Non
     snv = next(t for t in agencies if t.name == "SNV")
     assert snv.stem == "agency-snv" and snv.parameters["agency"] == "SNV"
     assert "suppression_threshold" not in snv.parameters  # an agency report shows no survey cell
+
+
+def test_a_killed_worker_fails_only_its_report_and_is_replaced(minimal_data: Path, tmp_path: Path) -> None:
+    """SIGKILL of the worker running 165 (its notebook kills its kernel's parent): 165 fails with the signal named
+    and a kept log; the worker is replaced and every other report is made."""
+    out = tmp_path / "out"
+    plan = plan_batch(_settings(minimal_data, out, districts=("164", "165", "167", "168", "169")))
+    tasks = [replace(t, notebook=FIXTURES / "kill_worker.ipynb") if t.name == "165" else t for t in plan.tasks]
+    result = execute_plan(replace(plan, tasks=tuple(tasks)))
+    statuses = {r.name: r.status for r in result.records}
+    assert statuses == {"164": "ok", "165": "failed", "167": "ok", "168": "ok", "169": "ok", "province": "ok"}
+    records = read_manifest(out)
+    assert records["165"].error == "the worker process died (signal 9, SIGKILL)"
+    log = (out / records["165"].log).read_text(encoding="utf-8")
+    assert "the worker process died (signal 9, SIGKILL)" in log and "kill_worker.ipynb" in log
+    assert len(list(out.glob("*.html"))) == 6  # 5 districts less 165, the province, the index
+
+
+def test_two_batches_into_one_folder_keep_every_record(minimal_data: Path, tmp_path: Path) -> None:
+    """Two batches of different districts at once into one --out: both succeed, manifest and index list all four."""
+    out = tmp_path / "out"
+    driver = [sys.executable, str(FIXTURES / "run_fixture_batch.py"), str(minimal_data), str(out)]
+    first = subprocess.Popen([*driver, "164,165"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    second = subprocess.Popen([*driver, "167,168"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for process in (first, second):
+        _, stderr = process.communicate(timeout=300)
+        assert process.returncode == 0, stderr
+    records = read_manifest(out)
+    assert set(records) == {"164", "165", "167", "168", "province"}
+    assert all(r.status == "ok" for r in records.values())
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for stem in ("164-thai-nguyen", "165-song-cong", "167-dinh-hoa", "168-phu-luong"):
+        assert f"{stem}.html" in index and (out / f"{stem}.html").is_file()
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_start_up_sweep_removes_only_temp_files_of_dead_or_old_writers(tmp_path: Path) -> None:
+    """A live writer's temp file stays; a dead writer's and an abandoned (old) one go."""
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    tag = HOST_TAG
+    try:
+        names = {
+            "live": f".a.html.{tag}-{live.pid}.0123abcd.tmp",
+            "dead": f".b.html.{tag}-{int(dead.stdout)}.0123abcd.tmp",
+            "other_host": f".c.html.ffffff-{int(dead.stdout)}.0123abcd.tmp",
+            "old": f".d.html.{tag}-{live.pid}.0123abcd.tmp",
+        }
+        for name in names.values():
+            (tmp_path / name).write_text("in flight", encoding="utf-8")
+        os.utime(tmp_path / names["old"], (time.time() - 7 * 3600,) * 2)
+        removed = {p.name for p in remove_stale_temp_files(tmp_path)}
+        assert removed == {names["dead"], names["old"]}
+    finally:
+        live.kill()
+        live.wait()
+
+
+def test_output_folder_that_is_a_file_is_one_clear_error(tmp_path: Path) -> None:
+    """--out naming a file: exit 2, one line "cannot write to …", no traceback."""
+    data = tmp_path / "data" / "2023"
+    data.mkdir(parents=True)
+    (data / "survey.csv").write_text("respondent_id\n", encoding="utf-8")
+    out = tmp_path / "out.html"
+    out.write_text("not a folder", encoding="utf-8")
+    command = [sys.executable, "-m", "danvan_analysis.cli", "reports", "--data", str(tmp_path / "data"), "--out"]
+    for target in (out, out / "sub"):
+        result = subprocess.run([*command, str(target)], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        assert f"cannot write to {target}" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert out.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_read_only_output_folder_is_one_clear_error(
+    minimal_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only --out: ParameterError "cannot write to …" (exit 2 in the command) before any report runs."""
+    out = tmp_path / "out"
+    out.mkdir()
+    out.chmod(0o555)
+    if os.access(out, os.W_OK):  # root ignores the mode bits: answer as the kernel does for anyone else
+        real = os.open
+
+        def read_only(path: object, flags: int, *args: object) -> int:
+            if Path(str(path)).parent == out and flags & os.O_CREAT:
+                raise PermissionError(13, "Permission denied", str(path))
+            return real(path, flags, *args)
+
+        monkeypatch.setattr(os, "open", read_only)
+    try:
+        with pytest.raises(ParameterError, match=f"^cannot write to {out}: Permission denied") as caught:
+            run_batch(_settings(minimal_data, out))
+        assert "\n" not in str(caught.value)
+        assert list(out.iterdir()) == []
+    finally:
+        out.chmod(0o755)

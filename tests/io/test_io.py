@@ -52,6 +52,7 @@ ERRORS = [
     ("dialogues_extra_cells.csv", "dialogues", InputFileError, 3, None, "more cells than the header"),
     ("dialogues_unknown_unit.csv", "dialogues", SchemaError, 3, "unit_code", "found '999'"),
     ("dialogues_date_outside_year.csv", "dialogues", SchemaError, 3, "date", "date=30/12/2022"),
+    ("dialogues_excel_serial_date.csv", "dialogues", SchemaError, 3, "date", "found '45000'"),
     ("dialogues_hyperlink.csv", "dialogues", SchemaError, 3, "note", "not a spreadsheet formula"),
     ("dialogues_formula_note.xlsx", "dialogues", SchemaError, 3, "note", "not a spreadsheet formula"),
     ("dialogues_answered_exceeds.csv", "dialogues", SchemaError, 2, "answered_on_spot", "≤ opinions_raised"),
@@ -78,6 +79,7 @@ WARNINGS = [
     ("survey_numbers_as_codes.xlsx", "survey", 2, "commune_code", "5431 → 05431", "survey.csv"),
     ("submissions_unit_names.csv", "submissions", 2, "unit_code", "Sở Nội vụ → SNV", "submissions.csv"),
     ("dialogues_extra_column.csv", "dialogues", 1, "Người ghi biên bản", "ignored", "dialogues.csv"),
+    ("dialogues_control_characters.csv", "dialogues", 2, "note", "Đối thoại <U+202E>với", "dialogues.csv"),
     ("boards_merged_title.xlsx", "boards", 1, "", "header was found on row 2", "boards.csv"),
     ("survey_two_row_header.xlsx", "survey", 1, "", "header was found on row 2", "survey.csv"),
     ("survey_header_only.csv", "survey", 1, "", "at least one data row", None),
@@ -191,6 +193,46 @@ def test_every_corpus_file_is_left_untouched() -> None:
             with contextlib.suppress(DanvanError):
                 validate_file(dataset, path)  # the same reader as load_dataset
         assert (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns) == before, path.name
+
+
+def test_excel_serial_number_in_a_date_column_is_an_error_naming_the_date_it_would_be() -> None:
+    """45000 is 15/03/2023 in Excel's day numbering (1899-12-30 + 45000 days): refused, not read silently."""
+    problems = validate_file("dialogues", BAD / "dialogues_excel_serial_date.csv")
+    assert problems[["row", "column", "value", "check", "severity"]].values.tolist() == [
+        [3, "date", "45000", "parse", "error"]
+    ]
+    assert problems["file"].str.endswith("dialogues_excel_serial_date.csv").all()
+    expected = problems["expected"].iloc[0]
+    assert "a date such as 15/03/2023" in expected and "Excel serial day number (15/03/2023 in Excel)" in expected
+
+
+def test_excel_serial_number_is_refused_in_xlsx_number_cells_too(tmp_path: Path) -> None:
+    """A date column whose cells are numbers (the date format lost) is the same mistake in a workbook."""
+    frame = pd.read_csv(GOOD / "dialogues.csv", dtype=str, keep_default_na=False)
+    cells = frame.astype(object)
+    cells.loc[1, "date"] = 45000
+    cells.to_excel(tmp_path / "d.xlsx", index=False)
+    problems = validate_file("dialogues", tmp_path / "d.xlsx")
+    assert problems[["row", "column", "value", "severity"]].values.tolist() == [[3, "date", "45000", "error"]]
+
+
+def test_control_characters_are_removed_with_a_warning_per_cell(tmp_path: Path) -> None:
+    """Bidi overrides/isolates and NUL never reach the frame; each cell is named, the characters spelt out."""
+    problems = validate_file("dialogues", BAD / "dialogues_control_characters.csv")
+    assert problems[["row", "column", "check", "severity"]].values.tolist() == [
+        [2, "note", "control_characters", "warning"],
+        [4, "note", "control_characters", "warning"],
+    ]
+    assert problems["value"].tolist() == [
+        "Đối thoại <U+202E>với nhân dân<U+202C> về bồi thường GPMB",
+        "Hội nghị tại <U+2066>nhà văn hóa<U+2069> tổ<U+0000> 5, có 3 ý kiến",
+    ]
+    every = "".join(chr(c) for c in [0, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+    survey = _good("survey.csv").assign(ssu="Tổ " + every + "1", respondent_id=lambda f: f["respondent_id"] + "\x00")
+    survey.to_parquet(tmp_path / "s.parquet")
+    with pytest.warns(DataWarning, match="column respondent_id"):
+        frame = load_survey(tmp_path / "s.parquet")
+    assert_frame_equal(frame, _good("survey.csv").assign(ssu="Tổ 1"))
 
 
 # -- privacy -------------------------------------------------------------------------------------------------------
