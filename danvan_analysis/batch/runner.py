@@ -203,7 +203,7 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
         codes = list(dict.fromkeys(resolve_unit(d, kind="district").code for d in settings.districts))
 
     plan = load_plan(settings.plan)  # a broken plan file stops the batch before any report, listing its problems
-    period = _period(settings.period, plan)
+    period = plan.period_code(settings.period, what="--period")
     # A report reads its year and the years before it (trends, last year's figures): adding a later year's folder
     # must not rebuild an unchanged set.
     used = {
@@ -473,19 +473,6 @@ def _shared_ready(folder: Path, year: int) -> bool:
     except (OSError, ValueError):
         return False
     return isinstance(meta, dict) and meta.get("format") == SHARED_CACHE_FORMAT and meta.get("year") == year
-
-
-def _period(value: str | None, plan: Any) -> str | None:
-    """The plan's period code named by ``--period`` (``None``: the whole year)."""
-    from danvan_analysis import vocab
-
-    if value is None or not str(value).strip():
-        return None
-    code = vocab.Period.parse(value)
-    known = [p.code for p in plan.calendar.periods]
-    if code not in known:
-        raise ParameterError(f"--period {value!r}: expected one of {', '.join(known)} (the plan's reporting periods).")
-    return code
 
 
 def _made(record: mf.ReportRecord | None, out_dir: Path) -> bool:

@@ -136,6 +136,23 @@ class Plan:
         group = "all_agencies" if kind == "agency" else "all_districts"
         return tuple(a for a in self.agencies if unit_code in a.units or group in a.units)
 
+    def period_code(self, text: object, *, what: str = "period") -> str | None:
+        """The plan's period code a user wrote (``"Q1"``, ``"quý I"``, ``"9M"``); ``None`` for empty (the whole
+        year). Raise :class:`ParameterError` naming ``what`` and the plan's periods otherwise."""
+        from danvan_analysis import vocab
+
+        shown = "" if text is None else str(text).strip()
+        if not shown:
+            return None
+        code = vocab.Period.parse(shown)
+        known = [p.code for p in self.calendar.periods]
+        if code not in known:
+            raise ParameterError(
+                f"{what} {shown!r} is not a reporting period of the plan; expected one of {', '.join(known)} "
+                "(or empty for the whole year)."
+            )
+        return code
+
     def period(self, code: str) -> Period:
         """Return a reporting period by code."""
         for period in self.calendar.periods:

@@ -314,19 +314,7 @@ def _check_data_dir(value: object, year: int) -> Path:
 
 
 def _check_period(value: object, plan: Plan) -> str | None:
-    from danvan_analysis import vocab
-
-    text = _check_text("period", value).strip()
-    if not text:
-        return None
-    code = vocab.Period.parse(text)
-    known = [p.code for p in plan.calendar.periods]
-    if code not in known:
-        raise ParameterError(
-            f"Parameter period: {text!r} is not a reporting period of the plan; expected one of {', '.join(known)} "
-            "(or empty for the whole year)."
-        )
-    return code
+    return plan.period_code(_check_text("period", value), what="Parameter period:")
 
 
 def _check_districts(value: object) -> tuple[str, ...]:
