@@ -26,6 +26,7 @@ import html
 import unicodedata
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from functools import cache
 from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
@@ -145,19 +146,18 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
 ColumnKind = Literal[
     "number", "count", "percent", "fraction", "pvalue", "ratio", "date", "bool", "rule", "text", "code", "unit"
 ]
+
+
 #: Columns that hold a closed set's codes: shown by their label in the report's language (never "Y" or "land").
-CODE_COLUMNS: dict[str, type[vocab.Vocab]] = {
-    "period": vocab.Period,
-    "topic": vocab.Topic,
-    "field": vocab.Topic,
-    "religion": vocab.Religion,
-    "index_code": vocab.IndexCode,
-    "group": vocab.PapiGroup,
-    "chair": vocab.Chair,
-    "unit_kind": vocab.UnitKind,
-    "scope": vocab.InspectionScope,
-    "status": vocab.Status,
-}
+@cache
+def code_columns() -> dict[str, type[vocab.Vocab]]:
+    """Columns shown by their label: the contract's closed-set columns (the schemas say which) and ``status``;
+    ``level`` is left out (in survey results it holds item / element / aspect, not a level of government)."""
+    from danvan_analysis.schemas import column_vocabs  # imported when a table is formatted, not with fmt
+
+    return {**{c: v for c, v in column_vocabs().items() if c != "level"}, "status": vocab.Status}
+
+
 #: Columns that hold a unit's code: shown by the unit's name in the register (never "05551").
 UNIT_COLUMNS = ("unit_code", "commune_code", "inspected_unit_code", "inspecting_unit_code")
 #: Columns holding a year: shown as ``2023``, never grouped as ``2.023``.
@@ -274,7 +274,7 @@ def format_unit(value: object, *, lang: Lang = "vi") -> str:
 
 def _formatter(kind: ColumnKind, lang: Lang, decimals: int, column: str = "") -> Callable[[object], str]:
     if kind == "code":
-        return lambda v: format_code(v, CODE_COLUMNS[column], lang=lang)
+        return lambda v: format_code(v, code_columns()[column], lang=lang)
     if kind == "unit":
         return lambda v: format_unit(v, lang=lang)
     if kind == "number":
@@ -332,7 +332,7 @@ def guess_kinds(frame: pd.DataFrame) -> dict[str, ColumnKind]:
             kinds[column] = "text"  # 2023, not 2.023
         elif column == "rule":
             kinds[column] = "rule"
-        elif column in CODE_COLUMNS and not pd.api.types.is_numeric_dtype(dtype):
+        elif column in code_columns() and not pd.api.types.is_numeric_dtype(dtype):
             kinds[column] = "code"
         elif column in UNIT_COLUMNS:
             kinds[column] = "unit"

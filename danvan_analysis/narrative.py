@@ -497,17 +497,6 @@ def scorecard_frame(card: Scorecard, *, lang: str = "vi", previous: Scorecard | 
 
 
 # -- the factors of satisfaction -----------------------------------------------------------------------------------
-_SURVEY_VOCABS = {
-    "sex": vocab.Sex,
-    "age_group": vocab.AgeGroup,
-    "ethnicity": vocab.Ethnicity,
-    "education": vocab.Education,
-    "occupation": vocab.Occupation,
-    "area": vocab.Area,
-    "channel": vocab.Channel,
-}
-
-
 def _predictor_label(predictor: str, lang: str) -> str:
     from danvan_analysis.schemas import DATASETS
 
@@ -521,7 +510,9 @@ def _predictor_label(predictor: str, lang: str) -> str:
 def _level_label(predictor: str, level: str, lang: str) -> str:
     if predictor == "district_code":
         return fmt.format_unit(level, lang=lang)  # type: ignore[arg-type]
-    vocabulary = _SURVEY_VOCABS.get(predictor)
+    from danvan_analysis.schemas import column_vocabs
+
+    vocabulary = column_vocabs().get(predictor)
     return fmt.format_code(level, vocabulary, lang=lang) if vocabulary else level  # type: ignore[arg-type]
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cache
 from types import MappingProxyType
 from typing import Any
 
@@ -440,11 +441,17 @@ class _Context:
         if self._indices is None:
             frame = dataset_of(self.data, "indices")
             if frame is None or frame.empty:
-                from danvan_analysis.io import load_indices
-
-                frame = load_indices(package_data("published_indices.csv"))
+                frame = _shipped_indices()
             self._indices = frame
         return self._indices
+
+
+@cache
+def _shipped_indices() -> pd.DataFrame:
+    """The shipped published indices, read once through the indices loader (every scorecard of a batch reads them)."""
+    from danvan_analysis.io import load_indices
+
+    return load_indices(package_data("published_indices.csv"))
 
 
 def _score(target: Target, checks: tuple[Check, ...], context: _Context) -> TargetScore:

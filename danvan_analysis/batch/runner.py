@@ -258,7 +258,9 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
     previous = mf.read_manifest(out_dir)
     if province_nb is not None:
         # The province links to the district reports this run makes and those already made in the folder.
-        linked = [c for c in district_codes_all() if c in codes or _made(previous.get(c), out_dir)]
+        from danvan_analysis.units import district_codes
+
+        linked = [c for c in district_codes() if c in codes or _made(previous.get(c), out_dir)]
         province_parameters = {**common, "linked_districts": ",".join(linked)}
         tasks.append(
             task(PROVINCE_STEM, "province", "Tỉnh Thái Nguyên", province_nb, province_parameters, PROVINCE_STEM)
@@ -478,13 +480,6 @@ def _shared_ready(folder: Path, year: int) -> bool:
 def _made(record: mf.ReportRecord | None, out_dir: Path) -> bool:
     """Whether a report's HTML from an earlier run is in ``out_dir``."""
     return record is not None and record.status == mf.OK and bool(record.html) and (out_dir / record.html).is_file()
-
-
-def district_codes_all() -> list[str]:
-    """Every district of the register, in order."""
-    from danvan_analysis.units import district_codes
-
-    return district_codes()
 
 
 def _data_dir(settings: BatchSettings) -> Path:

@@ -77,15 +77,6 @@ _QUARTER_LABELS = {
     "Q3": ("Quý III", "Q3"),
     "Q4": ("Quý IV", "Q4"),
 }
-_DIMENSION_VOCABS: dict[str, type[vocab.Vocab]] = {
-    "topic": vocab.Topic,
-    "field": vocab.Topic,
-    "religion": vocab.Religion,
-    "level": vocab.Level,
-    "unit_kind": vocab.UnitKind,
-    "chair": vocab.Chair,
-    "period": vocab.Period,
-}
 
 
 @dataclass(frozen=True)
@@ -489,7 +480,9 @@ def category_label(dimension: str | None, category: str | None, lang: str = "vi"
     if dimension == "quarter" and category in _QUARTER_LABELS:
         vi, en = _QUARTER_LABELS[category]
         return vi if lang == "vi" else en
-    enum = _DIMENSION_VOCABS.get(dimension or "")
+    from danvan_analysis.schemas import column_vocabs  # the schemas say which codes a column holds
+
+    enum = column_vocabs().get(dimension or "")
     if enum is not None and category in enum.codes():
         return enum(category).label(lang)
     return unit_name(category) if dimension in ("district", "unit") else category

@@ -23,8 +23,6 @@ UNIT_CHECKS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("cisb_in_place", "boards", "cisb_coverage", ("commune",)),
     ("reports_on_time", "submissions", "submission_on_time", ("agency",)),
 )
-#: Columns of :func:`tabulate_units` before the checks.
-UNIT_ID_COLUMNS = ["unit_code", "unit_name"]
 
 
 def tabulate_units(

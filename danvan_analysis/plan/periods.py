@@ -17,7 +17,6 @@ The full-year evaluation (``period=None``) uses everything.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -90,8 +89,3 @@ def _plans_at(frame: pd.DataFrame, plan: Plan, period: str) -> pd.DataFrame:
     issued[late.to_numpy()] = False
     frame["issued"] = issued
     return frame
-
-
-def periods_of(plan: Plan) -> Mapping[str, str]:
-    """Period code → its Vietnamese label, in calendar order."""
-    return {p.code: p.label.vi for p in plan.calendar.periods}

@@ -129,16 +129,24 @@ def validate_agency_params(
 ) -> AgencyParams:
     """Check the parameters of ``agency_report.ipynb``: ``agency`` is an agency code (``SNV``) or name."""
     year_value = _check_year(year)
-    return AgencyParams(
-        agency=_check_agency(agency),
-        year=year_value,
-        data_dir=_check_data_dir(data_dir, year_value),
-        lang=_check_lang(lang),
-        shared_cache=_check_shared_cache(shared_cache, year_value),
-        plan=(plan := _check_plan(plan_file)),
-        demo=_is_demo(data_dir),
-        period=_check_period(period, plan),
-    )
+    unit = _check_agency(agency)
+    return AgencyParams(agency=unit, **_common(year_value, data_dir, lang, shared_cache, plan_file, period))
+
+
+def _common(
+    year: int, data_dir: object, lang: object, shared_cache: object, plan_file: object, period: object
+) -> dict[str, object]:
+    """The checks every report's parameters share (year already checked)."""
+    plan = _check_plan(plan_file)
+    return {
+        "year": year,
+        "data_dir": _check_data_dir(data_dir, year),
+        "lang": _check_lang(lang),
+        "shared_cache": _check_shared_cache(shared_cache, year),
+        "plan": plan,
+        "demo": _is_demo(data_dir),
+        "period": _check_period(period, plan),
+    }
 
 
 def _check_agency(value: object) -> Unit:
@@ -182,16 +190,11 @@ def validate_district_params(
     '164'
     """
     year_value = _check_year(year)
+    unit = _check_district(district)
     return DistrictParams(
-        district=_check_district(district),
-        year=year_value,
-        data_dir=_check_data_dir(data_dir, year_value),
-        lang=_check_lang(lang),
+        district=unit,
         suppression_threshold=_check_threshold(suppression_threshold),
-        shared_cache=_check_shared_cache(shared_cache, year_value),
-        plan=(plan := _check_plan(plan_file)),
-        demo=_is_demo(data_dir),
-        period=_check_period(period, plan),
+        **_common(year_value, data_dir, lang, shared_cache, plan_file, period),
     )
 
 
@@ -209,15 +212,9 @@ def validate_province_params(
     """Check the parameters of ``province_report.ipynb`` (same rules as :func:`validate_district_params`)."""
     year_value = _check_year(year)
     return ProvinceParams(
-        year=year_value,
-        data_dir=_check_data_dir(data_dir, year_value),
-        lang=_check_lang(lang),
         suppression_threshold=_check_threshold(suppression_threshold),
-        shared_cache=_check_shared_cache(shared_cache, year_value),
-        plan=(plan := _check_plan(plan_file)),
-        demo=_is_demo(data_dir),
         linked_districts=_check_districts(linked_districts),
-        period=_check_period(period, plan),
+        **_common(year_value, data_dir, lang, shared_cache, plan_file, period),
     )
 
 

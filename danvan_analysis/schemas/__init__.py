@@ -21,9 +21,11 @@ metadata by :func:`render_data_dictionary`.
 from __future__ import annotations
 
 import warnings
+from functools import cache
 
 import pandas as pd
 
+from danvan_analysis import vocab
 from danvan_analysis.errors import DataWarning, ParameterError, SchemaError
 from danvan_analysis.schemas import (
     boards,
@@ -47,6 +49,20 @@ DATASETS: dict[str, DatasetSpec] = {
     for module in (survey, dialogues, religion, complaints, boards, plans, inspections, submissions, indices)
 }
 
+
+@cache
+def column_vocabs() -> dict[str, type[vocab.Vocab]]:
+    """Every closed-set column of the data contract → its :class:`~danvan_analysis.vocab.Vocab`, read from the
+    schemas (``sex`` → ``Sex``, ``period`` → ``Period``, ``group`` → ``PapiGroup``, …): the one place that says which
+    codes a column holds, for the model's category order, the breakdown labels and the report tables."""
+    found: dict[str, type[vocab.Vocab]] = {}
+    for spec in DATASETS.values():
+        for column in spec.columns:
+            if column.vocab is not None:
+                found.setdefault(column.name, column.vocab)
+    return found
+
+
 __all__ = [
     "DATASETS",
     "PROBLEM_COLUMNS",
@@ -54,6 +70,7 @@ __all__ = [
     "DatasetSpec",
     "Rule",
     "check_frame",
+    "column_vocabs",
     "combine_problems",
     "describe_problems",
     "describe_warnings",

@@ -60,7 +60,6 @@ from danvan_analysis.survey.design import CompiledDesign, SurveyDesign, compile_
 from danvan_analysis.survey.estimate import t_quantile, t_sf
 from danvan_analysis.survey.results import Caveat, ModelResult
 from danvan_analysis.survey.sipas import IndexRule, sipas_items
-from danvan_analysis.vocab import AgeGroup, Area, Channel, Education, Ethnicity, Occupation, Sex, Vocab
 
 _T = TypeVar("_T")
 
@@ -70,16 +69,6 @@ Domain = tuple[str, object] | pd.Series | np.ndarray | None
 
 #: Predictors of the satisfaction models, in the order reported.
 SATISFACTION_PREDICTORS: tuple[str, ...] = ("sex", "age_group", "ethnicity", "area", "channel", "education")
-
-_VOCABS: dict[str, type[Vocab]] = {
-    "sex": Sex,
-    "age_group": AgeGroup,
-    "ethnicity": Ethnicity,
-    "education": Education,
-    "occupation": Occupation,
-    "area": Area,
-    "channel": Channel,
-}
 
 
 @dataclass(frozen=True)
@@ -359,6 +348,9 @@ def _design_matrix(
     Returns the matrix, the terms (term, predictor, level, reference), the rows of ``data`` in the model, and the
     predictors left out because a single category is present among those rows, with that category.
     """
+    from danvan_analysis.schemas import column_vocabs  # lazy: the survey package imports light
+
+    vocabs = column_vocabs()  # a predictor's categories in the order its closed set declares them
     missing = [c for c in predictors if c not in data.columns]
     if missing:
         raise SchemaError(f"The survey data lack the predictor column(s) {missing}.")
@@ -377,7 +369,7 @@ def _design_matrix(
     dropped: list[tuple[str, str]] = []
     for p in predictors:
         values = data[p].to_numpy(dtype=object)[rows].astype(str)
-        order = _VOCABS[p].codes() if p in _VOCABS else sorted(set(values))
+        order = vocabs[p].codes() if p in vocabs else sorted(set(values))
         present = [lv for lv in order if lv in set(values)] + sorted(set(values) - set(order))
         if len(present) < 2:
             # A constant predictor carries no information (its dummy would be collinear with the intercept).
