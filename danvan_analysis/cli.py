@@ -185,21 +185,38 @@ def template(
 @app.command()
 def units(
     district: Annotated[str | None, typer.Option(help="List the communes of this district (code or name).")] = None,
+    year: Annotated[
+        int | None, typer.Option(help="Use the map of this year (default: the 2023 register); see --period.")
+    ] = None,
+    period: Annotated[str | None, typer.Option(help="With --year: the map at the close of Q1, H1, 9M or Y.")] = None,
+    province: Annotated[str, typer.Option(help="GSO province code on that map (default 19, Thái Nguyên).")] = "19",
 ) -> None:
-    """List the 2023 unit register (districts, or the communes of one district)."""
-    from danvan_analysis.units import register, resolve_unit
+    """List a unit register: districts (or the communes of one district), or the communes of a two-level year."""
+    from danvan_analysis.registers import register_for
+    from danvan_analysis.units import register
 
-    reg = register()
+    if year is None and province == "19":
+        reg = register()
+    else:
+        reg = register_for(2023 if year is None else year, period, province=province)
+        out.print(f"{reg.label}" + (f"\n{reg.note}" if reg.note else ""))
+    if district is not None and district.strip().lower() == "agencies":
+        out.print(reg.to_frame("agency")[["code", "name", "name_en"]].to_string(index=False))
+        return
+    if not reg.district_codes:  # the two-level map: province and communes
+        if district is not None:
+            reg.resolve(district, kind="district")  # raises, saying the district no longer exists
+        table = reg.to_frame("commune")
+        out.print(table[["code", "name", "type_name"]].to_string(index=False))
+        out.print(f"{len(table)} communes and wards, no district level; agencies: `--district agencies`")
+        return
     if district is None:
         table = reg.to_frame("district")
         table["communes"] = [len(reg.communes_of(c)) for c in table["code"]]
         out.print(table[["code", "name", "type_name", "communes"]].to_string(index=False))
         out.print(f"{len(reg.units('commune'))} communes in all; agencies: `danvan units --district agencies`")
         return
-    if district.strip().lower() == "agencies":
-        out.print(reg.to_frame("agency")[["code", "name", "name_en"]].to_string(index=False))
-        return
-    chosen = resolve_unit(district, kind="district")
+    chosen = reg.resolve(district, kind="district")
     table = reg.to_frame("commune")
     table = table[table["district_code"] == chosen.code]
     out.print(f"{chosen.code} {chosen.name}: {len(table)} communes")
@@ -231,9 +248,12 @@ def reports(
     agencies: Annotated[
         bool, typer.Option(help="Also write one report per provincial agency (its targets, tasks and reports).")
     ] = False,
+    province: Annotated[str, typer.Option(help="GSO province code (default 19, Thái Nguyên).")] = "19",
 ) -> None:
     """Produce the district evaluation reports and the provincial summary as self-contained HTML."""
     from danvan_analysis.batch import BatchSettings, run_batch
+
+    _check_report_map(year, period, province)
 
     settings = BatchSettings(
         year=year,
@@ -258,6 +278,30 @@ def reports(
         raise typer.Exit(1) from None
     if not result.ok:
         raise typer.Exit(1)
+
+
+def _check_report_map(year: int, period: str | None, province: str) -> None:
+    """Stop (exit 2) before a batch that would evaluate units that do not exist on the year's map."""
+    from danvan_analysis.registers import PERIOD_ENDS, map_for, register_for
+
+    code = str(period).strip().upper() if period else None
+    try:
+        admin_map = map_for(year, code if code in PERIOD_ENDS else None)
+    except ParameterError:  # a year before the shipped maps keeps the 2023 register, as before
+        admin_map = None
+    reg = register_for(
+        year if admin_map else 2023, code if admin_map and code in PERIOD_ENDS else None, province=province
+    )
+    if reg.province_code != "19" or reg.two_level:
+        what = f"{reg.label}" + (f" ({reg.note})" if reg.note else "")
+        err.print(
+            f"danvan reports cannot run {year}{f' {period}' if period else ''} for {what} yet: the report notebooks "
+            "evaluate Thái Nguyên's districts, and this year has "
+            + ("no district level." if reg.two_level else "another province's units.")
+            + " `danvan units --year YEAR --province CODE` lists the units of that map; see README, "
+            '"A two-level year".'
+        )
+        raise typer.Exit(2)
 
 
 @app.command()

@@ -57,6 +57,22 @@ class AmbiguousUnitError(UnitError, LookupError):
         self.candidates = candidates or []
 
 
+class UnitNotOnMapError(UnknownUnitError):
+    """The name is a unit of another date's map (merged, divided, or not yet created); the message says which.
+
+    ``unit`` is the unit on that map (code and name), ``map_id`` that map's id, and ``successors`` the units of the
+    map asked for that now cover it (empty when the unit is newer than that map).
+    """
+
+    def __init__(
+        self, message: str, *, unit: str, map_id: str, successors: list[str], suggestions: list[str] | None = None
+    ) -> None:
+        super().__init__(message, suggestions)
+        self.unit = unit
+        self.map_id = map_id
+        self.successors = successors
+
+
 class DesignError(DanvanError):
     """The survey design cannot support the requested estimate (e.g. a stratum with one PSU)."""
 

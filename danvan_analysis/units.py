@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal
@@ -114,32 +115,62 @@ class Unit:
         return _TYPE_PREFIX.sub("", self.name)
 
     def describe(self) -> str:
-        """``code name`` with the district for communes, as shown in error messages."""
-        if self.kind == "commune":
-            return f"{self.code} {self.name} ({register().unit(self.district_code).name})"
+        """``code name`` with the 2023 district for communes, as shown in error messages.
+
+        A unit of another map: use its register's :meth:`Register.describe`.
+        """
+        if self.kind == "commune" and self.district_code:
+            return register().describe(self)
         return f"{self.code} {self.name}"
 
 
 class Register:
     """The set of units, with fast look-ups. Get the shipped one with :func:`register`."""
 
-    def __init__(self, table: pd.DataFrame) -> None:
-        self.table = table
-        self._units: dict[str, Unit] = {}
-        self._build(table)
+    def __init__(
+        self,
+        table: pd.DataFrame,
+        *,
+        province: tuple[str, str, str] = (PROVINCE_CODE, PROVINCE_NAME, "Thái Nguyên province"),
+        label: str = "Thái Nguyên (2023 register)",
+        aliases: dict[str, str] | None = None,
+        retired: dict[str, str] | None = None,
+        explain_unknown: Callable[[str, Kind | None], UnknownUnitError | None] | None = None,
+    ) -> None:
+        """Store the table and index it.
 
-    def _build(self, table: pd.DataFrame) -> None:
-        self._units[PROVINCE_CODE] = Unit(
-            PROVINCE_CODE, PROVINCE_NAME, "province", "Tỉnh", None, "Thái Nguyên province"
+        ``table`` has ``commune_code``, ``commune_name``, ``commune_type`` and, on a map with districts,
+        ``district_code``, ``district_name``, ``district_type``. The keywords serve the other maps of
+        :mod:`danvan_analysis.registers`: ``province`` (code, name, English name), ``label`` (named in errors),
+        ``aliases`` (folded spelling → code) and ``retired`` (old code → code) default to the 2023 ones, and
+        ``explain_unknown`` may turn an unknown name into a more telling error (a unit of another date's map).
+        """
+        self.table = table
+        self.label = label
+        self.province_code = province[0]
+        self._aliases = NAME_ALIASES if aliases is None else aliases
+        self._retired = RETIRED_CODES if retired is None else retired
+        self._explain_unknown = explain_unknown
+        self._units: dict[str, Unit] = {}
+        self._build(table, province)
+
+    def _build(self, table: pd.DataFrame, province: tuple[str, str, str]) -> None:
+        code, name, name_en = province
+        self._units[code] = Unit(
+            code, name, "province", "Tỉnh" if name.startswith("Tỉnh") else "Thành phố", None, name_en
         )
-        for row in table.drop_duplicates("district_code").itertuples():
-            self._units[row.district_code] = Unit(
-                row.district_code, row.district_name, "district", row.district_type, row.district_code
-            )
+        has_districts = "district_code" in table.columns
+        if has_districts:
+            for row in table.drop_duplicates("district_code").itertuples():
+                self._units[row.district_code] = Unit(
+                    row.district_code, row.district_name, "district", row.district_type, row.district_code
+                )
         for row in table.itertuples():
-            self._units[row.commune_code] = Unit(
-                row.commune_code, row.commune_name, "commune", row.commune_type, row.district_code
-            )
+            if row.commune_code:  # island districts of the legacy map have no commune
+                district = row.district_code if has_districts else None
+                self._units[row.commune_code] = Unit(
+                    row.commune_code, row.commune_name, "commune", row.commune_type, district
+                )
         for code, name, name_en in AGENCIES:
             self._units[code] = Unit(code, name, "agency", "Cơ quan", None, name_en)
         self._by_name: dict[str, list[Unit]] = {}
@@ -147,8 +178,16 @@ class Register:
         for unit in self._units.values():
             self._by_name.setdefault(casefold_nfc(unit.short_name), []).append(unit)
             self._by_fold.setdefault(fold(unit.short_name), []).append(unit)
-        for alias, code in NAME_ALIASES.items():
-            self._by_fold.setdefault(alias, []).append(self._units[code])
+        for alias, code in self._aliases.items():
+            if code in self._units:
+                self._by_fold.setdefault(alias, []).append(self._units[code])
+
+    def describe(self, unit: Unit) -> str:
+        """``code name`` with the district for communes on a map with districts, as shown in error messages."""
+        district = self._units.get(unit.district_code or "")
+        if unit.kind == "commune" and district is not None:
+            return f"{unit.code} {unit.name} ({district.name})"
+        return f"{unit.code} {unit.name}"
 
     # -- listings ---------------------------------------------------------------------------------------------
     def unit(self, code: str) -> Unit:
@@ -164,7 +203,7 @@ class Register:
 
     @property
     def district_codes(self) -> list[str]:
-        """The 9 district codes in register order."""
+        """The district codes in register order (the 9 of 2023; none on the two-level map)."""
         return [u.code for u in self.units("district")]
 
     def communes_of(self, district_code: str) -> list[Unit]:
@@ -194,7 +233,7 @@ class Register:
         widths = {"province": (2,), "district": (3,), "commune": (5,)}.get(kind or "", (2, 3, 5))
         for width in widths:
             code = raw.zfill(width)
-            code = RETIRED_CODES.get(code, code)
+            code = self._retired.get(code, code)
             if len(code) == width and code in self._units and (kind is None or self._units[code].kind == kind):
                 return code
         return None
@@ -232,7 +271,7 @@ class Register:
             if len(found) == 1:
                 return found[0]
             if len(found) > 1:
-                listed = [u.describe() for u in found]
+                listed = [self.describe(u) for u in found]
                 raise AmbiguousUnitError(
                     f"{raw!r} matches {len(found)} units: {'; '.join(listed)}. "
                     "Hint: give the code, the type (xã/phường/thị trấn) or the district.",
@@ -240,10 +279,13 @@ class Register:
                 )
         pool = {fold(u.short_name): u for u in self._units.values() if want_kind is None or u.kind == want_kind}
         close = difflib.get_close_matches(fold(name), list(pool), n=5, cutoff=0.6)
-        suggestions = [pool[c].describe() for c in close]
+        suggestions = [self.describe(pool[c]) for c in close]
+        if self._explain_unknown is not None and (explained := self._explain_unknown(raw, want_kind)) is not None:
+            explained.suggestions = explained.suggestions or suggestions
+            raise explained
         hint = f" Did you mean: {'; '.join(suggestions)}?" if suggestions else ""
         what = want_kind or "unit"
-        raise UnknownUnitError(f"No {what} of Thái Nguyên (2023 register) is called {raw!r}.{hint}", suggestions)
+        raise UnknownUnitError(f"No {what} of {self.label} is called {raw!r}.{hint}", suggestions)
 
 
 def _split_prefix(name: str) -> tuple[str, str | None, str | None]:

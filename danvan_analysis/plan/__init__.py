@@ -132,8 +132,8 @@ class Plan:
         return None
 
     def assignments_of(self, unit_code: str, *, kind: str = "agency") -> tuple[Assignment, ...]:
-        """The section IV assignments that name a unit, or all units of its kind (``all_agencies``)."""
-        group = "all_agencies" if kind == "agency" else "all_districts"
+        """The section IV assignments that name a unit, or all units of its kind (``all_agencies``, ``all_communes``)."""
+        group = {"agency": "all_agencies", "commune": "all_communes"}.get(kind, "all_districts")
         return tuple(a for a in self.agencies if unit_code in a.units or group in a.units)
 
     def period_code(self, text: object, *, what: str = "period") -> str | None:

@@ -16,13 +16,13 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from danvan_analysis.errors import InputFileError, PlanError
+from danvan_analysis.errors import InputFileError, ParameterError, PlanError
 from danvan_analysis.plan.model import PlanFile
-from danvan_analysis.units import PROVINCE_CODE, register
+from danvan_analysis.units import PROVINCE_CODE, Register, register
 
 Path_ = tuple[object, ...]
 #: Unit words an assignment may use instead of codes.
-UNIT_GROUPS = ("all_agencies", "all_districts")
+UNIT_GROUPS = ("all_agencies", "all_districts", "all_communes")
 
 
 def read_plan_file(path: str | Path) -> tuple[PlanFile, str]:
@@ -179,12 +179,21 @@ def _message(source: str, problems: list[dict[str, object]]) -> str:
 def whole_file_problems(model: PlanFile) -> list[dict[str, object]]:
     """Return the problems no single field shows: references, unique codes, measures the toolkit computes."""
     problems: list[dict[str, object]] = []
-    if model.plan.province_code != PROVINCE_CODE:
+    units = _plan_register(model)
+    if units is None:
         problems.append(
             _problem(
                 ("plan", "province_code"),
                 model.plan.province_code,
-                f"{PROVINCE_CODE} (only Thái Nguyên's unit register ships with this version)",
+                f"a GSO province code on the map of {model.plan.year} (`danvan units --year {model.plan.year}`)",
+            )
+        )
+    elif units.two_level and "district" in model.plan.levels:
+        problems.append(
+            _problem(
+                ("plan", "levels"),
+                list(model.plan.levels),
+                f"[province, commune]: local government has no district level in {model.plan.year} (from 01/07/2025)",
             )
         )
     areas = [a.code for a in model.task_areas]
@@ -199,9 +208,27 @@ def whole_file_problems(model: PlanFile) -> list[dict[str, object]]:
     return problems
 
 
+def _plan_register(model: PlanFile) -> Register | None:
+    """The register of the plan's province on the map of its year; ``None`` for a province not on that map.
+
+    A year before the earliest shipped map keeps the 2023 register (the plan's own year decides nothing else).
+    """
+    from danvan_analysis.registers import map_for, register_for
+
+    try:
+        map_for(model.plan.year)
+    except ParameterError:
+        return register() if model.plan.province_code == PROVINCE_CODE else None
+    try:
+        return register_for(model.plan.year, province=model.plan.province_code)
+    except ParameterError:
+        return None
+
+
 def _assignment_problems(model: PlanFile, areas: set[int]) -> list[dict[str, object]]:
-    units = register()
-    known = {u.code for u in units.units("agency")} | set(units.district_codes) | set(UNIT_GROUPS)
+    units = _plan_register(model) or register()
+    groups = {"all_agencies", "all_communes"} if not units.district_codes else {"all_agencies", "all_districts"}
+    known = {u.code for u in units.units("agency")} | set(units.district_codes) | groups
     problems = []
     for i, assignment in enumerate(model.agencies):
         for j, code in enumerate(assignment.units):
@@ -210,7 +237,7 @@ def _assignment_problems(model: PlanFile, areas: set[int]) -> list[dict[str, obj
                     _problem(
                         ("agencies", i, "units", j),
                         code,
-                        "an agency or district code of the register (`danvan units`), all_agencies or all_districts",
+                        f"an agency or district code of the register (`danvan units`), {' or '.join(sorted(groups))}",
                     )
                 )
         if not assignment.units and assignment.name is None:
