@@ -8,7 +8,7 @@ period are cumulative from 1 January.
 from __future__ import annotations
 
 import pandas as pd
-from pandera.typing.pandas import Series  # not pandera.typing: it imports dask (0.6 s) when installed
+from pandera.typing import Series
 
 from danvan_analysis.schemas._base import DanvanModel, DatasetSpec, column, le_or_missing, rule, unique_key
 from danvan_analysis.schemas._columns import count_column, district_column, period_column, year_column

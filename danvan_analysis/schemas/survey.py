@@ -12,7 +12,7 @@ problem is seen when the file is loaded rather than when the first estimate fail
 from __future__ import annotations
 
 import pandas as pd
-from pandera.typing.pandas import Series  # not pandera.typing: it imports dask (0.6 s) when installed
+from pandera.typing import Series
 
 from danvan_analysis.schemas._base import (
     DanvanModel,
