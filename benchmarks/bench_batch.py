@@ -1,18 +1,28 @@
-"""Benchmark of the report batch: four ways to produce the 9 district reports + the province report.
+"""Benchmark of the report batch: the 9 district reports + the province report, four ways, against a true floor.
 
-Run from the project folder (not a timed test; the machine may be shared, so rerun before comparing numbers)::
+Run from the project folder (not a timed test; the machine may be shared: the rows of one run are measured side by
+side, so compare ratios within a run)::
 
-    python benchmarks/bench_batch.py [--data DATA_DIR] [--jobs 2]
+    python benchmarks/bench_batch.py                       # rows a, b, c, d on the default demo (6,000 / year)
+    python benchmarks/bench_batch.py --rows c,d,big        # only these rows
+    python benchmarks/bench_batch.py --rows big --respondents 1000000
 
 (a) the plain loop: ``papermill`` CLI then ``jupyter nbconvert --to html --no-input`` per report, one after another;
-(b) the obvious pool: 2 processes, papermill's API (a fresh kernel per report) + in-process nbconvert export (stock
-    template), each report computing everything itself;
-(c) ``danvan reports --force`` (warm kernels, shared results computed once, compact in-process export);
-(d) the floor: the notebooks exported as Python scripts (``nbconvert --to script``, parameters injected by papermill
-    beforehand, not timed), run by 2 processes, no HTML; they read the shared results (c) computed, so (d) is the
-    cost of the report code alone.
+(b) the obvious pool: ``jobs`` processes, papermill's API (a fresh kernel per report) + in-process nbconvert export
+    (stock template), each report computing everything itself;
+(c) ``danvan reports --force`` (warm kernels, shared results computed once, compact in-process export), as a user
+    runs it, from a cold start (the command's own start-up included);
+(d) the floor: the least work the same output needs. The shared results are computed once (in the batch's first
+    process), then ``jobs`` long-lived plain Python processes, each importing everything once, run every report's
+    notebook cells with their display outputs captured (no Jupyter kernel, no messaging, no papermill execution
+    engine) and render the HTML with the same exporter. Its pages are checked equal to (c)'s, so c/d is what Jupyter
+    and the runner cost on top of the work.
+(big) (c) and (d) again on a survey of ``--respondents`` per year (written once into ``--big-data``).
 
-Prints each wall time and the ratios a/c, b/c, c/d.
+Also printed: the peak resident memory (VmHWM) of every report kernel of (c), read from ``/proc`` by a watcher while
+the batch runs (the kernels are the ``ipykernel_launcher`` children of the batch), and the floor workers' own peak.
+Aims (issue 13): 10 reports cold ≤ 8 s and c/d ≤ 1.3; at 1M respondents ≤ 2× the default batch and ≤ 600 MiB per
+kernel; a/c ≥ 12.
 """
 
 from __future__ import annotations
@@ -21,17 +31,21 @@ import argparse
 import concurrent.futures as cf
 import multiprocessing
 import os
+import re
 import shlex
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 BIN = Path(sys.executable).parent
 DISTRICTS = ("164", "165", "167", "168", "169", "170", "171", "172", "173")
+ROWS = ("a", "b", "c", "d", "big")
 
 
 def _jobs(data: Path) -> list[tuple[str, Path, dict[str, object]]]:
@@ -41,6 +55,9 @@ def _jobs(data: Path) -> list[tuple[str, Path, dict[str, object]]]:
     ]
     jobs.append(("province", NOTEBOOKS / "province_report.ipynb", {"data_dir": str(data)}))
     return jobs
+
+
+# -- (a) and (b) ----------------------------------------------------------------------------------------------------
 
 
 def plain_loop(data: Path, work: Path) -> float:
@@ -77,66 +94,256 @@ def obvious_pool(data: Path, work: Path, jobs: int) -> float:
     return time.perf_counter() - started
 
 
-def danvan_reports(data: Path, out: Path, jobs: int) -> float:
-    """(c) our runner, as a user runs it."""
+# -- (c) ------------------------------------------------------------------------------------------------------------
+
+
+def _hwm_mib(pid: int) -> float | None:
+    """Peak resident set size (VmHWM) of a live process, in MiB."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    except OSError:
+        return None
+    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
+    return int(found.group(1)) / 1024 if found else None
+
+
+def _kernel_pids(root: int) -> list[int]:
+    """The report kernels under process ``root`` (``ipykernel_launcher`` processes)."""
+    import psutil
+
+    try:
+        children = psutil.Process(root).children(recursive=True)
+    except psutil.Error:
+        return []
+    found = []
+    for child in children:
+        try:
+            if any("ipykernel" in part for part in child.cmdline()):
+                found.append(child.pid)
+        except psutil.Error:
+            continue
+    return found
+
+
+def danvan_reports(data: Path, out: Path, jobs: int) -> tuple[float, list[float]]:
+    """(c) our runner, as a user runs it; returns the wall time and each report kernel's peak memory (MiB)."""
     command = [str(BIN / "danvan"), "reports", "--year", "2023", "--data", str(data), "--out", str(out)]
+    peaks: dict[int, float] = {}
     started = time.perf_counter()
-    subprocess.run([*command, "--jobs", str(jobs), "--force"], check=True, capture_output=True, cwd=ROOT)
-    return time.perf_counter() - started
+    process = subprocess.Popen(
+        [*command, "--jobs", str(jobs), "--force"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    done = threading.Event()
+
+    def watch() -> None:  # VmHWM is only readable while the kernel lives: sample it until the batch ends
+        while not done.is_set():
+            for pid in _kernel_pids(process.pid):
+                peak = _hwm_mib(pid)
+                if peak is not None:
+                    peaks[pid] = max(peak, peaks.get(pid, 0.0))
+            done.wait(0.1)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    output, _ = process.communicate()
+    seconds = time.perf_counter() - started
+    done.set()
+    watcher.join()
+    if process.returncode:
+        raise RuntimeError(output.decode(errors="replace")[-3000:])
+    return seconds, sorted(peaks.values())
 
 
-def script_floor(data: Path, work: Path, shared: Path, jobs: int) -> float:
-    """(d) the notebooks' code as plain scripts in ``jobs`` processes, reading (c)'s shared results; no HTML."""
-    from nbconvert import PythonExporter
+# -- (d) the floor --------------------------------------------------------------------------------------------------
 
-    scripts = []
-    for name, notebook, parameters in _jobs(data):
-        prepared = work / f"{name}.ipynb"
-        options = [a for k, v in {**parameters, "shared_cache": str(shared)}.items() for a in ("-p", k, str(v))]
-        command = [str(BIN / "papermill"), "--prepare-only", str(notebook), str(prepared), *options]
-        subprocess.run(command, check=True, capture_output=True)
-        source, _ = PythonExporter().from_filename(str(prepared))  # what `jupyter nbconvert --to script` writes
-        scripts.append(prepared.with_suffix(".py"))
-        scripts[-1].write_text(source, encoding="utf-8")
-    env = {**os.environ, "MPLBACKEND": "Agg"}
+_floor_cells: dict[str, list[Any]] = {}
+
+
+def _floor_init() -> None:
+    """A floor worker: import once what the notebooks and the exporter import (the cost a warm kernel pays once)."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # the inline backend's renderer; figures are drawn by the package on their own canvas
+    from IPython.core.interactiveshell import InteractiveShell
+
+    main = sys.modules["__main__"]
+    InteractiveShell.instance()  # IPython.display needs a shell to publish to; outputs are captured below
+    sys.modules["__main__"] = main  # the shell swaps in its own: the pool unpickles this script's functions there
+    from danvan_analysis.batch.export import get_exporter
+    from danvan_analysis.batch.pool import skip_unused_validator_import
+
+    skip_unused_validator_import()
+    get_exporter("vi")
+    for _, notebook, _ in _jobs(Path()):
+        _floor_report_cells(notebook)  # runs each notebook's import cell once
+
+
+def _floor_report_cells(notebook: Path) -> list[Any]:
+    from danvan_analysis.batch.kernel import IMPORTS_TAG
+
+    if str(notebook) not in _floor_cells:
+        import nbformat
+
+        cells = [c for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"]
+        for cell in cells:
+            if IMPORTS_TAG in cell.metadata.get("tags", []):
+                exec(cell.source, {})
+        _floor_cells[str(notebook)] = cells
+    return _floor_cells[str(notebook)]
+
+
+def _floor_report(name: str, notebook: str, parameters: dict[str, object], title: str) -> tuple[str, str, float]:
+    """Run one report's cells in this process (display outputs captured) and render its page; returns the HTML."""
+    import gc
+    import resource
+
+    import nbformat
+    from IPython.utils.capture import capture_output
+
+    from danvan_analysis.batch.export import export_html
+    from danvan_analysis.batch.kernel import prepare_notebook
+
+    nb = prepare_notebook(Path(notebook), parameters)
+    namespace: dict[str, Any] = {}
+    for count, cell in enumerate((c for c in nb.cells if c.cell_type == "code"), start=1):
+        with capture_output() as captured:
+            exec(cell.source, namespace)
+        cell.execution_count = count
+        cell.outputs = [
+            nbformat.v4.new_output("display_data", data=_as_json(shown.data), metadata=shown.metadata)
+            for shown in captured.outputs
+        ]
+    namespace.clear()
+    html = export_html(nb, lang="vi", title=title)
+    gc.collect()  # what the kernel's reset does between reports
+    return name, html, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _pid(_: int) -> int:
+    time.sleep(0.2)  # long enough for every worker to take one
+    return os.getpid()
+
+
+def _as_json(data: dict[str, Any]) -> dict[str, Any]:
+    """A display bundle as the kernel sends it: binary data (PNG) base64-encoded."""
+    import base64
+
+    return {k: base64.b64encode(v).decode("ascii") if isinstance(v, bytes) else v for k, v in data.items()}
+
+
+def floor(data: Path, work: Path, jobs: int) -> tuple[float, dict[str, str], list[float]]:
+    """(d) the shared step once, then the reports' work in ``jobs`` long-lived plain processes; no Jupyter."""
+    from danvan_analysis.batch.manifest import read_manifest
+
+    records = read_manifest(work.parent / "c")  # the titles (c) gave each page
+    context = multiprocessing.get_context("spawn")
     started = time.perf_counter()
-    with cf.ThreadPoolExecutor(jobs) as pool:
-        runs = pool.map(
-            lambda s: subprocess.run([sys.executable, str(s)], cwd=NOTEBOOKS, env=env, capture_output=True), scripts
-        )
-        for run in runs:
-            if run.returncode:
-                raise RuntimeError(run.stderr.decode()[-2000:])
-    return time.perf_counter() - started
+    with cf.ProcessPoolExecutor(jobs, mp_context=context, initializer=_floor_init) as pool:
+        list(pool.map(_pid, range(jobs)))  # start the workers (and their imports) now, like (c)'s pool
+        shared = work / "shared"
+        from danvan_analysis.plan import load_plan
+        from danvan_analysis.reports.shared import build_shared_results
+
+        ci_method = load_plan(None).rules.ci_method
+        pool.submit(build_shared_results, year=2023, data_dir=str(data), out=str(shared), ci_method=ci_method).result()
+        futures = []
+        for name, notebook, parameters in _jobs(data):
+            parameters = {**parameters, "shared_cache": str(shared)}
+            if name == "province":
+                parameters["linked_districts"] = ",".join(DISTRICTS)
+            futures.append(pool.submit(_floor_report, name, str(notebook), parameters, records[name].title))
+        pages, peaks = {}, []
+        for future in futures:
+            name, html, peak = future.result()
+            pages[name] = html
+            peaks.append(peak)
+    return time.perf_counter() - started, pages, sorted(set(peaks))
+
+
+def _same_pages(pages: dict[str, str], out: Path) -> str:
+    """How many of the floor's pages equal (c)'s (Styler ids and times aside): the floor did the same work."""
+    from danvan_analysis.batch.manifest import read_manifest
+
+    def normalised(html: str) -> str:
+        html = re.sub(r"\bT_[0-9a-f_]+", "T_", html)
+        return re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d)?", "TIME", html)
+
+    records = read_manifest(out)
+    same = [n for n, html in pages.items() if normalised(html) == normalised((out / records[n].html).read_text())]
+    return f"{len(same)}/{len(pages)} pages equal to (c)'s"
+
+
+# -- main -----------------------------------------------------------------------------------------------------------
+
+
+def _demo(folder: Path, respondents: int) -> Path:
+    folder = folder.resolve()
+    if not (folder / "2023").is_dir():
+        from danvan_analysis.demo import write_demo
+
+        write_demo(folder, years=[2021, 2022, 2023], respondents=respondents)
+    return folder
+
+
+def _c_and_d(label: str, data: Path, work: Path, jobs: int) -> tuple[float, float]:
+    (work / "c").mkdir(parents=True)
+    (work / "d").mkdir()
+    c, kernels = danvan_reports(data, work / "c", jobs)
+    memory = ", ".join(f"{m:.0f}" for m in kernels)
+    print(f"(c) danvan reports --force{label:<21} {c:7.1f} s   kernel peak MiB: {memory}", flush=True)
+    d, pages, peaks = floor(data, work / "d", jobs)
+    print(
+        f"(d) floor: {jobs} plain processes{label:<16} {d:7.1f} s   worker peak MiB: "
+        f"{', '.join(f'{m:.0f}' for m in peaks)}; {_same_pages(pages, work / 'c')}",
+        flush=True,
+    )
+    print(f"    c/d = {c / d:.2f}", flush=True)
+    return c, d
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--data", type=Path, default=ROOT / "data" / "demo", help="demo data folder (written if absent)"
-    )
+    parser.add_argument("--data", type=Path, default=ROOT / "data" / "demo", help="demo data (written if absent)")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--rows", default="a,b,c,d,big", help=f"rows to run, comma-separated, of {', '.join(ROWS)}")
+    parser.add_argument("--respondents", type=int, default=1_000_000, help="survey size per year of the big row")
+    parser.add_argument(
+        "--big-data", type=Path, default=None, help="data folder of the big row (default: data/demo-<respondents>)"
+    )
     args = parser.parse_args()
-    data = args.data.resolve()
-    if not (data / "2023").is_dir():
-        from danvan_analysis.demo import write_demo
-
-        write_demo(data, years=[2021, 2022, 2023])
+    rows = [r.strip() for r in args.rows.split(",") if r.strip()]
+    unknown = sorted(set(rows) - set(ROWS))
+    if unknown:
+        parser.error(f"--rows: unknown row(s) {', '.join(unknown)}; expected some of {', '.join(ROWS)}")
+    data = _demo(args.data, 6000)
+    figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as temp:
         work = Path(temp)
-        for folder in ("a", "b", "c", "d"):
-            (work / folder).mkdir()
-        print(f"10 reports (9 districts + province), data {data}, {os.cpu_count()} cores, jobs={args.jobs}")
-        a = plain_loop(data, work / "a")
-        print(f"(a) plain loop, papermill + nbconvert CLIs     {a:7.1f} s")
-        b = obvious_pool(data, work / "b", args.jobs)
-        print(f"(b) pool of {args.jobs}, papermill API + nbconvert     {b:7.1f} s")
-        c = danvan_reports(data, work / "c", args.jobs)
-        print(f"(c) danvan reports --force                     {c:7.1f} s")
-        shared = next((work / "c" / "_shared").iterdir())
-        d = script_floor(data, work / "d", shared, args.jobs)
-        print(f"(d) floor: scripts in {args.jobs} processes, no HTML    {d:7.1f} s")
-        print(f"a/c = {a / c:.1f}   b/c = {b / c:.1f}   c/d = {c / d:.2f}")
+        print(f"10 reports (9 districts + province), data {data}, {os.cpu_count()} cores, jobs={args.jobs}", flush=True)
+        if "a" in rows:
+            (work / "a").mkdir()
+            figures["a"] = plain_loop(data, work / "a")
+            print(f"(a) plain loop, papermill + nbconvert CLIs     {figures['a']:7.1f} s", flush=True)
+        if "b" in rows:
+            (work / "b").mkdir()
+            figures["b"] = obvious_pool(data, work / "b", args.jobs)
+            print(f"(b) pool of {args.jobs}, papermill API + nbconvert     {figures['b']:7.1f} s", flush=True)
+        if "c" in rows or "d" in rows:
+            figures["c"], figures["d"] = _c_and_d("", data, work / "default", args.jobs)
+        if "big" in rows:
+            big = _demo(args.big_data or ROOT / "data" / f"demo-{args.respondents}", args.respondents)
+            label = f" ({args.respondents:,}/year)"
+            figures["big_c"], figures["big_d"] = _c_and_d(label, big, work / "big", args.jobs)
+    ratios = []
+    if "a" in figures and "c" in figures:
+        ratios.append(f"a/c = {figures['a'] / figures['c']:.1f}")
+    if "b" in figures and "c" in figures:
+        ratios.append(f"b/c = {figures['b'] / figures['c']:.1f}")
+    if "c" in figures:
+        ratios.append(f"c/d = {figures['c'] / figures['d']:.2f}")
+    if "big_c" in figures and "c" in figures:
+        ratios.append(f"big c / default c = {figures['big_c'] / figures['c']:.2f}")
+    print("   ".join(ratios))
 
 
 if __name__ == "__main__":

@@ -46,7 +46,6 @@ from typing import Any
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib import font_manager, ft2font
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -116,9 +115,55 @@ def _t(key: str, lang: str) -> str:
 
 
 # -- style and fonts -------------------------------------------------------------------------------------------
+#: seaborn 0.13's ``axes_style("whitegrid")``, written out: importing seaborn imports scipy.stats (0.6 s of every
+#: report kernel's start) for two constants (``tests/test_plots.py`` checks them against seaborn). Without its
+#: ``image.cmap`` ("rocket", a colour map only seaborn registers): no figure here draws with a colour map.
+WHITEGRID: dict[str, Any] = {
+    "figure.facecolor": "white",
+    "axes.labelcolor": ".15",
+    "xtick.direction": "out",
+    "ytick.direction": "out",
+    "xtick.color": ".15",
+    "ytick.color": ".15",
+    "axes.axisbelow": True,
+    "grid.linestyle": "-",
+    "text.color": ".15",
+    "font.family": ["sans-serif"],
+    "font.sans-serif": ["Arial", "DejaVu Sans", "Liberation Sans", "Bitstream Vera Sans", "sans-serif"],
+    "lines.solid_capstyle": "round",
+    "patch.edgecolor": "w",
+    "patch.force_edgecolor": True,
+    "xtick.top": False,
+    "ytick.right": False,
+    "axes.grid": True,
+    "axes.facecolor": "white",
+    "axes.edgecolor": ".8",
+    "grid.color": ".8",
+    "axes.spines.left": True,
+    "axes.spines.bottom": True,
+    "axes.spines.right": True,
+    "axes.spines.top": True,
+    "xtick.bottom": False,
+    "ytick.left": False,
+}
+#: seaborn's "colorblind" palette (the first colours of ``color_palette("colorblind")``), as above.
+COLORBLIND = (
+    "#0173b2",
+    "#de8f05",
+    "#029e73",
+    "#d55e00",
+    "#cc78bc",
+    "#ca9161",
+    "#fbafe4",
+    "#949494",
+    "#ece133",
+    "#56b4e9",
+)
+
+
 def figure_style() -> dict[str, Any]:
     """Return the rcParams every figure is drawn with (seaborn whitegrid + our font; no math parsing)."""
-    style = dict(sns.axes_style("whitegrid"))
+    style = {key: list(value) if isinstance(value, list) else value for key, value in WHITEGRID.items()}
     style.update(
         {
             "font.family": [FONT_FAMILY],
@@ -829,7 +874,7 @@ def _trend_style(key: str | None, k: int, scheme: str, *, highlight: str | None,
     if scheme == "labelled":
         line = {"color": _OTHER_COLOUR, "linewidth": 1.2, "marker": "o", "markersize": 2.5, "zorder": 2}
         return {"line": line, "end_label": {"color": "#555555"}}
-    colour = sns.color_palette("colorblind", n_colors=MAX_COLOURED)[k % MAX_COLOURED]
+    colour = mpl.colors.to_rgb(COLORBLIND[k % MAX_COLOURED])
     line = {"color": colour, "linewidth": 1.5, "marker": _MARKERS[k % len(_MARKERS)], "zorder": 3}
     return {"line": line, "end_label": None}
 

@@ -496,14 +496,12 @@ def show_appendix(view: Any) -> None:
     warnings = view.shared.bundle.warnings
     display(table_of(warnings, lang, list(warnings.columns)) if len(warnings) else text(words["no_warnings"]))
     display(heading("responses", lang=lang, level=3))
-    survey = view.shared.bundle.survey
-    survey = survey[survey["year"] == year]
     code = getattr(getattr(view, "unit", None), "code", None)
-    mine = int((survey["district_code"] == code).sum()) if code else len(survey)
+    mine, total = (view.shared.district_respondents(c, year=year) for c in (code, None))
     display(
         text(
             words["respondents"].format(
-                year=year, n=fmt.format_count(mine, lang=lang), total=fmt.format_count(len(survey), lang=lang)
+                year=year, n=fmt.format_count(mine, lang=lang), total=fmt.format_count(total, lang=lang)
             )
         )
     )

@@ -9,6 +9,11 @@ report then gets the folder as its ``shared_cache`` parameter and :func:`load_sh
 empty ``shared_cache`` (JupyterLab, papermill) the notebook computes the same results itself with
 :func:`compute_shared_results`: the two paths give identical reports (tested in ``tests/batch``).
 
+Whatever reads the survey's rows is done here, once, for every district in one pass (the indices, comparisons,
+changes, the model, the improvement priorities, each district's commune estimates and the respondent counts), so a
+report's cost does not grow with the survey: the survey's rows stay in this step, and the results carry the survey's
+columns without its rows (``bundle.survey`` is empty on both paths, so a report cannot read it on one path only).
+
 The folder holds data only, never code: one Parquet file per table and a ``meta.json`` (format tag, year, the
 titles/caveats of the result objects, the bundle's file list), written last, so a folder without ``meta.json`` is
 incomplete and ignored. Result objects are rebuilt from their class name looked up in
@@ -32,7 +37,7 @@ if TYPE_CHECKING:
 
     from danvan_analysis.io import DataBundle
     from danvan_analysis.reports.params import AgencyParams, DistrictParams, ProvinceParams
-    from danvan_analysis.survey import Comparison, ModelResult, SipasIndices
+    from danvan_analysis.survey import Comparison, ModelResult, PriorityShares, SipasIndices
 
 _DATASETS = (
     "survey",
@@ -45,7 +50,9 @@ _DATASETS = (
     "submissions",
     "indices",
 )
-_RESULTS = ("comparison", "change", "model")
+_RESULTS = ("comparison", "change", "model", "priorities")
+#: Small tables of per-district results, written as ``slice_<name>.parquet``.
+_SLICES = ("respondents", "communes")
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,11 @@ class SharedResults:
         PSUs for a model of its own, while the province's design has the degrees of freedom. ``None`` when it
         cannot be fitted, with the reason in ``model_error``.
     model_error : why the model could not be fitted (``""`` when it was).
+    priorities : improvement priorities of the province and every district in ``year`` (domains of the full design).
+    respondents : survey respondents per ``year`` and ``district_code`` (column ``n``), every survey year.
+    communes : each district's sampled communes' SIPAS indices in ``year`` (tidy, with the ``district_code`` they
+        were estimated for; villages as PSUs, one design per district: :func:`~danvan_analysis.survey.commune_design`),
+        or ``None``; a district whose villages cannot carry the estimates has no row.
     """
 
     year: int
@@ -75,6 +87,22 @@ class SharedResults:
     change: Comparison | None
     model: ModelResult | None = None
     model_error: str = ""
+    priorities: PriorityShares | None = None
+    respondents: pd.DataFrame | None = None
+    communes: pd.DataFrame | None = None
+
+    def district_respondents(self, district: str | None, *, year: int) -> int:
+        """Respondents of ``district`` (``None``: the province) in ``year``."""
+        counts = self.respondents
+        rows = counts[counts["year"] == year]
+        return int(rows["n"].sum() if district is None else rows.loc[rows["district_code"] == district, "n"].sum())
+
+    def district_communes(self, district: str) -> pd.DataFrame | None:
+        """The tidy commune indices of ``district`` (``None`` when its villages could not carry them)."""
+        if self.communes is None:
+            return None
+        rows = self.communes[self.communes["district_code"] == district]
+        return rows.drop(columns="district_code").reset_index(drop=True) if len(rows) else None
 
 
 def compute_shared_results(*, data_dir: Path, year: int, ci_method: str = "logit") -> SharedResults:
@@ -90,6 +118,7 @@ def compute_shared_results(*, data_dir: Path, year: int, ci_method: str = "logit
         compare_districts,
         compare_years,
         fit_satisfaction_model,
+        priority_shares,
         sipas_indices,
     )
 
@@ -112,15 +141,43 @@ def compute_shared_results(*, data_dir: Path, year: int, ci_method: str = "logit
         model_error = ""
     except EstimationError as error:
         model, model_error = None, str(error)
+    this_year = survey[survey["year"] == year]
     return SharedResults(
         year=year,
-        bundle=bundle,
+        bundle=dataclasses.replace(bundle, survey=survey.iloc[0:0]),  # the rows stay here (module docstring)
         indices=indices,
         comparison=comparison,
         change=change,
         model=model,
         model_error=model_error,
+        priorities=priority_shares(this_year, design),
+        respondents=_count_respondents(survey),
+        communes=_commune_indices(this_year),
     )
+
+
+def _count_respondents(survey: pd.DataFrame) -> pd.DataFrame:
+    """Respondents per year and district (``n``, int64)."""
+    counts = survey.groupby(["year", "district_code"], observed=True).size()
+    return counts.rename("n").reset_index().astype({"n": "int64"})
+
+
+def _commune_indices(survey: pd.DataFrame) -> pd.DataFrame | None:
+    """Each district's commune indices (see :attr:`SharedResults.communes`), all districts in one pass."""
+    import pandas as pd
+
+    from danvan_analysis.errors import DanvanError
+    from danvan_analysis.survey import commune_design, sipas_indices
+
+    design = commune_design()
+    found = []
+    for code, respondents in survey.groupby("district_code", observed=True, sort=True):
+        try:
+            tidy = sipas_indices(respondents, design, by=["commune_code"]).tidy()
+        except DanvanError:
+            continue  # a district whose villages cannot carry the commune estimates: its report leaves them out
+        found.append(tidy.assign(district_code=str(code)))
+    return pd.concat(found, ignore_index=True) if found else None
 
 
 def write_shared_results(results: SharedResults, out: Path) -> Path:
@@ -135,6 +192,9 @@ def write_shared_results(results: SharedResults, out: Path) -> Path:
     }
     for name in (*_DATASETS, "warnings", "rejected"):
         _write_table(getattr(results.bundle, name), out / f"data_{name}.parquet")
+    for name in _SLICES:
+        if getattr(results, name) is not None:
+            _write_table(getattr(results, name), out / f"slice_{name}.parquet")
     meta["bundle"] = {
         "files": {k: [str(p) for p in v] for k, v in results.bundle.files.items()},
         "years": list(results.bundle.years),
@@ -186,6 +246,8 @@ def read_shared_results(folder: Path) -> SharedResults:
         change=rebuild("change"),
         model=rebuild("model"),
         model_error=str(meta.get("model_error", "")),
+        priorities=rebuild("priorities"),
+        **{name: pd.read_parquet(path) for name in _SLICES if (path := folder / f"slice_{name}.parquet").is_file()},
     )
 
 

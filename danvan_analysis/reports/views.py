@@ -100,7 +100,6 @@ def build_district_view(params: DistrictParams) -> DistrictView:
     from danvan_analysis.indicators.units import tabulate_units
     from danvan_analysis.reports.shared import load_shared_results
     from danvan_analysis.scorecard import compute_plan_tables, score_targets
-    from danvan_analysis.survey import SurveyDesign, priority_shares
 
     shared = load_shared_results(params)
     code, year, period = params.district.code, params.year, params.period
@@ -109,9 +108,7 @@ def build_district_view(params: DistrictParams) -> DistrictView:
     this_year = satisfaction[satisfaction["year"] == year] if has_survey(params) else None
     bundle, plan = shared.bundle, params.plan
     tables = compute_plan_tables(bundle, year=year, district=code, plan=plan, period=period)
-    survey = bundle.survey
-    respondents = survey[(survey["year"] == year) & (survey["district_code"] == code)]
-    if respondents.empty:
+    if not shared.district_respondents(code, year=year):
         raise ReportError(
             f"The survey data in {params.data_dir} has no respondent of {params.district.name} ({code}) in {year}; "
             "the district's satisfaction section cannot be produced. Hint: check that district's survey file "
@@ -128,10 +125,10 @@ def build_district_view(params: DistrictParams) -> DistrictView:
         previous=previous_scorecard(shared, satisfaction, params=params, district=code),
         indicators=tables,
         model=model,
-        priorities=priority_shares(survey[survey["year"] == year], SurveyDesign()),
+        priorities=shared.priorities,
         communes=_with_commune_satisfaction(
             tabulate_units(tables, kind="commune", district=code, boards=bundle.boards, year=year),
-            respondents if has_survey(params) else None,
+            shared.district_communes(code) if has_survey(params) else None,
             min_n=params.suppression_threshold,
         ),
     )
@@ -239,21 +236,17 @@ def build_agency_view(params: AgencyParams) -> AgencyView:
     )
 
 
-def _with_commune_satisfaction(communes: pd.DataFrame, respondents: pd.DataFrame | None, *, min_n: int) -> pd.DataFrame:
-    """Add each sampled commune's overall satisfaction (villages as PSUs, :func:`~danvan_analysis.survey.commune_design`),
-    suppressed below ``min_n`` respondents; a commune outside the sample shows none."""
+def _with_commune_satisfaction(communes: pd.DataFrame, tidy: pd.DataFrame | None, *, min_n: int) -> pd.DataFrame:
+    """Add each sampled commune's overall satisfaction (``tidy``: the district's commune indices from the shared
+    results, villages as PSUs), suppressed below ``min_n`` respondents; a commune outside the sample shows none;
+    ``None`` (the villages cannot carry the estimates, or no survey in the report) leaves the column out."""
     import pandas as pd
 
     from danvan_analysis import disclosure
-    from danvan_analysis.errors import DanvanError
-    from danvan_analysis.survey import commune_design, composite_parents, sipas_indices
+    from danvan_analysis.survey import composite_parents
 
-    if respondents is None or respondents.empty:
+    if tidy is None:
         return communes
-    try:
-        tidy = sipas_indices(respondents, commune_design(), by=["commune_code"]).tidy()
-    except DanvanError:
-        return communes  # a district whose villages cannot carry the commune estimates: the column stays out
     # The composite and cross-commune rules too: the district's published figure and its other communes must not
     # give a withheld commune back.
     published = disclosure.suppress_survey_table(

@@ -38,4 +38,32 @@ def test_a_later_year_never_enters_a_report(demo: Path) -> None:
 
     shared = compute_shared_results(data_dir=demo, year=2023)
     assert sorted(shared.indices) == [2022, 2023]
-    assert set(shared.bundle.survey["year"]) == {2022, 2023}
+    assert set(shared.respondents["year"]) == {2022, 2023} and shared.bundle.years == (2022, 2023)
+
+
+def test_reports_receive_slices_not_survey_rows(demo: Path, tmp_path: Path) -> None:
+    """The shared results hold each district's results, equal to estimates made on that district's rows alone, and
+    no survey row: on the cache path and the in-notebook path alike."""
+    import pandas as pd
+
+    from danvan_analysis.io import load_bundle
+    from danvan_analysis.reports.shared import compute_shared_results, read_shared_results, write_shared_results
+    from danvan_analysis.survey import SurveyDesign, commune_design, priority_shares, sipas_indices
+
+    computed = compute_shared_results(data_dir=demo, year=2023)
+    cached = read_shared_results(write_shared_results(computed, tmp_path / "cache"))
+    survey = load_bundle(demo, years=[2022, 2023]).survey
+    this_year = survey[survey["year"] == 2023]
+    rows = this_year[this_year["district_code"] == "167"]
+    direct = sipas_indices(rows, commune_design(), by=["commune_code"]).tidy()
+    priorities = priority_shares(this_year, SurveyDesign()).to_frame()
+    for shared in (computed, cached):
+        assert shared.bundle.survey.empty and list(shared.bundle.survey.columns) == list(survey.columns)
+        assert shared.district_respondents("167", year=2023) == len(rows)
+        assert shared.district_respondents(None, year=2023) == len(this_year)
+        assert shared.district_respondents("167", year=2022) == int((survey["district_code"] == "167").sum()) - len(
+            rows
+        )
+        mine = shared.district_communes("167")
+        pd.testing.assert_frame_equal(mine, direct, check_dtype=False)
+        pd.testing.assert_frame_equal(shared.priorities.to_frame(), priorities, check_dtype=False)
