@@ -527,5 +527,25 @@ def test_page_numbers_start_on_page_two(rendered):
     assert second_lines[0] == "2"
 
 
+@pytest.mark.slow
+@needs_office
+def test_edits_saved_by_libreoffice_survive(tmp_path):
+    """An analyst who edits with LibreOffice instead of Word: its save renames style ids, the style name stays."""
+    draft = _open(write_docx(small_report()))
+    hint = next(p for p in draft.paragraphs if p.style.name == STYLES["analyst"])
+    for run in hint.runs:
+        run.text = ""
+    hint.runs[0].text = "Huyện ủy ban hành 3 văn bản chỉ đạo."
+    draft.save(str(tmp_path / "edited.docx"))
+    saved = tmp_path / "saved"
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--convert-to",
+         "docx:MS Word 2007 XML", "--outdir", str(saved), str(tmp_path / "edited.docx")],
+        check=True, capture_output=True, timeout=240,
+    )  # fmt: skip
+    texts = _texts(_open(write_docx(small_report(), keep_from=(saved / "edited.docx").read_bytes())))
+    assert texts[texts.index("I. CÔNG TÁC LÃNH ĐẠO, CHỈ ĐẠO") + 1] == "Huyện ủy ban hành 3 văn bản chỉ đạo."
+
+
 def test_png_helper_makes_distinct_images():
     assert png(shade=0) != png(shade=200)
