@@ -343,6 +343,7 @@ class _Writer:
         self.ends: dict[str, Any] = {}
         self.hints: dict[str, list[Any]] = {}
         self.anchor: str | None = None
+        self.style_ids: dict[str, str] = {}
         section = document.sections[0]
         #: Width of the text (cm) between the template's margins.
         self.width = (section.page_width - section.left_margin - section.right_margin) / 360000
@@ -386,7 +387,7 @@ class _Writer:
     def _demo_in_headers(self) -> None:
         section = self.doc.sections[0]
         for header in (section.header, section.first_page_header):
-            paragraph = header.add_paragraph(self._clean(self.meta.demo_text or ""), style=STYLES["demo"])
+            paragraph = self._style(header.add_paragraph(self._clean(self.meta.demo_text or "")), "demo")
             paragraph.paragraph_format.keep_with_next = False
 
     def _header_table(self) -> None:
@@ -402,22 +403,22 @@ class _Writer:
         left, right = table.rows[0].cells
         first = left.paragraphs[0]
         if meta.issuer_parent:
-            first.style = self.doc.styles[STYLES["header_cell"]]
+            self._style(first, "header_cell")
             first.add_run(_upper(self._clean(meta.issuer_parent)))
             first = left.add_paragraph()
-        first.style = self.doc.styles[STYLES["header_bold"]]
+        self._style(first, "header_bold")
         first.add_run(_upper(self._clean(meta.issuer)))
         self._rule(_ISSUER_RULE, _HEADER_LEFT - _CELL_PADDING, container=left)
         nation = right.paragraphs[0]
-        nation.style = self.doc.styles[STYLES["header_bold"]]
+        self._style(nation, "header_bold")
         nation.add_run(words["nation"])
-        right.add_paragraph(words["motto"], style=STYLES["motto"])
+        self._style(right.add_paragraph(words["motto"]), "motto")
         self._rule(_MOTTO_RULE[self.lang], _HEADER_RIGHT - _CELL_PADDING, container=right)
         number, place = table.rows[1].cells
         symbol = self._clean(self.options.symbol or meta.symbol)
-        number.paragraphs[0].style = self.doc.styles[STYLES["header_cell"]]
+        self._style(number.paragraphs[0], "header_cell")
         number.paragraphs[0].add_run(f"{words['number']}      /{symbol}")
-        place.paragraphs[0].style = self.doc.styles[STYLES["date"]]
+        self._style(place.paragraphs[0], "date")
         place.paragraphs[0].add_run(_place_and_date(self._clean(meta.place), _report_date(meta), self.lang))
 
     def _opening(self, front: list[Block]) -> None:
@@ -522,20 +523,20 @@ class _Writer:
         for cell, column, width in zip(table.rows[0].cells, table.columns, (7.0, 9.5), strict=True):
             cell.width = column.width = _cm(width)
         left, right = table.rows[0].cells
-        left.paragraphs[0].style = self.doc.styles[STYLES["recipients_head"]]
+        self._style(left.paragraphs[0], "recipients_head")
         left.paragraphs[0].add_run(words["recipients"])
         recipients = [self._clean(r) for r in options.recipients]
         if not any(r.lstrip("- ").startswith(("Lưu", "Archived")) for r in recipients):
             recipients.append(words["archive"])
         for line in recipients:
-            left.add_paragraph(line if line.startswith("-") else f"- {line}", style=STYLES["recipients"])
+            self._style(left.add_paragraph(line if line.startswith("-") else f"- {line}"), "recipients")
         lines = [_upper(self._clean(options.signer_authority)), _upper(self._clean(options.signer_title))]
-        right.paragraphs[0].style = self.doc.styles[STYLES["signature"]]
+        self._style(right.paragraphs[0], "signature")
         right.paragraphs[0].add_run(lines[0])
-        right.add_paragraph(lines[1], style=STYLES["signature"])
+        self._style(right.add_paragraph(lines[1]), "signature")
         for _ in range(4):  # room for the signature and the seal
-            right.add_paragraph("", style=STYLES["signature"])
-        right.add_paragraph(self._clean(options.signer_name), style=STYLES["signature"])
+            self._style(right.add_paragraph(""), "signature")
+        self._style(right.add_paragraph(self._clean(options.signer_name)), "signature")
 
     # -- blocks ---------------------------------------------------------------------------------------------------
     def _block(self, block: Block) -> None:
@@ -581,10 +582,10 @@ class _Writer:
                 cell.width = _cm(widths[column])
                 paragraph = cell.paragraphs[0]
                 if index == 0:
-                    paragraph.style = self.doc.styles[STYLES["table_head"]]
+                    self._style(paragraph, "table_head")
                     paragraph.add_run(self._clean(columns[column].label) if columns else "")
                 else:
-                    paragraph.style = self.doc.styles[STYLES["table"]]
+                    self._style(paragraph, "table")
                     text = block.display[index - 1][column] if column < len(block.display[index - 1]) else ""
                     _add_lines(paragraph, self._clean(str(text)))
                     kind = block.kind(index - 1, column)
@@ -616,7 +617,7 @@ class _Writer:
 
     # -- paragraphs -----------------------------------------------------------------------------------------------
     def _para(self, text: str, role: str) -> Any:
-        paragraph = self.doc.add_paragraph(style=STYLES[role])
+        paragraph = self._style(self.doc.add_paragraph(), role)
         if text:
             _add_lines(paragraph, text)
         self._track(paragraph._p)
@@ -641,7 +642,7 @@ class _Writer:
 
     def _rule(self, length: float, width: float, *, container: Any = None) -> None:
         """An empty paragraph whose bottom border, between equal indents, draws a centred rule of ``length`` cm."""
-        paragraph = (container or self.doc).add_paragraph(style=STYLES["rule"])
+        paragraph = self._style((container or self.doc).add_paragraph(), "rule")
         indent = max(0.0, (width - length) / 2)
         paragraph.paragraph_format.left_indent = _cm(indent)
         paragraph.paragraph_format.right_indent = _cm(indent)
@@ -654,6 +655,13 @@ class _Writer:
 
     def _clean(self, text: str | None) -> str:
         return _clean(text)
+
+    def _style(self, paragraph: Any, role: str) -> Any:
+        """Give ``paragraph`` the style of ``role`` (by its id: python-docx's lookup by name scans every style)."""
+        if role not in self.style_ids:
+            self.style_ids[role] = self.doc.styles[STYLES[role]].style_id
+        paragraph._p.style = self.style_ids[role]
+        return paragraph
 
 
 # -- arranging the blocks -------------------------------------------------------------------------------------------
