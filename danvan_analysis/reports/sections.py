@@ -672,7 +672,7 @@ def _show_first_screen(
     display(text(subtitle, css_class="subtitle"))
     display(verdicts(summary, lang=lang, interim=params.period is not None))
     # The report's facts for the Word copy's header (issuer, number, place and date): shown nowhere in the HTML.
-    display({BLOCK_MIME: _meta_block(view, title, dt.date.today()), "text/plain": ""}, raw=True)
+    display({BLOCK_MIME: _meta_block(view, title, dt.date.today(), source), "text/plain": ""}, raw=True)
 
 
 def _show_rankings(view: Any, table: Any, plots: Any) -> None:
@@ -924,7 +924,7 @@ _SUBJECT = {
 }
 
 
-def _meta_block(view: Any, title: str, today: Any) -> dict[str, Any]:
+def _meta_block(view: Any, title: str, today: Any, source: str) -> dict[str, Any]:
     """The report's facts: what the Word copy's header, title and signature need (shown nowhere in the HTML)."""
     from danvan_analysis.units import resolve_unit
 
@@ -968,4 +968,5 @@ def _meta_block(view: Any, title: str, today: Any) -> dict[str, Any]:
         "subject": _nfc(_SUBJECT[lang].format(when=when)),
         "demo": bool(params.demo),
         "demo_text": _nfc(words["demo_banner"]) if params.demo else None,
+        "source": _nfc(source),
     }

@@ -36,7 +36,11 @@ REMOVED_TAGS = frozenset({"parameters", "injected-parameters", "remove-cell"})
 
 @dataclass(frozen=True)
 class Meta:
-    """The report's facts (one per report, from its title): the Word copy's header, title and signature use them."""
+    """The report's facts (one per report, from its title): the Word copy's header, title and signature use them.
+
+    ``date`` is ISO (``2024-01-05``); ``source`` the data source as the subtitle names it; ``demo_text`` the demo
+    banner (None unless ``demo``).
+    """
 
     kind: str
     lang: str
@@ -54,6 +58,7 @@ class Meta:
     subject: str
     demo: bool
     demo_text: str | None
+    source: str | None = None
     type: str = "meta"
 
 

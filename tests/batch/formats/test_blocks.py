@@ -16,7 +16,6 @@ from typing import Any
 
 import nbformat
 import pandas as pd
-import pytest
 
 from danvan_analysis.batch.export import export_html
 from danvan_analysis.batch.formats.blocks import (
@@ -31,20 +30,6 @@ from danvan_analysis.batch.formats.blocks import (
 from danvan_analysis.reports.export import BLOCK_MIME
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
-
-
-@pytest.fixture(scope="module")
-def executed(sandbox: Path) -> nbformat.NotebookNode:
-    """The district report of Định Hóa on the demo data, run by plain papermill."""
-    import papermill
-
-    return papermill.execute_notebook(
-        str(sandbox / "notebooks" / "district_report.ipynb"),
-        None,
-        parameters={"district": "167"},
-        cwd=str(sandbox / "notebooks"),
-        progress_bar=False,
-    )
 
 
 def _page_items(page: str) -> list[tuple[str, str]]:
@@ -116,6 +101,7 @@ def test_meta_block_names_the_issuer_place_and_date(executed: nbformat.NotebookN
     assert meta.date == dt.date.today().isoformat() and meta.year == 2023 and meta.period is None
     assert meta.subject == "Kết quả thực hiện công tác dân vận chính quyền năm 2023"
     assert meta.demo and meta.demo_text is not None and meta.demo_text.startswith("DỮ LIỆU MINH HỌA")
+    assert meta.source == "dữ liệu minh họa (data/demo)"
 
 
 def test_blocks_add_nothing_to_the_page(executed: nbformat.NotebookNode) -> None:
