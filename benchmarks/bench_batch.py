@@ -7,12 +7,15 @@ Run from the project folder (not a timed test; the machine may be shared, so rer
 (a) the plain loop: ``papermill`` CLI then ``jupyter nbconvert --to html --no-input`` per report, one after another;
 (b) the obvious pool: 2 processes, papermill's API (a fresh kernel per report) + in-process nbconvert export (stock
     template), each report computing everything itself;
-(c) ``danvan reports --force`` (warm kernels, shared results computed once, compact in-process export);
+(c) ``danvan reports --force --formats html`` (warm kernels, shared results computed once, compact in-process
+    export);
 (d) the floor: the notebooks exported as Python scripts (``nbconvert --to script``, parameters injected by papermill
     beforehand, not timed), run by 2 processes, no HTML; they read the shared results (c) computed, so (d) is the
-    cost of the report code alone.
+    cost of the report code alone;
+(e) ``danvan reports --force --formats html,docx,pdf,xlsx``: every format (the Word draft and the Excel appendix
+    from the blocks, the PDF printed by one Chromium per worker) against HTML alone (c). Aim: e/c <= 1.5.
 
-Prints each wall time and the ratios a/c, b/c, c/d.
+Prints each wall time and the ratios a/c, b/c, c/d, e/c. ``--formats-only`` runs (c) and (e) alone.
 """
 
 from __future__ import annotations
@@ -77,9 +80,10 @@ def obvious_pool(data: Path, work: Path, jobs: int) -> float:
     return time.perf_counter() - started
 
 
-def danvan_reports(data: Path, out: Path, jobs: int) -> float:
-    """(c) our runner, as a user runs it."""
+def danvan_reports(data: Path, out: Path, jobs: int, formats: str = "html") -> float:
+    """(c) our runner, as a user runs it; (e) with every format."""
     command = [str(BIN / "danvan"), "reports", "--year", "2023", "--data", str(data), "--out", str(out)]
+    command += ["--formats", formats]
     started = time.perf_counter()
     subprocess.run([*command, "--jobs", str(jobs), "--force"], check=True, capture_output=True, cwd=ROOT)
     return time.perf_counter() - started
@@ -116,6 +120,7 @@ def main() -> None:
         "--data", type=Path, default=ROOT / "data" / "demo", help="demo data folder (written if absent)"
     )
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--formats-only", action="store_true", help="run (c) and (e) only")
     args = parser.parse_args()
     data = args.data.resolve()
     if not (data / "2023").is_dir():
@@ -124,19 +129,28 @@ def main() -> None:
         write_demo(data, years=[2021, 2022, 2023])
     with tempfile.TemporaryDirectory() as temp:
         work = Path(temp)
-        for folder in ("a", "b", "c", "d"):
+        for folder in ("a", "b", "c", "d", "e"):
             (work / folder).mkdir()
         print(f"10 reports (9 districts + province), data {data}, {os.cpu_count()} cores, jobs={args.jobs}")
+        if args.formats_only:
+            c = danvan_reports(data, work / "c", args.jobs)
+            print(f"(c) danvan reports --force --formats html      {c:7.1f} s")
+            e = danvan_reports(data, work / "e", args.jobs, formats="html,docx,pdf,xlsx")
+            print(f"(e) the same with docx, pdf and xlsx           {e:7.1f} s")
+            print(f"e/c = {e / c:.2f}")
+            return
         a = plain_loop(data, work / "a")
         print(f"(a) plain loop, papermill + nbconvert CLIs     {a:7.1f} s")
         b = obvious_pool(data, work / "b", args.jobs)
         print(f"(b) pool of {args.jobs}, papermill API + nbconvert     {b:7.1f} s")
         c = danvan_reports(data, work / "c", args.jobs)
-        print(f"(c) danvan reports --force                     {c:7.1f} s")
+        print(f"(c) danvan reports --force --formats html      {c:7.1f} s")
         shared = next((work / "c" / "_shared").iterdir())
         d = script_floor(data, work / "d", shared, args.jobs)
         print(f"(d) floor: scripts in {args.jobs} processes, no HTML    {d:7.1f} s")
-        print(f"a/c = {a / c:.1f}   b/c = {b / c:.1f}   c/d = {c / d:.2f}")
+        e = danvan_reports(data, work / "e", args.jobs, formats="html,docx,pdf,xlsx")
+        print(f"(e) the same with docx, pdf and xlsx           {e:7.1f} s")
+        print(f"a/c = {a / c:.1f}   b/c = {b / c:.1f}   c/d = {c / d:.2f}   e/c = {e / c:.2f}")
 
 
 if __name__ == "__main__":

@@ -207,7 +207,8 @@ def _kernel_for(options: WorkerOptions) -> WarmKernel:
 
 
 def _init_worker(options: WorkerOptions) -> None:
-    """Process-pool initializer: watch the parent, start the kernel, import the exporter while it boots."""
+    """Process-pool initializer: watch the parent, start the kernel, import the exporter (and start the PDF browser)
+    while it boots."""
     _watch_parent()
     skip_unused_validator_import()
     try:
@@ -217,6 +218,10 @@ def _init_worker(options: WorkerOptions) -> None:
         from danvan_analysis.batch.export import get_exporter
 
         get_exporter("vi")
+        if "pdf" in options.formats:
+            from danvan_analysis.batch.formats.pdf import start_browser
+
+            start_browser()
         if kernel is not None:
             kernel.wait_ready()
     except Exception:  # reported by the first task, which retries the start

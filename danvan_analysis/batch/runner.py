@@ -13,9 +13,12 @@ Design (see ``docs/design.md``; measured in ``benchmarks/bench_batch.py``):
    dask.distributed cluster (``--scheduler``; :mod:`~danvan_analysis.batch.pool`). Each worker keeps a warm Jupyter
    kernel (:mod:`~danvan_analysis.batch.kernel`): interpreter start-up and the heavy imports are paid once per
    worker, the kernel state is restored and verified between reports. Each worker also exports the HTML in-process
-   (:mod:`~danvan_analysis.batch.export`), so nbconvert is imported once per worker, not once per report.
-4. **Record**: the main process writes every file atomically (reports, logs, failed notebooks, then the manifest
-   after each report, then ``index.html``), so workers may run on other machines and an interrupted batch leaves
+   (:mod:`~danvan_analysis.batch.export`), so nbconvert is imported once per worker, not once per report, and the
+   other formats asked (``--formats``: the Word draft and the Excel appendix from the notebook's blocks, the PDF
+   printed from the HTML by one Chromium per worker; :mod:`~danvan_analysis.batch.formats`).
+4. **Record**: the main process writes every file atomically (reports and their copies, logs, failed notebooks,
+   then the manifest after each report, then ``index.html``), so workers may run on other machines and an
+   interrupted batch leaves
    only complete files. A failed or timed-out report keeps its executed notebook in ``failed/``, is listed in the
    summary (:mod:`~danvan_analysis.batch.progress`), and makes the command exit non-zero; the others are unaffected.
    A worker process that dies fails only its report ("the worker process died (signal 9, SIGKILL)") and is replaced.

@@ -63,11 +63,20 @@ def find_chromium() -> Path:
 
 def write_pdf(html: str) -> bytes:
     """Print a report's HTML page to PDF bytes with this worker's browser (started on first use)."""
+    return _printer().print(html)
+
+
+def start_browser() -> None:
+    """Start this worker's browser now (a worker does it while its kernel boots, so the first report waits less)."""
+    _printer().start()
+
+
+def _printer() -> PdfPrinter:
     printer = getattr(_local, "printer", None)
     if printer is None:
         printer = _local.printer = PdfPrinter()
         atexit.register(printer.close)
-    return printer.print(html)
+    return printer
 
 
 class PdfPrinter:
@@ -84,6 +93,10 @@ class PdfPrinter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def start(self) -> None:
+        """Start the browser if it is not running (:meth:`print` does it when needed)."""
+        self._start()
 
     def print(self, html: str) -> bytes:
         """The PDF of one HTML page (A4; the page's print stylesheet sets margins, page numbers and breaks)."""
