@@ -17,6 +17,8 @@ side, so compare ratios within a run)::
     notebook cells with their display outputs captured (no Jupyter kernel, no messaging, no papermill execution
     engine) and render the HTML with the same exporter. Its pages are checked equal to (c)'s, so c/d is what Jupyter
     and the runner cost on top of the work.
+(e) ``danvan reports --force --formats html,docx,pdf,xlsx``: every format (the Word draft and the Excel appendix
+    written from the blocks, the PDF printed by one Chromium per worker) against HTML alone (c). Aim: e/c ≤ 1.5.
 (big) (c) and (d) again on a survey of ``--respondents`` per year (written once into ``--big-data``).
 
 Also printed: the peak resident memory (VmHWM) of every report kernel of (c), read from ``/proc`` by a watcher while
@@ -45,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 BIN = Path(sys.executable).parent
 DISTRICTS = ("164", "165", "167", "168", "169", "170", "171", "172", "173")
-ROWS = ("a", "b", "c", "d", "big")
+ROWS = ("a", "b", "c", "d", "e", "big")
 
 
 def _jobs(data: Path) -> list[tuple[str, Path, dict[str, object]]]:
@@ -125,9 +127,11 @@ def _kernel_pids(root: int) -> list[int]:
     return found
 
 
-def danvan_reports(data: Path, out: Path, jobs: int) -> tuple[float, list[float]]:
-    """(c) our runner, as a user runs it; returns the wall time and each report kernel's peak memory (MiB)."""
+def danvan_reports(data: Path, out: Path, jobs: int, formats: str = "html") -> tuple[float, list[float]]:
+    """(c) our runner, as a user runs it, HTML only; (e) with ``formats``. Returns the wall time and each report
+    kernel's peak memory (MiB)."""
     command = [str(BIN / "danvan"), "reports", "--year", "2023", "--data", str(data), "--out", str(out)]
+    command += ["--formats", formats]
     peaks: dict[int, float] = {}
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -305,7 +309,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "demo", help="demo data (written if absent)")
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--rows", default="a,b,c,d,big", help=f"rows to run, comma-separated, of {', '.join(ROWS)}")
+    parser.add_argument("--rows", default="a,b,c,d,e,big", help=f"rows to run, comma-separated, of {', '.join(ROWS)}")
     parser.add_argument("--respondents", type=int, default=1_000_000, help="survey size per year of the big row")
     parser.add_argument(
         "--big-data", type=Path, default=None, help="data folder of the big row (default: data/demo-<respondents>)"
@@ -330,6 +334,10 @@ def main() -> None:
             print(f"(b) pool of {args.jobs}, papermill API + nbconvert     {figures['b']:7.1f} s", flush=True)
         if "c" in rows or "d" in rows:
             figures["c"], figures["d"] = _c_and_d("", data, work / "default", args.jobs)
+        if "e" in rows:
+            (work / "e").mkdir()
+            figures["e"], _ = danvan_reports(data, work / "e", args.jobs, formats="html,docx,pdf,xlsx")
+            print(f"(e) (c) with docx, pdf and xlsx too            {figures['e']:7.1f} s", flush=True)
         if "big" in rows:
             big = _demo(args.big_data or ROOT / "data" / f"demo-{args.respondents}", args.respondents)
             label = f" ({args.respondents:,}/year)"
@@ -341,6 +349,8 @@ def main() -> None:
         ratios.append(f"b/c = {figures['b'] / figures['c']:.1f}")
     if "c" in figures:
         ratios.append(f"c/d = {figures['c'] / figures['d']:.2f}")
+    if "e" in figures and "c" in figures:
+        ratios.append(f"e/c = {figures['e'] / figures['c']:.2f}")
     if "big_c" in figures and "c" in figures:
         ratios.append(f"big c / default c = {figures['big_c'] / figures['c']:.2f}")
     print("   ".join(ratios))

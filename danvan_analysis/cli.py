@@ -249,8 +249,25 @@ def reports(
         bool, typer.Option(help="Also write one report per provincial agency (its targets, tasks and reports).")
     ] = False,
     province: Annotated[str, typer.Option(help="GSO province code (default 19, Thái Nguyên).")] = "19",
+    formats: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated formats: html, docx (Word draft), pdf (needs Chromium), xlsx (Excel appendix). "
+            "HTML is always written."
+        ),
+    ] = "html,docx,xlsx",
+    signer_name: Annotated[
+        str | None, typer.Option(help="Word draft: the signer's name (default: the plan file's, else blank).")
+    ] = None,
+    signer_title: Annotated[
+        str | None, typer.Option(help="Word draft: the signer's title, e.g. 'PHÓ CHỦ TỊCH' (default: blank).")
+    ] = None,
+    keep_edits: Annotated[
+        bool, typer.Option(help="Word draft: keep the paragraphs you marked as your own in the draft already there.")
+    ] = False,
 ) -> None:
-    """Produce the district evaluation reports and the provincial summary as self-contained HTML."""
+    """Produce the district evaluation reports and the provincial summary as self-contained HTML, with a Word draft
+    and an Excel appendix beside each (and a PDF copy with --formats ...,pdf)."""
     from danvan_analysis.batch import BatchSettings, run_batch
 
     _check_report_map(year, period, province)
@@ -268,6 +285,10 @@ def reports(
         plan=plan,
         period=period,
         agencies=agencies,
+        formats=tuple(f.strip() for f in formats.split(",")),
+        signer_name=signer_name,
+        signer_title=signer_title,
+        keep_edits=keep_edits,
     )
     from danvan_analysis.errors import PlanError
 

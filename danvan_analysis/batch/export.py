@@ -30,7 +30,7 @@ from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from danvan_analysis.reports.export import HEADING_META, HEADLINE_MIME
+from danvan_analysis.reports.export import BLOCK_MIME, HEADING_META, HEADLINE_MIME
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -98,7 +98,8 @@ def export_html(nb: NotebookNode, *, lang: str, title: str) -> str:
 
 
 def clean_notebook(nb: NotebookNode) -> NotebookNode:
-    """Drop, in place, what a reader must not see: parameter cells, stderr, headline data, figure reprs."""
+    """Drop, in place, what a reader must not see: parameter cells, stderr, headline data, hidden blocks, figure
+    reprs."""
     kept = []
     for cell in nb.cells:
         if REMOVED_TAGS & set(cell.metadata.get("tags", [])):
@@ -203,6 +204,8 @@ def _shown(output: dict[str, Any]) -> bool:
         visible = set(data)
         if not visible or HEADLINE_MIME in visible:
             return False
+        if BLOCK_MIME in visible and not visible & {"text/html", "image/png"}:
+            return False  # a block shown nowhere on the page (the report's facts, for the Word copy)
         # matplotlib's "<Figure size 640x480 with 1 Axes>" next to the PNG is noise.
         return not (visible == {"text/plain"} and _FIGURE_REPR.match(str(data["text/plain"]).strip()))
     return kind == "error"

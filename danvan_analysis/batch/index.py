@@ -55,6 +55,10 @@ _TEXT = {
 }
 
 
+#: How the index names each format's link.
+_FORMAT_NAMES = {"docx": "Word", "pdf": "PDF", "xlsx": "Excel"}
+
+
 def render_index(records: Iterable[ReportRecord], *, year: int, lang: str, demo: bool = False) -> str:
     """Return the index page for ``records`` (shared-results records are not listed); ``demo`` adds the banner."""
     from danvan_analysis import fmt
@@ -73,6 +77,10 @@ def render_index(records: Iterable[ReportRecord], *, year: int, lang: str, demo:
             else html.escape(record.title)
         )
         extras = []
+        if record.status == OK:  # the other formats of the report, beside its HTML
+            for name in ("docx", "pdf", "xlsx"):
+                if name in record.files:
+                    extras.append(f'<a href="{html.escape(record.files[name]["path"])}">{_FORMAT_NAMES[name]}</a>')
         if record.log:
             extras.append(f'<a href="{html.escape(record.log)}">{text["log"]}</a>')
         if record.failed_notebook:

@@ -48,6 +48,7 @@ class ReportRecord:
     log : relative path of the log; failed_notebook : relative path of the executed notebook of a failure.
     headline : figures the report recorded for the index page.
     kernel : how the kernel was obtained (fresh, reused and verified, replaced).
+    files : the other formats written beside the HTML: format → ``{"path": relative path, "sha256": digest}``.
     """
 
     name: str
@@ -67,12 +68,21 @@ class ReportRecord:
     failed_notebook: str | None = None
     headline: dict[str, Any] = field(default_factory=dict)
     kernel: str = ""
+    files: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def input_key(
-    *, parameters: dict[str, Any], data: str, notebook: str, package_version: str, package: str, plan: str = ""
+    *,
+    parameters: dict[str, Any],
+    data: str,
+    notebook: str,
+    package_version: str,
+    package: str,
+    plan: str = "",
+    formats: str = "",
 ) -> str:
-    """SHA-256 of everything a report depends on (see the module docstring); ``plan`` is the plan file's digest."""
+    """SHA-256 of everything a report depends on (see the module docstring); ``plan`` is the plan file's digest,
+    ``formats`` the formats asked and what shapes them (the Word signer): asking for another format reruns it."""
     document = {
         "format": FORMAT,
         "parameters": parameters,
@@ -81,6 +91,7 @@ def input_key(
         "package_version": package_version,
         "package": package,
         "plan": plan,
+        "formats": formats,
     }
     return hash_bytes(json.dumps(document, sort_keys=True, ensure_ascii=False, default=str))
 
@@ -137,8 +148,9 @@ def update_manifest(
 
 
 def is_current(record: ReportRecord | None, key: str, out_dir: Path) -> bool:
-    """True when ``record`` is a success built from ``key`` and its HTML is still the file that was written."""
+    """True when ``record`` is a success built from ``key`` and its HTML and other formats are still the files that
+    were written (an edited Word draft is not: the report is made again, keeping the edits with ``--keep-edits``)."""
     if record is None or record.status != OK or record.key != key or not record.html:
         return False
-    path = Path(out_dir) / record.html
-    return path.is_file() and hash_file(path) == record.html_sha256
+    written = [(record.html, record.html_sha256), *((f["path"], f["sha256"]) for f in record.files.values())]
+    return all((Path(out_dir) / rel).is_file() and hash_file(Path(out_dir) / rel) == sha for rel, sha in written)

@@ -21,7 +21,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -46,14 +46,18 @@ class ReportTask:
     timeout: float
     key: str
     inputs: dict[str, Any]
+    keep_from: bytes | None = None
 
 
 @dataclass(frozen=True)
 class WorkerOptions:
-    """How a worker runs tasks: its kernel settings and whether the kernel is reused."""
+    """How a worker runs tasks: its kernel settings, whether the kernel is reused, the formats it writes besides
+    HTML (``docx``, ``pdf``, ``xlsx``) and the Word options of each kind of report."""
 
     kernel: KernelSettings
     warm: bool = True
+    formats: tuple[str, ...] = ()
+    docx: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,7 @@ class ReportOutcome:
     seconds: float
     headline: dict[str, Any]
     kernel: str
+    files: dict[str, bytes] = field(default_factory=dict)
 
 
 # -- worker side --------------------------------------------------------------------------------------------------
@@ -85,6 +90,7 @@ def run_report(task: ReportTask, options: WorkerOptions) -> ReportOutcome:
     log = io.StringIO()
     log.write(f"{started_at} {task.kind} report {task.name}: {task.notebook}\n")
     status, error, html, failed_nb, headline, note = mf.FAILED, None, None, None, {}, ""
+    files: dict[str, bytes] = {}
     kernel: WarmKernel | None = None
     skip_unused_validator_import()  # dask workers have no initializer: the first task does it
     try:
@@ -99,7 +105,10 @@ def run_report(task: ReportTask, options: WorkerOptions) -> ReportOutcome:
 
                 html = export_html(execution.nb, lang=task.lang, title=task.title)
                 headline = read_headline(execution.nb)
-            status = mf.OK
+                files, error = write_formats(task, options, execution.nb, html, log)
+            status = mf.OK if error is None else mf.FAILED
+            if error is not None:  # a format failed: the report fails, its notebook kept as evidence
+                html, files, failed_nb = None, {}, _notebook_text(execution.nb)
         else:
             status = mf.TIMEOUT if execution.status == "timeout" else mf.FAILED
             error = execution.error or first_error(execution.nb) or "the notebook stopped"
@@ -126,7 +135,45 @@ def run_report(task: ReportTask, options: WorkerOptions) -> ReportOutcome:
         seconds=seconds,
         headline=headline,
         kernel=note,
+        files=files,
     )
+
+
+def write_formats(
+    task: ReportTask, options: WorkerOptions, nb: Any, html: str, log: io.StringIO
+) -> tuple[dict[str, bytes], str | None]:
+    """Write the other formats of a report from its executed notebook; return them, or the first failure's message.
+
+    The Word draft and the Excel appendix read the blocks (:func:`~danvan_analysis.batch.formats.blocks.read_blocks`),
+    the PDF prints the HTML page: nothing is computed again.
+    """
+    files: dict[str, bytes] = {}
+    if not options.formats:
+        return files, None
+    from danvan_analysis.batch.formats.blocks import read_blocks
+
+    blocks = read_blocks(nb)
+    for name in options.formats:
+        clock = time.perf_counter()
+        try:
+            if name == "xlsx":
+                from danvan_analysis.batch.formats.xlsx import write_xlsx
+
+                files[name] = write_xlsx(blocks)
+            elif name == "pdf":
+                from danvan_analysis.batch.formats.pdf import write_pdf
+
+                files[name] = write_pdf(html)
+            elif name == "docx":
+                from danvan_analysis.batch.formats.docx import write_docx
+
+                files[name] = write_docx(blocks, options.docx.get(task.kind), keep_from=task.keep_from)
+            else:
+                raise ParameterError(f"unknown format {name!r}")
+        except Exception as exc:  # one format's failure fails this report only
+            return {}, f"{name}: {type(exc).__name__}: {exc}"
+        log.write(f"{name}: {len(files[name])} bytes in {time.perf_counter() - clock:.2f} s\n")
+    return files, None
 
 
 def skip_unused_validator_import() -> None:
@@ -160,7 +207,8 @@ def _kernel_for(options: WorkerOptions) -> WarmKernel:
 
 
 def _init_worker(options: WorkerOptions) -> None:
-    """Process-pool initializer: watch the parent, start the kernel, import the exporter while it boots."""
+    """Process-pool initializer: watch the parent, start the kernel, import the exporter (and start the PDF browser)
+    while it boots."""
     _watch_parent()
     skip_unused_validator_import()
     try:
@@ -170,6 +218,10 @@ def _init_worker(options: WorkerOptions) -> None:
         from danvan_analysis.batch.export import get_exporter
 
         get_exporter("vi")
+        if "pdf" in options.formats:
+            from danvan_analysis.batch.formats.pdf import start_browser
+
+            start_browser()
         if kernel is not None:
             kernel.wait_ready()
     except Exception:  # reported by the first task, which retries the start

@@ -13,9 +13,12 @@ Design (see ``docs/design.md``; measured in ``benchmarks/bench_batch.py``):
    dask.distributed cluster (``--scheduler``; :mod:`~danvan_analysis.batch.pool`). Each worker keeps a warm Jupyter
    kernel (:mod:`~danvan_analysis.batch.kernel`): interpreter start-up and the heavy imports are paid once per
    worker, the kernel state is restored and verified between reports. Each worker also exports the HTML in-process
-   (:mod:`~danvan_analysis.batch.export`), so nbconvert is imported once per worker, not once per report.
-4. **Record**: the main process writes every file atomically (reports, logs, failed notebooks, then the manifest
-   after each report, then ``index.html``), so workers may run on other machines and an interrupted batch leaves
+   (:mod:`~danvan_analysis.batch.export`), so nbconvert is imported once per worker, not once per report, and the
+   other formats asked (``--formats``: the Word draft and the Excel appendix from the notebook's blocks, the PDF
+   printed from the HTML by one Chromium per worker; :mod:`~danvan_analysis.batch.formats`).
+4. **Record**: the main process writes every file atomically (reports and their copies, logs, failed notebooks,
+   then the manifest after each report, then ``index.html``), so workers may run on other machines and an
+   interrupted batch leaves
    only complete files. A failed or timed-out report keeps its executed notebook in ``failed/``, is listed in the
    summary (:mod:`~danvan_analysis.batch.progress`), and makes the command exit non-zero; the others are unaffected.
    A worker process that dies fails only its report ("the worker process died (signal 9, SIGKILL)") and is replaced.
@@ -92,6 +95,12 @@ class BatchSettings:
         plan's rule), written to ``reports/<year>/<period>/`` by default; ``None`` = the evaluation of the whole year.
     agencies : also write one short report per provincial agency (its targets, section IV tasks and reports), from
         ``agency_notebook`` (default ``notebooks/agency_report.ipynb``).
+    formats : the formats written, beside each other (``<stem>.html``, ``.docx``, ``.pdf``, ``.xlsx``); HTML is
+        always written (the index and the incremental runs rely on it). Default HTML only; ``danvan reports``
+        defaults to :data:`~danvan_analysis.batch.formats.DEFAULT_FORMATS`.
+    signer_name, signer_title : the Word draft's signature (over the plan file's ``report:`` section).
+    keep_edits : make the Word draft again keeping the paragraphs the analyst marked as their own in the draft
+        already in the folder (and never delete that draft when the report fails).
     """
 
     year: int = 2023
@@ -114,6 +123,10 @@ class BatchSettings:
     period: str | None = None
     agencies: bool = False
     agency_notebook: Path | None = None
+    formats: tuple[str, ...] = ("html",)
+    signer_name: str | None = None
+    signer_title: str | None = None
+    keep_edits: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,6 +145,7 @@ class BatchPlan:
     skipped: tuple[mf.ReportRecord, ...]
     shared: ReportTask | None
     previous: dict[str, mf.ReportRecord] = field(default_factory=dict)
+    keep_edits: bool = False
 
 
 @dataclass(frozen=True)
@@ -204,6 +218,7 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
 
     plan = load_plan(settings.plan)  # a broken plan file stops the batch before any report, listing its problems
     period = plan.period_code(settings.period, what="--period")
+    extra_formats, word = _formats(settings, plan)
     # A report reads its year and the years before it (trends, last year's figures): adding a later year's folder
     # must not rebuild an unchanged set.
     used = {
@@ -231,9 +246,15 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
         name: str, kind: Kind, unit_name: str, notebook: Path, parameters: dict[str, Any], stem: str
     ) -> ReportTask:
         inputs = {"data": data_digest, "notebook": hash_file(notebook), "plan": plan.digest, **package}
+        if extra_formats:
+            inputs["formats"] = repr((extra_formats, word.get(kind)))
         key = mf.input_key(parameters=parameters, **inputs)
         title = _TITLES[settings.lang].format(year=settings.year, unit=unit_name)
-        return ReportTask(name, kind, title, notebook, parameters, stem, settings.lang, settings.timeout, key, inputs)
+        draft = out_dir / f"{stem}.docx"
+        keep = draft.read_bytes() if settings.keep_edits and "docx" in extra_formats and draft.is_file() else None
+        return ReportTask(
+            name, kind, title, notebook, parameters, stem, settings.lang, settings.timeout, key, inputs, keep
+        )
 
     tasks = [
         task(code, "district", resolve_unit(code).name, district_nb, {"district": code, **common}, report_stem(code))
@@ -283,6 +304,8 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
     worker = WorkerOptions(
         kernel=KernelSettings(cwd=district_nb.parent, warmup=collect_warmup(dict.fromkeys(notebooks))),
         warm=settings.warm,
+        formats=extra_formats,
+        docx=word,
     )
     jobs = settings.jobs or _available_cores()
     if jobs < 1:
@@ -300,6 +323,7 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
         skipped=skipped,
         shared=shared,
         previous=previous,
+        keep_edits=settings.keep_edits,
     )
 
 
@@ -391,9 +415,14 @@ def _store(
         log_rel = f"{LOGS_DIR}/{task.stem}.log"
         write_atomic(out / log_rel, outcome.log)
         html_rel = failed_rel = html_sha = None
+        files: dict[str, dict[str, str]] = {}
         stale_html = out / f"{task.stem}.html"
         stale_failed = out / FAILED_DIR / f"{task.stem}.ipynb"
         if outcome.status == mf.OK and outcome.html is not None:
+            for name, data in outcome.files.items():  # the other formats first: the HTML marks the report done
+                rel = f"{task.stem}.{name}"
+                write_atomic(out / rel, data)
+                files[name] = {"path": rel, "sha256": hash_bytes(data)}
             html_rel = f"{task.stem}.html"
             write_atomic(out / html_rel, outcome.html)
             html_sha = hash_bytes(outcome.html)
@@ -402,8 +431,11 @@ def _store(
             if outcome.failed_notebook is not None:
                 failed_rel = f"{FAILED_DIR}/{task.stem}.ipynb"
                 write_atomic(out / failed_rel, outcome.failed_notebook)
-            # A report that failed now must not leave last run's HTML looking current.
+            # A report that failed now must not leave last run's HTML (or copies) looking current; a Word draft
+            # kept for its edits stays: it holds the analyst's own text.
             stale_html.unlink(missing_ok=True)
+            for name in ("pdf", "xlsx", *(() if plan.keep_edits else ("docx",))):
+                (out / f"{task.stem}.{name}").unlink(missing_ok=True)
         record = mf.ReportRecord(
             name=task.name,
             kind=task.kind,
@@ -422,6 +454,7 @@ def _store(
             failed_notebook=failed_rel,
             headline=outcome.headline,
             kernel=outcome.kernel,
+            files=files,
         )
         with folder_lock(out):  # re-read under the lock: another batch may have added its records meanwhile
             records.update(mf.update_manifest(out, {task.name: record}, batch=batch_info))
@@ -459,6 +492,37 @@ def _writing(folder: Path) -> Iterator[None]:
             f"cannot write to {folder}: {reason}{where}. Hint: give --out a folder you can write to, or free space "
             "on its disk."
         ) from error
+
+
+def _formats(settings: BatchSettings, plan: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """The formats asked besides HTML, in a fixed order, and the Word options of each kind of report; checks that
+    what they need is installed before any report runs.
+
+    Raises
+    ------
+    ParameterError
+        An unknown format; pdf without Chromium; docx without its writer.
+    """
+    from danvan_analysis.batch.formats import FORMATS
+
+    asked = [str(f).strip().lower() for f in settings.formats if str(f).strip()]
+    unknown = [f for f in asked if f not in FORMATS]
+    if unknown:
+        raise ParameterError(f"--formats {','.join(unknown)}: unknown format; expected some of {', '.join(FORMATS)}.")
+    extra = tuple(f for f in FORMATS if f in asked and f != "html")
+    if "pdf" in extra:
+        from danvan_analysis.batch.formats.pdf import find_chromium
+
+        find_chromium()
+    word: dict[str, Any] = {}
+    if "docx" in extra:
+        try:
+            from danvan_analysis.batch.formats.docx import docx_options
+        except ImportError as err:
+            raise ParameterError(f"--formats docx: the Word writer cannot be loaded ({err}).") from err
+        for kind in ("district", "province", "agency"):
+            word[kind] = docx_options(plan, kind, signer_name=settings.signer_name, signer_title=settings.signer_title)
+    return extra, word
 
 
 def _without_shared(task: ReportTask) -> ReportTask:

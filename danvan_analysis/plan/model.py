@@ -31,6 +31,8 @@ def _nfc(value: Any) -> Any:
 
 
 NfcStr = Annotated[str, BeforeValidator(_nfc), Field(min_length=1)]
+#: A text that may be left empty (a signature field the signer fills in by hand).
+OptionalText = Annotated[str, BeforeValidator(lambda v: "" if v is None else _nfc(v))]
 
 
 class _Frozen(BaseModel):
@@ -282,6 +284,28 @@ class Target(_Frozen):
         return tuple(dict.fromkeys(c.scope for c in self.checks))
 
 
+class WordSettings(_Frozen):
+    """The Word draft of one kind of report: the signature block, the recipients and the document symbol.
+
+    Blank by default: the draft then leaves the signature for the signer and lists only "Lưu: VT.".
+    """
+
+    signer_authority: OptionalText = ""
+    signer_title: OptionalText = ""
+    signer_name: OptionalText = ""
+    recipients: tuple[NfcStr, ...] = ()
+    symbol: NfcStr | None = None
+
+
+class ReportSettings(_Frozen):
+    """How the reports are issued (``report:``): per kind of report, and an office's own Word template."""
+
+    district: WordSettings = WordSettings()
+    province: WordSettings = WordSettings()
+    agency: WordSettings = WordSettings()
+    word_template: NfcStr | None = None
+
+
 class PlanFile(_Frozen):
     """The whole file."""
 
@@ -292,3 +316,4 @@ class PlanFile(_Frozen):
     agencies: tuple[Assignment, ...] = ()
     rules: Rules = Rules()
     targets: tuple[Target, ...] = Field(min_length=1)
+    report: ReportSettings = ReportSettings()

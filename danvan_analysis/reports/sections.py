@@ -7,15 +7,25 @@ data file shows as text in JupyterLab and in the exported HTML.
 Headings carry their anchor in the output metadata so the exported page gets a table of contents
 (:func:`danvan_analysis.reports.export.collect_toc`); the section titles live in :data:`SECTION_TITLES` in both
 report languages.
+
+Every helper also puts a structured block (:data:`~danvan_analysis.reports.export.BLOCK_MIME`) in the same display
+bundle as its HTML: a heading, a paragraph, a table with its raw values, display strings, column kinds and the
+reason of every withheld cell, a figure beside its PNG, and once per report the report's facts (unit, period,
+issuer, demo). The Word, Excel and PDF copies are written from these blocks outside the kernel
+(:mod:`danvan_analysis.batch.formats`); the HTML exporter ignores them, so the page is the same as without them.
+Block values are JSON: numbers as numbers, dates as ISO text, ``null`` for a missing or withheld value.
 """
 
 from __future__ import annotations
 
 import html
+import math
+import re
 from collections.abc import Mapping
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from danvan_analysis.reports.export import HEADING_META, HEADLINE_MIME
+from danvan_analysis.reports.export import BLOCK_MIME, HEADING_META, HEADLINE_MIME
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -74,61 +84,65 @@ def heading(text_or_key: str, *, lang: str = "vi", level: int = 2, anchor: str |
     level : 1 (report title, not in the table of contents), 2 or 3.
     anchor : id of the heading; default ``s-<key>`` for keys. Only ``[a-z0-9-]`` are kept.
     """
-    from IPython.display import HTML
-
-    if text_or_key in SECTION_TITLES:
-        text = SECTION_TITLES[text_or_key][lang]
-        anchor = anchor or f"s-{text_or_key.replace('_', '-')}"
+    key = text_or_key if text_or_key in SECTION_TITLES else None
+    if key is not None:
+        text = SECTION_TITLES[key][lang]
+        anchor = anchor or f"s-{key.replace('_', '-')}"
     else:
         text = text_or_key
     anchor = "".join(ch for ch in (anchor or _slug(text)) if ch.isascii() and (ch.isalnum() or ch == "-")).lower()
     markup = f'<h{level} id="{anchor}">{html.escape(text)}</h{level}>'
-    return HTML(markup, metadata={HEADING_META: {"level": level, "id": anchor, "text": text}})
+    block = {"type": "heading", "level": level, "text": _nfc(text), "id": anchor, "section": key}
+    return _shown_html(markup, block, metadata={HEADING_META: {"level": level, "id": anchor, "text": text}})
 
 
 def text(content: str, *, css_class: str | None = None) -> Any:
     """Return a displayable paragraph of plain text (escaped; line breaks kept)."""
-    from IPython.display import HTML
-
     klass = f' class="{html.escape(css_class)}"' if css_class else ""
     body = "<br>".join(html.escape(line) for line in str(content).splitlines())
-    return HTML(f"<p{klass}>{body}</p>")
+    block = {"type": "paragraph", "text": _nfc(str(content)), "style": css_class}
+    return _shown_html(f"<p{klass}>{body}</p>", block)
 
 
 def bullets(items: list[str], *, css_class: str | None = None) -> Any:
     """Return a displayable bulleted list of plain-text items (escaped)."""
-    from IPython.display import HTML
-
     klass = f' class="{html.escape(css_class)}"' if css_class else ""
     rows = "".join(f"<li>{html.escape(str(item))}</li>" for item in items)
-    return HTML(f"<ul{klass}>{rows}</ul>")
+    block = {"type": "bullets", "items": [_nfc(str(item)) for item in items], "style": css_class}
+    return _shown_html(f"<ul{klass}>{rows}</ul>", block)
 
 
-def table(frame: pd.DataFrame, *, caption: str | None = None, index: bool = False) -> Any:
-    """Return a displayable table; every cell and header is HTML-escaped, missing values show as ``–``."""
-    from IPython.display import HTML
+def table(
+    frame: pd.DataFrame, *, caption: str | None = None, index: bool = False, block: dict[str, Any] | None = None
+) -> Any:
+    """Return a displayable table; every cell and header is HTML-escaped, missing values show as ``–``.
 
+    ``block`` is the table's structured block (:func:`table_of` builds one with raw values); without it the block
+    holds the cells as shown, as text.
+    """
     markup = frame.to_html(index=index, escape=True, na_rep="–", border=0, classes="data")
     if caption:
         markup = markup.replace(">", f"><caption>{html.escape(caption)}</caption>", 1)
-    return HTML(markup)
+    if block is None:
+        shown = frame.reset_index() if index else frame
+        block = _text_table_block(shown)
+    if caption:
+        block = {**block, "caption": _nfc(caption)}
+    return _shown_html(markup, block)
 
 
 def headline(figures: Mapping[str, str]) -> Any:
     """Return a displayable row of headline boxes (label → already formatted value), escaped."""
-    from IPython.display import HTML
-
     boxes = "".join(
         f"<div>{html.escape(str(label))}<b>{html.escape(str(value))}</b></div>" for label, value in figures.items()
     )
-    return HTML(f'<div class="headline">{boxes}</div>')
+    block = {"type": "headline", "items": [[_nfc(str(k)), _nfc(str(v))] for k, v in figures.items()]}
+    return _shown_html(f'<div class="headline">{boxes}</div>', block)
 
 
 def verdicts(summary: Mapping[str, int], *, lang: str, interim: bool = False) -> Any:
     """Return the met / not met / no data counts as coloured boxes, each with its text label (never colour alone);
     ``interim`` (a period report) names "not met" "not yet met"."""
-    from IPython.display import HTML
-
     from danvan_analysis import vocab
 
     total = sum(summary.values())
@@ -139,7 +153,13 @@ def verdicts(summary: Mapping[str, int], *, lang: str, interim: bool = False) ->
         f'<div class="verdict status-{code}">{html.escape(labels[code])}<b>{summary.get(code, 0)}/{total}</b></div>'
         for code in (vocab.Status.MET.value, vocab.Status.NOT_MET.value, vocab.Status.NO_DATA.value)
     )
-    return HTML(f'<div class="headline verdicts">{boxes}</div>')
+    codes = (vocab.Status.MET.value, vocab.Status.NOT_MET.value, vocab.Status.NO_DATA.value)
+    block = {
+        "type": "verdicts",
+        "counts": {code: int(summary.get(code, 0)) for code in codes},
+        "labels": {code: _nfc(labels[code]) for code in codes},
+    }
+    return _shown_html(f'<div class="headline verdicts">{boxes}</div>', block)
 
 
 def record_headline(**figures: Any) -> None:
@@ -295,7 +315,7 @@ def show_satisfaction(view: Any) -> None:
     display(heading("satisfaction", lang=lang))
     display(heading("sat_indices", lang=lang, level=3))
     headline_rows = mine[mine["level"].isin(["overall", "aspect"])]
-    display(table_of(headline_rows, lang, ["label", "estimate", "ci_low", "ci_high", "n"]))
+    display(table_of(headline_rows, lang, ["label", "estimate", "ci_low", "ci_high", "n"], source="survey"))
     display(heading("sat_elements", lang=lang, level=3))
     elements = mine[mine["level"] == "element"]
     _show_figure(
@@ -303,14 +323,15 @@ def show_satisfaction(view: Any) -> None:
         section_title("sat_elements", lang),
     )
     display(heading("sat_items", lang=lang, level=3))
-    display(table_of(mine[mine["level"] == "item"], lang, ["variable", "label", "estimate", "ci_low", "ci_high", "n"]))
+    columns = ["variable", "label", "estimate", "ci_low", "ci_high", "n"]
+    display(table_of(mine[mine["level"] == "item"], lang, columns, source="survey"))
     display(heading("sat_compare", lang=lang, level=3))
     from danvan_analysis.reports.views import published_comparison
 
     comparison = published_comparison(view.shared.comparison.to_frame(), min_n=view.params.suppression_threshold)
     comparison = comparison[(comparison["district_code"] == code) & (comparison["measure"] == "share")]
     columns = ["label", "estimate", "estimate_rest", "difference", "ci_low", "ci_high", "p_holm"]
-    display(table_of(comparison.rename(columns={"code": "variable"}), lang, columns))
+    display(table_of(comparison.rename(columns={"code": "variable"}), lang, columns, source="survey"))
     if not comparison["significant"].any():
         display(text(_WORDS[lang]["not_significant"], css_class="note"))
     overall = table[(table["year"] == year) & (table["variable"] == "overall")]
@@ -330,13 +351,14 @@ def show_satisfaction(view: Any) -> None:
 
         display(text(_WORDS[lang]["model_scope"], css_class="note"))
         columns = ["predictor", "level", "reference", "odds_ratio", "ci_low", "ci_high", "p_value"]
-        display(table_of(narrative.model_frame(view.model, lang=lang), lang, columns))
+        display(table_of(narrative.model_frame(view.model, lang=lang), lang, columns, source="survey"))
         display(text(narrative.describe_district_effect(view.model, code, lang=lang)))
         display(text(_WORDS[lang]["model_note"], css_class="note"))
     display(heading("priorities", lang=lang, level=3))
     shares = view.priorities.to_frame()
     shares = disclosure.suppress_small_cells(shares[shares["district_code"] == code], settings=rule)
-    display(table_of(shares.sort_values("rank"), lang, ["rank", "label", "estimate", "ci_low", "ci_high", "n"]))
+    columns = ["rank", "label", "estimate", "ci_low", "ci_high", "n"]
+    display(table_of(shares.sort_values("rank"), lang, columns, source="survey"))
 
 
 #: Report-data theme → its section key in SECTION_TITLES.
@@ -359,7 +381,7 @@ def show_theme(view: Any, theme: str, *, breakdown: str | None = None, dimension
     frame = table.to_frame()
     main = frame[frame["dimension"].isna()] if "dimension" in frame.columns else frame
     columns = ["label", "period", "numerator", "denominator", "value", "threshold", "met"]
-    display(table_of(main, lang, columns))
+    display(table_of(main, lang, columns, source=theme))
     if breakdown is not None:
         figure = plots.plot_topic_breakdown(table, indicator=breakdown, dimension=dimension, lang=lang)
         _show_figure(figure, section_title(key, lang))
@@ -369,7 +391,7 @@ def show_theme(view: Any, theme: str, *, breakdown: str | None = None, dimension
         notes = notes[notes["note"].notna() & (notes["note"].astype(str).str.len() > 0)]
         if len(notes):
             display(heading(_WORDS[lang]["notes"], level=3, anchor="s-dialogue-notes"))
-            display(table_of(notes, lang, ["date", "unit_code", "topic", "note"]))
+            display(table_of(notes, lang, ["date", "unit_code", "topic", "note"], source="dialogues"))
 
 
 def show_democracy(view: Any) -> None:
@@ -385,7 +407,7 @@ def show_democracy(view: Any) -> None:
             "unit_name", "plan_issued", "head_dialogue", "pib_in_place", "cisb_in_place",
             "petitions_received", "complaints_resolved", "satisfied", "n",
         ]  # fmt: skip
-        display(table_of(view.communes, view.lang, columns))
+        display(table_of(view.communes, view.lang, columns, source="communes"))
         if "satisfied" in view.communes.columns:
             display(
                 text(_WORDS[view.lang]["commune_note"].format(n=view.params.suppression_threshold), css_class="note")
@@ -401,7 +423,7 @@ def show_agencies(view: Any) -> None:
     display(heading("agencies", lang=view.lang))
     display(text(_WORDS[view.lang]["agencies_note"], css_class="note"))
     columns = ["unit_name", "plan_issued", "pib_in_place", "reports_on_time", "tasks"]
-    display(table_of(view.agencies, view.lang, columns))
+    display(table_of(view.agencies, view.lang, columns, source="agencies"))
 
 
 def show_agency_title(view: Any) -> None:
@@ -440,7 +462,8 @@ def show_agency_results(view: Any) -> None:
         {"target": code, "label": view.params.plan.target(code).label(lang), "status": status[value].label(lang)}
         for code, value in view.results.items()
     ]
-    display(table_of(pd.DataFrame(rows, columns=["target", "label", "status"]), lang, ["target", "label", "status"]))
+    frame = pd.DataFrame(rows, columns=["target", "label", "status"])
+    display(table_of(frame, lang, ["target", "label", "status"], source="scorecard"))
     display(heading("tasks", lang=lang))
     items = [f"Mục IV.{a.section}: {a.assignment(lang)}" if lang == "vi" else f"Section IV.{a.section}: {a.assignment(lang)}"
              for a in view.tasks]  # fmt: skip
@@ -448,7 +471,7 @@ def show_agency_results(view: Any) -> None:
     display(heading("reporting", lang=lang))
     columns = ["period", "deadline", "date_received", "status", "days_late"]
     shown = view.submissions.assign(status=[_SUBMISSION_WORDS[lang].get(s, s) for s in view.submissions["status"]])
-    display(table_of(shown, lang, columns))
+    display(table_of(shown, lang, columns, source="submissions"))
 
 
 _SUBMISSION_WORDS = {
@@ -494,7 +517,10 @@ def show_appendix(view: Any) -> None:
     display(heading("appendix", lang=lang))
     display(heading("data_quality", lang=lang, level=3))
     warnings = view.shared.bundle.warnings
-    display(table_of(warnings, lang, list(warnings.columns)) if len(warnings) else text(words["no_warnings"]))
+    if len(warnings):
+        display(table_of(warnings, lang, list(warnings.columns), source="validation"))
+    else:
+        display(text(words["no_warnings"]))
     display(heading("responses", lang=lang, level=3))
     code = getattr(getattr(view, "unit", None), "code", None)
     mine, total = (view.shared.district_respondents(c, year=year) for c in (code, None))
@@ -542,7 +568,8 @@ def show_province_overview(view: Any) -> None:
     display(heading("indices_tracker", lang=lang))
     indices = view.shared.bundle.indices
     columns = ["index_code", "year", "score", "rank", "n_provinces", "group"]
-    display(table_of(indices.sort_values(["index_code", "year"]), lang, [c for c in columns if c in indices.columns]))
+    chosen = [c for c in columns if c in indices.columns]
+    display(table_of(indices.sort_values(["index_code", "year"]), lang, chosen, source="indices"))
     rows = view.scorecard.to_frame()
     display(
         _scorecard_table(
@@ -553,7 +580,7 @@ def show_province_overview(view: Any) -> None:
 
 def show_district_links(view: Any) -> None:
     """Relative links to every district's report (same folder, as the batch writes them)."""
-    from IPython.display import HTML, display
+    from IPython.display import display
 
     from danvan_analysis.reports.params import report_stem
     from danvan_analysis.units import district_codes, resolve_unit
@@ -564,22 +591,33 @@ def show_district_links(view: Any) -> None:
         f'<li><a href="{html.escape(report_stem(code))}.html">{html.escape(resolve_unit(code).name)}</a></li>'
         for code in linked
     )
-    display(HTML(f"<p>{html.escape(_WORDS[view.lang]['links'])}</p><ul>{items}</ul>"))
+    lead = _WORDS[view.lang]["links"]
+    block = {"type": "bullets", "items": [_nfc(resolve_unit(code).name) for code in linked], "lead": _nfc(lead)}
+    display(_shown_html(f"<p>{html.escape(lead)}</p><ul>{items}</ul>", block))
 
 
-def table_of(frame: pd.DataFrame, lang: str, columns: list[str]) -> Any:
-    """A displayable table of ``columns`` of ``frame`` formatted for ``lang`` (``label`` = the label in ``lang``)."""
+def table_of(
+    frame: pd.DataFrame, lang: str, columns: list[str], *, source: str | None = None, caption: str | None = None
+) -> Any:
+    """A displayable table of ``columns`` of ``frame`` formatted for ``lang`` (``label`` = the label in ``lang``).
+
+    ``source`` names the dataset the table comes from (``"survey"``, a report-data theme, ``"scorecard"``, …) and
+    ``caption`` the table for the Word and Excel copies (the HTML shows it under its section heading); both go to
+    the table's block only, with the raw values, the kind of every column and the reason of every withheld cell.
+    """
     from danvan_analysis import fmt
 
     frame = frame.reset_index(drop=True)
     if "label" in columns and "label" not in frame.columns:
-        source = f"label_{lang}" if f"label_{lang}" in frame.columns else f"name_{lang}"
-        frame = frame.assign(label=frame[source]) if source in frame.columns else frame
+        label_source = f"label_{lang}" if f"label_{lang}" in frame.columns else f"name_{lang}"
+        frame = frame.assign(label=frame[label_source]) if label_source in frame.columns else frame
     chosen = [c for c in columns if c in frame.columns]
     # A value is read by its row's kind (a percent, a count): format with the kind, then drop it.
     by_kind = "value" in chosen and "kind" in frame.columns and "kind" not in chosen
     shown = fmt.format_table(frame[[*chosen, "kind"]] if by_kind else frame[chosen], lang=lang)
-    return table(shown.iloc[:, : len(chosen)])
+    shown = shown.iloc[:, : len(chosen)]
+    block = _table_block(frame, chosen, shown, lang=lang, source=source, caption=caption)
+    return table(shown, block=block)
 
 
 def _show_title(view: Any, title: str, figures: dict[str, Any], lang: str, words: dict[str, str], fmt: Any) -> None:
@@ -631,6 +669,8 @@ def _show_first_screen(
         )
     display(text(subtitle, css_class="subtitle"))
     display(verdicts(summary, lang=lang, interim=params.period is not None))
+    # The report's facts for the Word copy's header (issuer, number, place and date): shown nowhere in the HTML.
+    display({BLOCK_MIME: _meta_block(view, title, dt.date.today(), source), "text/plain": ""}, raw=True)
 
 
 def _show_rankings(view: Any, table: Any, plots: Any) -> None:
@@ -653,7 +693,6 @@ def _scorecard_table(
     """The scorecard with each verdict coloured and named (the colour repeats the text, never replaces it), and
     last year's figure beside this year's when the data have the previous year."""
     import pandas as pd
-    from IPython.display import HTML
 
     from danvan_analysis import fmt
 
@@ -676,7 +715,12 @@ def _scorecard_table(
     classes.iloc[:, 2] = [f"status-{code}" for code in frame["status"]]
     styler = shown.style.format(escape="html", na_rep="–").hide(axis="index").set_td_classes(classes)
     markup = styler.set_uuid("scorecard").set_table_attributes('class="data scorecard"').to_html(cell_ids=False)
-    return HTML(markup)
+    raw = frame.assign(label=frame[f"label_{lang}"])[columns]
+    block = _table_block(raw, columns, shown, lang=lang, source="scorecard", caption=None)
+    block["columns"][2]["kind"] = "status"  # raw: the status code (met, not_met, no_data); display: its label
+    for row, code in zip(block["rows"], frame["status"], strict=True):
+        row[2] = str(code)
+    return _shown_html(markup, block)
 
 
 def _show_change(view: Any, code: str) -> None:
@@ -691,7 +735,8 @@ def _show_change(view: Any, code: str) -> None:
     change = published_comparison(view.shared.change.to_frame(), min_n=view.params.suppression_threshold, change=True)
     change = change[(change["district_code"] == code) & (change["measure"] == "share")]
     columns = ["label", "year_from", "year_to", "estimate_from", "estimate_to", "change", "ci_low", "ci_high", "p_holm"]
-    display(table_of(change.rename(columns={"code": "variable"}), lang, columns))
+    caption = "Thay đổi so với năm trước" if lang == "vi" else "Change since the previous year"
+    display(table_of(change.rename(columns={"code": "variable"}), lang, columns, source="survey", caption=caption))
 
 
 def _show_figure(figure: Any, alt: str) -> None:
@@ -699,10 +744,227 @@ def _show_figure(figure: Any, alt: str) -> None:
     import io
 
     import matplotlib.pyplot as plt
-    from IPython.display import Image, display
+    from IPython.display import display
 
     buffer = io.BytesIO()
     # No "Software" entry: the PNG bytes depend only on the figure, so reruns give identical reports.
     figure.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
     plt.close(figure)
-    display(Image(data=buffer.getvalue(), format="png", alt=alt))
+    display(
+        _block_types()[1](data=buffer.getvalue(), format="png", alt=alt, block={"type": "figure", "caption": _nfc(alt)})
+    )
+
+
+# -- structured blocks (see the module docstring) -----------------------------------------------------------------
+
+#: Value columns a withheld survey row leaves empty (the disclosure rule's, a comparison's, a change's, a commune's).
+_WITHHELD_COLUMNS = frozenset(
+    {"estimate", "se", "ci_low", "ci_high", "deff", "cv", "estimate_rest", "difference", "t", "p_value", "p_holm"}
+    | {"estimate_from", "estimate_to", "change", "satisfied"}
+)
+#: fmt's column kinds → the blocks' kinds (a closed-set code, a unit, a rule are shown, and kept, as text).
+_BLOCK_KINDS = {
+    "number": "number", "count": "count", "percent": "percent", "fraction": "fraction", "pvalue": "pvalue",
+    "ratio": "ratio", "date": "date", "bool": "bool", "rule": "text", "text": "text", "code": "text", "unit": "text",
+}  # fmt: skip
+#: An indicator's ``kind`` → the block kind of its ``value`` and ``threshold`` cells.
+_VALUE_KINDS = {"percent": "percent", "count": "count", "rank": "count", "points": "number"}
+_YEAR_COLUMNS = ("year", "year_from", "year_to")
+_WITHHELD_WORDS = {
+    "vi": {
+        "small": "Không công bố: dưới {n} người trả lời",
+        "secondary": "Không công bố: ẩn kèm theo một ô bị ẩn, để không suy ra được ô đó",
+    },
+    "en": {
+        "small": "Withheld: fewer than {n} respondents",
+        "secondary": "Withheld with a withheld cell, so that cell cannot be worked out",
+    },
+}
+
+
+@cache
+def _block_types() -> tuple[type, type]:
+    """IPython's HTML and Image with a block in their display bundle (built on first use: IPython loads late)."""
+    from IPython.display import HTML, Image
+
+    class BlockHTML(HTML):  # type: ignore[misc]
+        def __init__(self, data: str, *, block: dict[str, Any], metadata: dict[str, Any] | None = None) -> None:
+            super().__init__(data, metadata=metadata)
+            self.block = block
+
+        def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+            return {BLOCK_MIME: self.block}  # IPython adds text/html (and its metadata) from _repr_html_
+
+    class BlockImage(Image):  # type: ignore[misc]
+        def __init__(self, *, block: dict[str, Any], **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.block = block
+
+        def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+            data, metadata = super()._repr_mimebundle_(include, exclude)
+            return {**data, BLOCK_MIME: self.block}, metadata
+
+    return BlockHTML, BlockImage
+
+
+def _shown_html(markup: str, block: dict[str, Any], *, metadata: dict[str, Any] | None = None) -> Any:
+    return _block_types()[0](markup, block=block, metadata=metadata)
+
+
+def _nfc(value: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFC", value)
+
+
+def _json_value(value: Any, kind: str) -> Any:
+    """A cell's raw value as JSON: a number, ISO date, bool or NFC text; ``None`` when missing."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from danvan_analysis.numbers import is_missing
+
+    if value is None or (not isinstance(value, str) and is_missing(value)):
+        return None
+    if kind == "date":
+        return pd.Timestamp(value).date().isoformat()
+    if kind == "bool":
+        return bool(value)
+    if kind in ("count", "year"):
+        return int(value)
+    if kind in ("number", "percent", "fraction", "pvalue", "ratio"):
+        number = float(value)
+        return None if math.isnan(number) or math.isinf(number) else number
+    if isinstance(value, dt.date | pd.Timestamp):
+        return pd.Timestamp(value).date().isoformat()
+    return _nfc(str(value))
+
+
+def _text_table_block(shown: pd.DataFrame) -> dict[str, Any]:
+    """The block of a table given as display text only (every column ``text``, raw = shown)."""
+    display = [["–" if v is None or (isinstance(v, float) and math.isnan(v)) else _nfc(str(v)) for v in row]
+               for row in shown.itertuples(index=False)]  # fmt: skip
+    return {
+        "type": "table",
+        "caption": None,
+        "source": None,
+        "columns": [{"key": str(c), "label": _nfc(str(c)), "kind": "text"} for c in shown.columns],
+        "rows": [[None if v == "–" else v for v in row] for row in display],
+        "display": display,
+        "suppressed": [[None] * len(shown.columns) for _ in display],
+    }
+
+
+def _table_block(
+    frame: pd.DataFrame, chosen: list[str], shown: pd.DataFrame, *, lang: str, source: str | None, caption: str | None
+) -> dict[str, Any]:
+    """The block of a table: raw values of ``frame[chosen]``, the strings of ``shown``, kinds, withheld cells."""
+    from danvan_analysis import fmt
+
+    guessed = fmt.guess_kinds(frame[chosen])
+    kinds = {c: "year" if c in _YEAR_COLUMNS else _BLOCK_KINDS.get(guessed[c], "text") for c in chosen}
+    by_row = "kind" in frame.columns and "kind" not in chosen
+    columns: list[dict[str, Any]] = []
+    for key, label in zip(chosen, shown.columns, strict=True):
+        column: dict[str, Any] = {"key": key, "label": _nfc(str(label)), "kind": kinds[key]}
+        if by_row and key in ("value", "threshold"):
+            column["kind"] = "mixed"
+            column["row_kinds"] = [_VALUE_KINDS.get(str(k), "text") for k in frame["kind"]]
+        columns.append(column)
+    rows: list[list[Any]] = []
+    for r in range(len(frame)):
+        row = []
+        for c, column in enumerate(columns):
+            kind = column["row_kinds"][r] if column["kind"] == "mixed" else column["kind"]
+            # Text-like cells keep what the reader sees (a unit's name, a label), never a code.
+            row.append(_json_value(frame[column["key"]].iloc[r], kind) if kind != "text" else None)
+            if kind == "text":
+                cell = str(shown.iloc[r, c])
+                row[-1] = None if cell == "–" else _nfc(cell)
+        rows.append(row)
+    display = [[_nfc(str(v)) for v in shown.iloc[r]] for r in range(len(shown))]
+    return {
+        "type": "table",
+        "caption": _nfc(caption) if caption else None,
+        "source": source,
+        "columns": columns,
+        "rows": rows,
+        "display": display,
+        "suppressed": _withheld(frame, chosen, rows, lang),
+    }
+
+
+def _withheld(frame: pd.DataFrame, chosen: list[str], rows: list[list[Any]], lang: str) -> list[list[str | None]]:
+    """Per cell: why it is empty when the disclosure rule withheld it (``None`` for every other cell)."""
+    out: list[list[str | None]] = [[None] * len(chosen) for _ in rows]
+    if "suppressed" not in frame.columns:
+        return out
+    words = _WITHHELD_WORDS[lang]
+    for r, flag in enumerate(frame["suppressed"].tolist()):
+        if flag is not True:  # tolist() gives Python bools; a missing flag is not a withheld row
+            continue
+        note = str(frame["note"].iloc[r]) if "note" in frame.columns else ""
+        match = re.search(r"n\s*<\s*(\d+)", note)
+        threshold = int(match.group(1)) if match else None
+        n = frame["n"].iloc[r] if "n" in frame.columns else None
+        small = threshold is not None and (n is None or _json_value(n, "number") is None or float(n) < threshold)
+        reason = words["small"].format(n=threshold) if small else words["secondary"]
+        for c, key in enumerate(chosen):
+            if key in _WITHHELD_COLUMNS and rows[r][c] is None:
+                out[r][c] = reason
+    return out
+
+
+_SUBJECT = {
+    "vi": "Kết quả thực hiện công tác dân vận chính quyền {when}",
+    "en": "Results of the government's mass-mobilisation work: {when}",
+}
+
+
+def _meta_block(view: Any, title: str, today: Any, source: str) -> dict[str, Any]:
+    """The report's facts: what the Word copy's header, title and signature need (shown nowhere in the HTML)."""
+    from danvan_analysis.units import resolve_unit
+
+    params, lang = view.params, view.lang
+    if getattr(params, "agency", None) is not None:
+        kind, unit = "agency", params.agency
+        issuer, parent, place, symbol = unit.name, "UBND tỉnh Thái Nguyên", "Thái Nguyên", f"BC-{unit.code}"
+    elif getattr(params, "district", None) is not None:
+        kind, unit = "district", params.district
+        issuer = f"UBND {unit.type_name.lower()} {unit.short_name}"
+        parent, place, symbol = None, unit.short_name, "BC-UBND"
+    else:
+        kind, unit = "province", resolve_unit("19")
+        issuer, parent, place, symbol = "UBND tỉnh Thái Nguyên", None, "Thái Nguyên", "BC-UBND"
+    period_label = None
+    if params.period is None:
+        when = f"năm {params.year}" if lang == "vi" else str(params.year)
+    else:
+        period_label = params.plan.period(params.period).label(lang)
+        if lang == "vi":
+            label = period_label[:1].lower() + period_label[1:]
+            when = f"{label} {params.year}" if label.endswith("năm") else f"{label} năm {params.year}"
+        else:
+            when = f"{period_label} {params.year}".lower().capitalize()
+    words = _WORDS[lang]
+    return {
+        "type": "meta",
+        "kind": kind,
+        "lang": lang,
+        "year": int(params.year),
+        "period": params.period,
+        "period_label": _nfc(period_label) if period_label else None,
+        "unit_code": unit.code,
+        "unit_name": _nfc(unit.name if lang == "vi" else (unit.name_en or unit.name)),
+        "issuer": _nfc(issuer),
+        "issuer_parent": parent,
+        "symbol": symbol,
+        "place": _nfc(place),
+        "date": today.isoformat(),
+        "title": _nfc(title),
+        "subject": _nfc(_SUBJECT[lang].format(when=when)),
+        "demo": bool(params.demo),
+        "demo_text": _nfc(words["demo_banner"]) if params.demo else None,
+        "source": _nfc(source),
+    }

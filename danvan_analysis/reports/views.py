@@ -252,10 +252,14 @@ def _with_commune_satisfaction(communes: pd.DataFrame, tidy: pd.DataFrame | None
     published = disclosure.suppress_survey_table(
         tidy, settings=disclosure.DisclosureSettings(min_n=min_n), parents=composite_parents()
     )
-    overall = published[published["variable"] == "overall"][["domain", "estimate", "ci_low", "ci_high", "n"]]
-    shown = overall.rename(columns={"domain": "unit_code", "estimate": "satisfied"})[["unit_code", "satisfied", "n"]]
+    overall = published[published["variable"] == "overall"]
+    # ``suppressed`` and ``note`` go along (not shown): the Excel and Word copies say why a commune's cell is empty.
+    shown = overall.rename(columns={"domain": "unit_code", "estimate": "satisfied"})
+    shown = shown[["unit_code", "satisfied", "n", "suppressed", "note"]]
     merged = communes.merge(shown, on="unit_code", how="left")
     merged["n"] = pd.array(merged["n"], dtype="Int64")
+    merged["suppressed"] = merged["suppressed"].fillna(False).astype(bool)
+    merged["note"] = merged["note"].fillna("")
     return merged
 
 

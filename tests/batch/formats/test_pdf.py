@@ -1,0 +1,95 @@
+"""The PDF copy printed by headless Chromium: A4, numbered pages, fonts embedded, Vietnamese text extractable, no
+table of contents on page 1, the demo mark on every page."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from danvan_analysis.batch.export import export_html
+from danvan_analysis.batch.formats import pdf as pdf_format
+from danvan_analysis.errors import ParameterError
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils: scripts/setup.sh --test"),
+]
+ARTIFACTS = Path(__file__).parents[2] / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def printed(executed: nbformat.NotebookNode, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    html = export_html(executed, lang="vi", title="Định Hóa")
+    with pdf_format.PdfPrinter() as printer:
+        data = printer.print(html)
+    path = tmp_path_factory.mktemp("pdf") / "167.pdf"
+    path.write_bytes(data)
+    yield path, html
+
+
+def _pages(path: Path) -> list[str]:
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True).stdout
+    return [unicodedata.normalize("NFC", page) for page in text.split("\f")[:-1]]
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def test_a4_numbered_pages_with_the_demo_mark(printed: tuple[Path, str]) -> None:
+    path, _ = printed
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, check=True, text=True).stdout
+    assert re.search(r"Page size:\s+59[45](\.\d+)? x 841\.\d+ pts \(A4\)", info)
+    pages = _pages(path)
+    assert 6 <= len(pages) <= 40
+    for number, page in enumerate(pages, start=1):
+        assert re.search(rf"\b{number} / {len(pages)}\b", page), f"page {number} has no page number"
+        assert "DỮ LIỆU MINH HỌA — không phải số liệu thật" in page, f"page {number} has no demo mark"
+
+
+def test_every_font_is_embedded(printed: tuple[Path, str]) -> None:
+    out = subprocess.run(["pdffonts", str(printed[0])], capture_output=True, check=True, text=True).stdout
+    rows = out.splitlines()[2:]
+    assert rows, "no font in the PDF"
+    for row in rows:
+        # columns: name, type, encoding, emb, sub, uni, object ID (the type may hold a space: "CID TrueType")
+        emb, _sub, uni = row.split()[-5:-2]
+        assert emb == "yes" and uni == "yes", row
+
+
+def test_vietnamese_text_is_extractable_and_page_one_has_no_contents(printed: tuple[Path, str]) -> None:
+    path, html = printed
+    pages = _pages(path)
+    first = _flat(pages[0])
+    assert "Báo cáo đánh giá công tác dân vận chính quyền năm 2023: Huyện Định Hóa" in first
+    assert "Mức độ hài lòng chung" in first and "Chưa đủ dữ liệu" in first
+    assert "Mục lục" in html and "Mục lục" not in _flat(" ".join(pages))  # the contents are for the screen only
+    everything = _flat(" ".join(pages))
+    for phrase in ("Tiếp công dân, giải quyết khiếu nại, tố cáo", "Phụ lục: chất lượng dữ liệu và phương pháp"):
+        assert phrase in everything
+    ARTIFACTS.mkdir(exist_ok=True)
+    subprocess.run(
+        ["pdftoppm", "-f", "1", "-l", "1", "-png", "-r", "80", "-singlefile", str(path), str(ARTIFACTS / "pdf_page1")],
+        check=True,
+    )
+    assert (ARTIFACTS / "pdf_page1.png").stat().st_size > 10_000
+
+
+def test_a_short_table_is_not_split(printed: tuple[Path, str]) -> None:
+    """The satisfaction indices (three rows) stand on one page, with their header."""
+    pages = [_flat(p) for p in _pages(printed[0])]
+    holding = [i for i, p in enumerate(pages) if "Cung ứng dịch vụ hành" in p and "Chính sách " in p]
+    assert holding and "Ước lượng" in pages[holding[0]] and "Chỉ số hài lòng chung" in pages[holding[0]]
+
+
+def test_missing_chromium_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdf_format.shutil, "which", lambda name: None)
+    with pytest.raises(ParameterError, match=r"need Chromium.*apt-get install chromium.*leave pdf out of --formats"):
+        pdf_format.find_chromium()
