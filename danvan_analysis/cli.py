@@ -330,22 +330,56 @@ def html(
     notebook: Annotated[Path, typer.Argument(help="An executed report notebook (papermill's output).")],
     out_path: Annotated[Path | None, typer.Option("--out", help="The HTML file (default: beside it, .html).")] = None,
     lang: Annotated[str, typer.Option(help="Report language: vi or en.")] = "vi",
+    formats: Annotated[
+        str,
+        typer.Option(
+            help="Also write these copies beside the HTML: docx, pdf (needs Chromium), xlsx; comma-separated."
+        ),
+    ] = "html",
+    plan: Annotated[
+        Path | None,
+        typer.Option(help="Plan file whose report: section fills the Word draft (default: the shipped plan)."),
+    ] = None,
+    signer_name: Annotated[str | None, typer.Option(help="Word draft: the signer's name.")] = None,
+    signer_title: Annotated[str | None, typer.Option(help="Word draft: the signer's title.")] = None,
+    keep_edits: Annotated[
+        bool, typer.Option(help="Word draft: keep the paragraphs you marked as your own in the draft already there.")
+    ] = False,
 ) -> None:
-    """Turn an executed report notebook into the self-contained HTML page `danvan reports` writes."""
+    """Turn an executed report notebook into the self-contained HTML page `danvan reports` writes, and the Word,
+    PDF and Excel copies asked with --formats (beside the HTML, same name)."""
     import nbformat
 
     from danvan_analysis.batch.export import export_html
+    from danvan_analysis.batch.formats import check_formats, write_copies
     from danvan_analysis.errors import InputFileError
     from danvan_analysis.files import write_atomic
     from danvan_analysis.numbers import check_lang
 
+    extra = check_formats(formats.split(","))
     try:
         nb = nbformat.read(notebook, as_version=4)
     except (OSError, ValueError) as error:
         raise InputFileError(f"Cannot read the notebook {notebook}: {error}") from error
     title = next((c.source.lstrip("# ").splitlines()[0] for c in nb.cells if c.cell_type == "markdown"), notebook.stem)
     target = out_path or notebook.with_suffix(".html")
-    write_atomic(target, export_html(nb, lang=check_lang(lang), title=title))
+    page = export_html(nb, lang=check_lang(lang), title=title)
+    word = None
+    draft = target.with_suffix(".docx")
+    if "docx" in extra:
+        from danvan_analysis.batch.formats.blocks import meta_of, read_blocks
+        from danvan_analysis.batch.formats.docx import docx_options
+        from danvan_analysis.plan import load_plan
+
+        meta = meta_of(read_blocks(nb))
+        kind = meta.kind if meta is not None else "district"
+        word = docx_options(load_plan(plan), kind, signer_name=signer_name, signer_title=signer_title)
+    keep = draft.read_bytes() if keep_edits and "docx" in extra and draft.is_file() else None
+    copies = write_copies(nb, page, extra, docx_options=word, keep_from=keep)
+    for name, data in copies.items():
+        write_atomic(target.with_suffix(f".{name}"), data)
+        out.print(f"{name.upper()} written to {target.with_suffix(f'.{name}')}")
+    write_atomic(target, page)
     out.print(f"HTML written to {target}")
 
 

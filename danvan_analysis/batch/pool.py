@@ -147,32 +147,22 @@ def write_formats(
     The Word draft and the Excel appendix read the blocks (:func:`~danvan_analysis.batch.formats.blocks.read_blocks`),
     the PDF prints the HTML page: nothing is computed again.
     """
-    files: dict[str, bytes] = {}
-    if not options.formats:
-        return files, None
-    from danvan_analysis.batch.formats.blocks import read_blocks
+    from danvan_analysis.batch.formats import write_copies
 
-    blocks = read_blocks(nb)
-    for name in options.formats:
-        clock = time.perf_counter()
-        try:
-            if name == "xlsx":
-                from danvan_analysis.batch.formats.xlsx import write_xlsx
+    def logged(name: str, size: int, seconds: float) -> None:
+        log.write(f"{name}: {size} bytes in {seconds:.2f} s\n")
 
-                files[name] = write_xlsx(blocks)
-            elif name == "pdf":
-                from danvan_analysis.batch.formats.pdf import write_pdf
-
-                files[name] = write_pdf(html)
-            elif name == "docx":
-                from danvan_analysis.batch.formats.docx import write_docx
-
-                files[name] = write_docx(blocks, options.docx.get(task.kind), keep_from=task.keep_from)
-            else:
-                raise ParameterError(f"unknown format {name!r}")
-        except Exception as exc:  # one format's failure fails this report only
-            return {}, f"{name}: {type(exc).__name__}: {exc}"
-        log.write(f"{name}: {len(files[name])} bytes in {time.perf_counter() - clock:.2f} s\n")
+    try:
+        files = write_copies(
+            nb,
+            html,
+            options.formats,
+            docx_options=options.docx.get(task.kind),
+            keep_from=task.keep_from,
+            on_written=logged,
+        )
+    except Exception as exc:  # one format's failure fails this report only
+        return {}, str(exc)
     return files, None
 
 

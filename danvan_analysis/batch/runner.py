@@ -503,17 +503,9 @@ def _formats(settings: BatchSettings, plan: Any) -> tuple[tuple[str, ...], dict[
     ParameterError
         An unknown format; pdf without Chromium; docx without its writer.
     """
-    from danvan_analysis.batch.formats import FORMATS
+    from danvan_analysis.batch.formats import check_formats
 
-    asked = [str(f).strip().lower() for f in settings.formats if str(f).strip()]
-    unknown = [f for f in asked if f not in FORMATS]
-    if unknown:
-        raise ParameterError(f"--formats {','.join(unknown)}: unknown format; expected some of {', '.join(FORMATS)}.")
-    extra = tuple(f for f in FORMATS if f in asked and f != "html")
-    if "pdf" in extra:
-        from danvan_analysis.batch.formats.pdf import find_chromium
-
-        find_chromium()
+    extra = check_formats(settings.formats)
     word: dict[str, Any] = {}
     if "docx" in extra:
         try:
