@@ -57,6 +57,7 @@ __all__ = [
     "province_codes",
     "reference_date",
     "register_for",
+    "register_of_year",
 ]
 
 DEFAULT_PROVINCE = "19"
@@ -131,6 +132,17 @@ def register_for(
     lang : language of the "not on this map" messages (``"vi"`` or ``"en"``).
     """
     return _register(map_for(when, period).id, _province_code(province), check_lang(lang))
+
+
+def register_of_year(year: int, period: str | None = None) -> MapRegister | None:
+    """The register a report or a data file of ``year`` (``period``) of Thái Nguyên is checked against: ``None`` for
+    a year on the 2023 map or before it (the shipped 2023 register, :func:`danvan_analysis.units.register`, as
+    always), else the register of the year's map (the two-level map from the second half of 2025)."""
+    try:
+        admin_map = map_for(int(year), period)
+    except ParameterError:
+        return None
+    return None if admin_map is MAP_2023 else register_for(int(year), period)
 
 
 def _province_code(province: object) -> str:
