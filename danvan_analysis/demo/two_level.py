@@ -108,7 +108,8 @@ class TwoLevelProfile(Profile):
 @cache
 def two_level_profile(seed: int, map_id: str = "2025_07") -> TwoLevelProfile:
     """Draw the communes of the two-level map from the 2023 profile of ``seed`` (see the module docstring)."""
-    old = profile(seed)
+    with using_register(register_for(2023)):  # the 2023 profile, whatever register is in use
+        old = profile(seed)
     rng = rng_for(seed, 0, "profile")
     rng = np.random.default_rng(rng.integers(2**32) + 2025)  # a stream of its own, drawn after the 2023 profile's
     reg = register_for(2026)
