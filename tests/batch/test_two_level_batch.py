@@ -7,6 +7,7 @@ by every test here; the browser checks are those of ``test_batch.py`` on a few o
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,33 @@ import pytest
 from danvan_analysis.batch import BatchResult, BatchSettings, run_batch
 from danvan_analysis.demo import write_demo
 from danvan_analysis.registers import register_for
-from tests.batch.test_batch import _open, browser  # noqa: F401  (the session browser fixture)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _open(browser: Any, path: Path) -> tuple[Any, list[str], list[str]]:
+    """Open ``path`` and collect the requests made and the console errors (as test_batch.py does)."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    requests: list[str] = []
+    problems: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return page, requests, problems
+
 
 pytestmark = pytest.mark.slow
 
@@ -63,7 +90,7 @@ def test_small_communes_are_suppressed(two_level_batch: tuple[BatchResult, Path]
 @pytest.mark.parametrize("which", ["province.html", "first-commune", "index.html"])
 def test_two_level_reports_render_in_a_real_browser(
     two_level_batch: tuple[BatchResult, Path],
-    browser: Any,  # noqa: F811
+    browser: Any,
     which: str,
 ) -> None:
     _, out = two_level_batch
