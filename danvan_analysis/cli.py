@@ -313,13 +313,12 @@ def _check_report_map(year: int, period: str | None, province: str) -> None:
     reg = register_for(
         year if admin_map else 2023, code if admin_map and code in PERIOD_ENDS else None, province=province
     )
-    if reg.province_code != "19" or reg.two_level:
+    if reg.province_code != "19":  # a two-level year of Thái Nguyên: commune reports (reports.commune)
         what = f"{reg.label}" + (f" ({reg.note})" if reg.note else "")
         err.print(
             f"danvan reports cannot run {year}{f' {period}' if period else ''} for {what} yet: the report notebooks "
-            "evaluate Thái Nguyên's districts, and this year has "
-            + ("no district level." if reg.two_level else "another province's units.")
-            + " `danvan units --year YEAR --province CODE` lists the units of that map; see README, "
+            "evaluate Thái Nguyên only (its districts before 01/07/2025, its communes from then), and only its "
+            "demo data and plans ship. `danvan units --year YEAR --province CODE` lists the units of that map; see README, "
             '"A two-level year".'
         )
         raise typer.Exit(2)

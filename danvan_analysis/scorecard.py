@@ -5,7 +5,8 @@ whose threshold it is all come from the plan file (:mod:`danvan_analysis.plan`; 
 Thái Nguyên plan). Sentences about a scorecard are written by :mod:`danvan_analysis.narrative`, colours by the
 presentation layer.
 
-How a target is scored, for the province or one district (the target's checks for that scope):
+How a target is scored, for the province or one district (the target's checks for that scope), or one commune of a
+two-level year (:func:`score_all_communes`, read from the province's tables):
 
 - ``<theme>.<indicator>`` (report data): the unit's value in the theme's indicator table, compared with the plan's
   threshold. A percent with a zero denominator (no unit had to do it) is "no data", or "met" when the check says
@@ -420,6 +421,34 @@ def score_all_districts(
             period=period,
         )
         for code in codes
+    }
+    return ScorecardSet(year=check_year(year), scorecards=MappingProxyType(cards))
+
+
+def score_all_communes(
+    data: object,
+    *,
+    year: int,
+    satisfaction: object = None,
+    plan: Plan | None = None,
+    tables: Mapping[str, IndicatorTable | None] | None = None,
+    period: str | None = None,
+) -> ScorecardSet:
+    """Score the plan's commune targets for every commune of a two-level year (no district level), from the
+    province's theme tables (computed once: they hold every commune's figures and shortfalls).
+
+    The register in use must be the year's (:func:`danvan_analysis.units.set_register`); ``satisfaction`` holds
+    commune domains (``domain`` = commune code) for the survey targets. The result's ``to_matrix()`` is the
+    commune × target status table.
+    """
+    plan = plan or load_plan()
+    if tables is None:
+        tables = compute_plan_tables(data, year=year, plan=plan, period=period)
+    cards = {
+        unit.code: score_targets(
+            data, year=year, district=unit.code, satisfaction=satisfaction, plan=plan, tables=tables, period=period
+        )
+        for unit in register().units("commune")
     }
     return ScorecardSet(year=check_year(year), scorecards=MappingProxyType(cards))
 

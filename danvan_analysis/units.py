@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal
@@ -305,12 +306,42 @@ def _split_prefix(name: str) -> tuple[str, str | None, str | None]:
 
 
 @cache
-def register() -> Register:
-    """Return the shipped 2023 register (loaded once)."""
+def _shipped_register() -> Register:
+    """The shipped 2023 register (loaded once)."""
     table = pd.read_csv(package_data("thai_nguyen_units_2023.csv"), dtype=str, keep_default_na=False)
     for column in table.columns:
         table[column] = table[column].map(nfc)
     return Register(table)
+
+
+# The register of the map being evaluated: a stack (``using_register``) over a base (``set_register``). A report
+# evaluates one year, so it sets the map once; the loader checks a file against its year's map. A plain module
+# state rather than a ContextVar: Jupyter kernels do not carry a ContextVar from one cell to the next.
+_BASE: list[Register | None] = [None]
+_STACK: list[Register] = []
+
+
+def register() -> Register:
+    """Return the register in use: the shipped 2023 register, unless another map's register was put in use with
+    :func:`set_register` (a report of a two-level year) or :func:`using_register` (the loader, for a file's year)."""
+    if _STACK:
+        return _STACK[-1]
+    return _BASE[0] or _shipped_register()
+
+
+def set_register(reg: Register | None) -> None:
+    """Put ``reg`` in use for what follows (``None``: back to the shipped 2023 register)."""
+    _BASE[0] = reg
+
+
+@contextmanager
+def using_register(reg: Register | None) -> Iterator[Register]:
+    """Use ``reg`` (``None``: the register already in use) inside the ``with`` block only."""
+    _STACK.append(reg or register())
+    try:
+        yield _STACK[-1]
+    finally:
+        _STACK.pop()
 
 
 def resolve_unit(text: object, *, kind: Kind | None = None, district: str | None = None) -> Unit:

@@ -43,9 +43,9 @@ def test_former_district_on_the_two_level_map_says_where_its_communes_went():
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (("--year", "2026"), "no district level"),
-        (("--year", "2025", "--period", "9M"), "no district level"),
-        (("--year", "2023", "--province", "01"), "another province"),
+        (("--year", "2026", "--province", "01"), "Thái Nguyên only"),
+        (("--year", "2025", "--period", "9M", "--province", "01"), "Thái Nguyên only"),
+        (("--year", "2023", "--province", "01"), "Thái Nguyên only"),
     ],
 )
 def test_reports_refuse_a_map_the_notebooks_cannot_evaluate(args, says, tmp_path):

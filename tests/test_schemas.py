@@ -30,8 +30,8 @@ CONTRACT = {
         "opinions_raised", "answered_on_spot", "referred", "resolved_later", "topic", "note",
     ],
     "religion": [
-        "year", "period", "district_code", "religion", "dignitaries_total", "dignitaries_informed", "venues",
-        "registered_activities", "hot_spots", "unlawful_followers",
+        "year", "period", "district_code", "commune_code", "religion", "dignitaries_total", "dignitaries_informed",
+        "venues", "registered_activities", "hot_spots", "unlawful_followers",
     ],
     "complaints": [
         "year", "period", "level", "unit_code", "district_code", "field", "reception_sessions_regular",

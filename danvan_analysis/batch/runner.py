@@ -218,6 +218,9 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
 
     plan = load_plan(settings.plan)  # a broken plan file stops the batch before any report, listing its problems
     period = plan.period_code(settings.period, what="--period")
+    two_level = _two_level_register(settings.year, period)
+    if two_level is not None and settings.plan is None:  # the 2023 plan has districts: score the EXAMPLE plan
+        plan = load_plan(paths.package_data("plans/example_two_level.yaml"))
     extra_formats, word = _formats(settings, plan)
     # A report reads its year and the years before it (trends, last year's figures): adding a later year's folder
     # must not rebuild an unchanged set.
@@ -260,7 +263,24 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
         task(code, "district", resolve_unit(code).name, district_nb, {"district": code, **common}, report_stem(code))
         for code in codes
     ]
-    if settings.agencies:
+    if two_level is not None:  # from 01/07/2025: one report per commune, no district (reports.commune)
+        from danvan_analysis.reports.commune import commune_stem
+
+        commune_nb = _notebook(None, "commune_report.ipynb")
+        communes = two_level.units("commune")
+        tasks = [
+            task(u.code, "district", u.name, commune_nb, {"commune": u.code, **common}, commune_stem(u))
+            for u in communes
+        ]
+        if settings.province:
+            province_nb = _notebook(None, "province_two_level_report.ipynb")
+            linked = ",".join(u.code for u in communes)
+            province_params = {**common, "linked_communes": linked}
+            tasks.append(
+                task(PROVINCE_STEM, "province", "Tỉnh Thái Nguyên", province_nb, province_params, PROVINCE_STEM)
+            )
+            province_nb = None
+    if settings.agencies and two_level is None:  # agency reports of a two-level year: not built yet
         from danvan_analysis.units import register
 
         agency_nb = _notebook(settings.agency_notebook, "agency_report.ipynb")
@@ -555,6 +575,14 @@ def _data_dir(settings: BatchSettings) -> Path:
             f"`danvan demo --year {settings.year}`."
         )
     return folder.resolve()
+
+
+def _two_level_register(year: int, period: str | None) -> Any:
+    """The register of a two-level year (Thái Nguyên's communes, no district), else ``None``."""
+    from danvan_analysis.registers import register_of_year
+
+    reg = register_of_year(year, period)
+    return reg if reg is not None and reg.two_level else None
 
 
 def _notebook(given: Path | None, default_name: str) -> Path:

@@ -16,6 +16,9 @@ The data are invented but shaped like the real thing:
   item non-response and skipped blocks. See :mod:`danvan_analysis.demo.survey`.
 * **report data** for the province, all 9 districts, 177 communes and the provincial agencies, with a few
   deliberate shortfalls so the scorecard has something to show. See :mod:`danvan_analysis.demo.reports`.
+* **a two-level year** (from the second half of 2025, e.g. ``danvan demo --year 2026``): the 92 communes and
+  wards of the two-level map, no district and no ``district_code`` column; survey strata = communes, PSUs =
+  villages. See :mod:`danvan_analysis.demo.two_level`.
 * **indices** — the shipped published indices of each year, unchanged.
 * **field exports** (``exports=True``, ``danvan demo --exports``) — the survey as KoboToolbox and ODK Central export
   the questionnaire, without weights. See :mod:`danvan_analysis.demo.exports`.
@@ -56,6 +59,8 @@ from danvan_analysis.demo.reports import (
     generate_submissions,
 )
 from danvan_analysis.demo.survey import MIN_RESPONDENTS, generate_survey
+from danvan_analysis.demo.two_level import generate_year as generate_two_level_year
+from danvan_analysis.demo.two_level import is_two_level
 from danvan_analysis.errors import ParameterError
 
 #: Datasets written per year, in this order (``survey`` as parquet, and CSV when small enough): the data contract's.
@@ -109,6 +114,8 @@ def generate_year(year: int, *, respondents: int = 6000, seed: int = 2023) -> di
     respondents : survey respondents in the whole province (at least :data:`MIN_RESPONDENTS`).
     seed : random seed (non-negative integer).
     """
+    if is_two_level(year):  # from the second half of 2025: 92 communes, no district (demo.two_level)
+        return generate_two_level_year(year, respondents=respondents, seed=seed)
     frames = {"survey": generate_survey(year, respondents=respondents, seed=seed)}
     for name, generate in _REPORT_GENERATORS.items():
         frames[name] = generate(year, seed=seed)

@@ -223,7 +223,7 @@ def generate_religion(year: int, *, seed: int = 2023) -> pd.DataFrame:
             for p, period in enumerate(_PERIODS):
                 counts = (total, int(informed[p]), venues, int(activities[p]), int(hot_spots[p]), int(followers[p]))
                 rows.append((year, period, district, religion, *counts))
-    frame = pd.DataFrame(rows, columns=get_spec("religion").column_names)
+    frame = pd.DataFrame(rows, columns=[c for c in get_spec("religion").column_names if c != "commune_code"])
     return _typed(frame, text=["period", "district_code", "religion"])
 
 

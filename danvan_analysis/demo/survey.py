@@ -263,7 +263,9 @@ def _draw_people(prof: Profile, rng: np.random.Generator, sample: dict[str, np.n
     urban = area == 0
     sex = _draw_categories(rng, _SEX_P, None, n)
     age = _draw_categories(rng, _AGE_P, None, n)
-    share = np.array([MINORITY_SHARE[d] for d in prof.district_codes])
+    share = getattr(prof, "minority_share", None)
+    if share is None:
+        share = np.array([MINORITY_SHARE[d] for d in prof.district_codes])
     logit = np.log(share / (1 - share))[sample["district"]] + prof.commune_minority_offset[commune] - 0.5 * urban
     ethnicity = (rng.random(n) < _expit(logit)).astype(np.int8)
     group = (area * 4 + age).astype(np.int64)

@@ -289,8 +289,8 @@ class Scope:
 
     Attributes
     ----------
-    code : ``"19"`` or a district code.
-    level : ``"province"`` or ``"district"``.
+    code : ``"19"``, a district code, or a commune code on the two-level map (no district level).
+    level : ``"province"``, ``"district"`` or ``"commune"``.
     """
 
     code: str
@@ -309,6 +309,8 @@ class Scope:
         """
         reg = register()
         chosen: list[Unit] = []
+        if self.level == "commune":  # a commune of the two-level map: itself only
+            return [reg.unit(self.code)] if "commune" in kinds else []
         for kind in kinds:
             if kind == "province":
                 chosen += [reg.unit(PROVINCE_CODE)] if self.is_province else []
@@ -323,9 +325,13 @@ class Scope:
         return chosen
 
     def district_scopes(self) -> list[Scope]:
-        """The district scopes inside this scope (all 9 for the province, itself for a district)."""
+        """The district scopes inside this scope (all 9 for the province, itself for a district). On the two-level
+        map the communes report to the province where the districts did: the province's 92 commune scopes."""
         if self.is_province:
-            return [Scope(code, "district") for code in register().district_codes]
+            reg = register()
+            if not reg.district_codes:
+                return [Scope(u.code, "commune") for u in reg.units("commune")]
+            return [Scope(code, "district") for code in reg.district_codes]
         return [self]
 
     def self_and_districts(self) -> list[Scope]:
@@ -343,6 +349,11 @@ def resolve_scope(district: str | None) -> Scope:
     """
     if district is None or str(district).strip() in ("", PROVINCE_CODE):
         return Scope(PROVINCE_CODE, "province")
+    if not register().district_codes:  # the two-level map: a commune is the scope below the province
+        try:
+            return Scope(resolve_unit(district, kind="commune").code, "commune")
+        except UnitError as err:
+            raise ParameterError(f"{district!r} is not a commune of the two-level map: {err}") from err
     try:
         unit = resolve_unit(district, kind="district")
     except UnitError as err:

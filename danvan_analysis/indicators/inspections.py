@@ -91,7 +91,7 @@ def compute_inspection_indicators(
         if count == 0:
             builder.short("inspections_province", PROVINCE_CODE, "Y", [PROVINCE_CODE], "not_done")
 
-    districts = [s.code for s in scope.district_scopes()]
+    districts = [s.code for s in scope.district_scopes() if s.level == "district"]  # none on the two-level map
     done = []
     for code in districts:
         count = int(by_inspector.get(code, 0))
@@ -103,7 +103,7 @@ def compute_inspection_indicators(
         else:
             builder.short("inspections_district", code, "Y", [code], "not_done")
             builder.short("inspection_districts_done", scope.code, "Y", [code], "not_done")
-    if scope.is_province:
+    if scope.is_province and districts:
         builder.add(
             "inspection_districts_done",
             unit_code=scope.code,

@@ -40,6 +40,7 @@ from danvan_analysis.indicators._base import (
     unit_name,
     unit_names,
 )
+from danvan_analysis.units import register
 
 LABELS = {
     "religion_informed": (
@@ -96,6 +97,9 @@ def compute_religion_indicators(religion: pd.DataFrame, *, year: int, district: 
     builder = TableBuilder("religion", year, scope, LABELS)
     data = religion.copy()
     data["district_code"] = as_codes(data["district_code"])
+    if not register().district_codes and "commune_code" in data.columns:
+        # The two-level map: communes report where districts did; their code is the rows' reporting unit.
+        data["district_code"] = as_codes(data["commune_code"])
     # Plain object strings: thousands of small comparisons below are much faster than on Arrow-backed strings.
     data["period"] = as_codes(data["period"])
     data["religion"] = as_codes(data["religion"])

@@ -183,11 +183,16 @@ def compute_submission_indicators(
     for period in vocab.Period.codes():
         _add_cut(builder, scope.code, period, due[due["period"] == period], dimension="period", category=period)
     if scope.is_province:
-        for kind in ("agency", "district"):
+        for kind in ("agency", "district" if register().district_codes else "commune"):
             _add_cut(builder, scope.code, "Y", due[due["unit_kind"] == kind], dimension="unit_kind", category=kind)
+    sub_scopes = [s for s in scope.district_scopes() if s.level == "commune"] if scope.is_province else []
+    for current in sub_scopes:  # the two-level map: each commune's own reports (its scorecard reads them)
+        _add_cut(builder, current.code, "Y", due[due["unit_code"] == current.code])
     for row in due[due["status"].isin(["late", "missing"])].itertuples():
         detail_text = str(row.days_late) if row.status == "late" else None
         builder.short("submission_on_time", scope.code, row.period, [row.unit_code], row.status, detail_text)
+        if sub_scopes and row.unit_kind == "commune":
+            builder.short("submission_on_time", row.unit_code, row.period, [row.unit_code], row.status, detail_text)
     return builder.build()
 
 
@@ -234,7 +239,10 @@ def _add_cut(
 
 
 def _reporting_units(scope: Scope) -> list[Unit]:
-    """The units that must report to the Department in ``scope``: agencies and districts."""
+    """The units that must report to the Department in ``scope``: agencies and districts (communes on the
+    two-level map, where there is no district)."""
+    if not register().district_codes:
+        return scope.units("agency", "commune")
     return scope.units("agency", "district")
 
 

@@ -20,6 +20,7 @@ from danvan_analysis.io.exports import adapt_export
 from danvan_analysis.io.headers import PiiMode
 from danvan_analysis.io.readers import read_table
 from danvan_analysis.paths import package_data
+from danvan_analysis.registers import register_of_year
 from danvan_analysis.schemas import (
     DatasetSpec,
     check_frame,
@@ -30,6 +31,7 @@ from danvan_analysis.schemas import (
     parse_frame,
     problem_table,
 )
+from danvan_analysis.units import Register, using_register
 
 
 # -- loading one file -----------------------------------------------------------------------------------------------
@@ -52,10 +54,42 @@ def load_with_problems(
     if name != "survey" and (rename or not require_weight):
         raise ParameterError("rename and require_weight apply to the survey only.")
     path = Path(path)
-    optional = () if require_weight else ("weight",)
+    optional = ("district_code",) if require_weight else ("weight", "district_code")
     table = read_table(path, spec, sheet=sheet, encoding=encoding, pii=pii, rename=rename, optional=optional)
     file = table.label
     raw = table.raw
+    # Units are checked against the map of the file's year: no district level from the second half of 2025.
+    reg = _register_of_rows(raw)
+    absent = "district_code" in spec.required_columns and "district_code" not in raw.columns
+    if absent and (reg is None or reg.district_codes):
+        meta = spec.column("district_code")
+        expected = f"a column district_code (header '{meta.vi}', '{meta.en}' or 'district_code')"
+        row = table.header.row if table.header is not None else 1
+        table.problems.append(problem_table([row], "district_code", [""], expected, "missing_column", file=file))
+    with using_register(reg):
+        frame, problems = _parse_and_check(spec, table, raw, file=file, single_psu=single_psu)
+    if "district_code" in spec.column_names and "district_code" not in frame.columns:
+        # The two-level map has no district: the column is there, empty, as for an absent optional column.
+        position = min(spec.column_names.index("district_code"), len(frame.columns))
+        frame.insert(position, "district_code", pd.Series(pd.NA, index=frame.index, dtype="str"))
+    if not require_weight and "weight" not in frame:
+        # Field exports arrive without weights: the column is there, empty, for `danvan weights` to fill.
+        frame.insert(spec.column_names.index("weight"), "weight", pd.Series(np.nan, index=frame.index, dtype="float64"))
+    return frame, problems, spec
+
+
+def _register_of_rows(raw: pd.DataFrame) -> Register | None:
+    """The register of the map of the rows' latest year (``None``: the shipped 2023 register)."""
+    if "year" not in raw.columns or raw.empty:
+        return None
+    years = pd.to_numeric(raw["year"].astype("str").str.strip(), errors="coerce").dropna()
+    years = years[(years >= 2000) & (years <= 2100)]
+    return register_of_year(int(years.max())) if len(years) else None
+
+
+def _parse_and_check(
+    spec: DatasetSpec, table: object, raw: pd.DataFrame, *, file: str, single_psu: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     if table.header is not None and table.header.mapping is not None:
         raw, export_problems = adapt_export(raw, table.header.source_headers, file=file)
         table.problems.extend(export_problems)
@@ -66,11 +100,8 @@ def load_with_problems(
     frame, parse_problems = parse_frame(spec, raw, file=file)
     downgrade = ("stratum_has_two_psus",) if single_psu == "warn" else ()
     checked = check_frame(spec, frame, raw=raw, file=file, downgrade=downgrade)
-    problems = combine_problems(*table.problems, parse_problems, checked, order=spec.column_names)
-    if not require_weight and "weight" not in frame:
-        # Field exports arrive without weights: the column is there, empty, for `danvan weights` to fill.
-        frame.insert(spec.column_names.index("weight"), "weight", pd.Series(np.nan, index=frame.index, dtype="float64"))
-    return frame, problems, spec
+    problems = combine_problems(*table.problems, parse_problems, checked, order=spec.column_names)  # type: ignore[attr-defined]
+    return frame, problems
 
 
 def map_export(

@@ -57,6 +57,7 @@ __all__ = [
     "province_codes",
     "reference_date",
     "register_for",
+    "register_of_year",
 ]
 
 DEFAULT_PROVINCE = "19"
@@ -131,6 +132,18 @@ def register_for(
     lang : language of the "not on this map" messages (``"vi"`` or ``"en"``).
     """
     return _register(map_for(when, period).id, _province_code(province), check_lang(lang))
+
+
+def register_of_year(year: int, period: str | None = None) -> MapRegister | None:
+    """The register a report or a data file of ``year`` (``period``) of Thái Nguyên is checked against: the
+    register of the two-level map for a year or period on it (from the second half of 2025), else ``None``: the
+    shipped 2023 register (:func:`danvan_analysis.units.register`), as always for a year with districts. (The map
+    just before 01/07/2025, 172 communes, is not yet what the reports and demo data of 2024 and early 2025 use.)"""
+    try:
+        admin_map = map_for(int(year), period)
+    except ParameterError:
+        return None
+    return register_for(int(year), period) if admin_map.two_level else None
 
 
 def _province_code(province: object) -> str:

@@ -111,6 +111,7 @@ def compute_shared_results(*, data_dir: Path, year: int, ci_method: str = "logit
     from danvan_analysis.errors import EstimationError
     from danvan_analysis.indicators import THEMES
     from danvan_analysis.io import load_bundle
+    from danvan_analysis.registers import register_of_year
     from danvan_analysis.survey import (
         SATISFACTION_PREDICTORS,
         EstimationSettings,
@@ -122,6 +123,11 @@ def compute_shared_results(*, data_dir: Path, year: int, ci_method: str = "logit
         sipas_indices,
     )
 
+    reg = register_of_year(year)
+    if reg is not None and reg.two_level:  # no district: communes are the strata (reports.commune)
+        from danvan_analysis.reports.commune import compute_two_level_shared
+
+        return compute_two_level_shared(data_dir=Path(data_dir), year=year, ci_method=ci_method)
     # A report-data file missing for the year gives "no data" for the targets it feeds; the survey stays required.
     # Only the reported year and the years before it: a later year's folder is not this report's business.
     folders = [int(p.name) for p in Path(data_dir).iterdir() if p.is_dir() and p.name.isdigit()]

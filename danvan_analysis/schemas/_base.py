@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -269,19 +269,34 @@ def _register_check(kinds: tuple[str, ...], pattern: str | None, expected: str) 
 
 
 # -- the unit register, as vectorised look-ups ------------------------------------------------------------------
-@cache
 def unit_table() -> pd.DataFrame:
-    """Every unit of the register: index = code; columns ``kind`` and ``district_code`` (empty for province/agency)."""
+    """Every unit of the register in use (:func:`danvan_analysis.units.register`: the map of the data's year):
+    index = code; columns ``kind`` and ``district_code`` (empty for province/agency, and on the two-level map)."""
     from danvan_analysis.units import register
 
-    table = register().to_frame()[["code", "kind", "district_code"]].set_index("code")
+    return _unit_table(register())
+
+
+@lru_cache(maxsize=8)
+def _unit_table(reg: Any) -> pd.DataFrame:
+    table = reg.to_frame()[["code", "kind", "district_code"]].set_index("code")
     return table.astype({"kind": "str", "district_code": "str"})
 
 
-@cache
 def codes_of_kinds(kinds: tuple[str, ...]) -> frozenset[str]:
-    """The register codes of the given kinds."""
-    table = unit_table()
+    """The codes of the given kinds in the register in use. On the two-level map the communes report to the
+    province where districts did, so a unit column that allows districts allows communes there."""
+    from danvan_analysis.units import register
+
+    reg = register()
+    if "district" in kinds and not reg.district_codes:
+        kinds = (*kinds, "commune")
+    return _codes_of_kinds(reg, kinds)
+
+
+@lru_cache(maxsize=32)
+def _codes_of_kinds(reg: Any, kinds: tuple[str, ...]) -> frozenset[str]:
+    table = _unit_table(reg)
     return frozenset(table.index[table["kind"].isin(kinds)])
 
 

@@ -14,7 +14,7 @@ from danvan_analysis.schemas._base import DanvanModel, DatasetSpec, column, le_o
 from danvan_analysis.schemas._columns import count_column, district_column, period_column, year_column
 from danvan_analysis.vocab import Religion
 
-KEY = ("year", "period", "district_code", "religion")
+KEY = ("year", "period", "district_code", "commune_code", "religion")
 
 
 class ReligionSchema(DanvanModel):
@@ -23,6 +23,17 @@ class ReligionSchema(DanvanModel):
     year: Series[pd.Int64Dtype] = year_column()
     period: Series[str] = period_column()
     district_code: Series[str] = district_column()
+    # On the two-level map (from 01/07/2025) the commune reports, and there is no district_code.
+    commune_code: Series[str] | None = column(
+        "commune",
+        vi="Mã xã",
+        en="Commune code",
+        means_vi="Mã xã, phường (5 chữ số); chỉ dùng từ ngày 01/07/2025, khi xã báo cáo thay huyện",
+        means_en="GSO code (5 digits) of the commune; only from 01/07/2025, when communes report instead of districts",
+        nullable=True,
+        optional=True,
+        aliases=("xã", "mã xã phường"),
+    )
     religion: Series[str] = column(
         "enum",
         vi="Tôn giáo",
@@ -72,12 +83,12 @@ class ReligionSchema(DanvanModel):
 
     @rule(
         column="religion",
-        involves=KEY,
-        expected="one row per year, period, district and religion",
+        involves=("year", "period", "religion"),
+        expected="one row per year, period, district (or commune) and religion",
         hint="Add up rows reported twice, or correct the period.",
     )
     def unique_row(cls, df: pd.DataFrame) -> pd.Series:
-        return unique_key(df, KEY)
+        return unique_key(df, [c for c in KEY if c in df.columns])  # commune_code is optional
 
 
 SPEC = DatasetSpec.from_model(

@@ -1,0 +1,108 @@
+"""``danvan reports`` for a two-level year (issue 14): 92 commune reports + the province report, no district anywhere.
+
+One batch on small two-level demo data (600 respondents: the smallest communes fall below the suppression threshold), shared
+by every test here; the browser checks are those of ``test_batch.py`` on a few of the reports.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from danvan_analysis.batch import BatchResult, BatchSettings, run_batch
+from danvan_analysis.demo import write_demo
+from danvan_analysis.registers import register_for
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _open(browser: Any, path: Path) -> tuple[Any, list[str], list[str]]:
+    """Open ``path`` and collect the requests made and the console errors (as test_batch.py does)."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    requests: list[str] = []
+    problems: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return page, requests, problems
+
+
+pytestmark = pytest.mark.slow
+
+DISTRICT_NAMES = [u.name for u in register_for(2023).units("district")]
+
+
+@pytest.fixture(scope="session")
+def two_level_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[BatchResult, Path]:
+    data = tmp_path_factory.mktemp("demo2026")
+    write_demo(data, years=[2025, 2026], respondents=600)
+    out = tmp_path_factory.mktemp("reports2026")
+    return run_batch(BatchSettings(year=2026, data_dir=data, out_dir=out, jobs=2, progress=False)), out
+
+
+def test_two_level_batch_writes_92_commune_reports_and_the_province(two_level_batch: tuple[BatchResult, Path]) -> None:
+    result, out = two_level_batch
+    assert result.ok, result.failed
+    communes = register_for(2026).units("commune")
+    for unit in communes:
+        matches = list(out.glob(f"{unit.code}-*.html"))
+        assert len(matches) == 1, unit.code
+    assert (out / "province.html").is_file()
+    assert len([p for p in out.glob("*.html") if p.name != "index.html"]) == 93
+
+
+def test_no_district_anywhere(two_level_batch: tuple[BatchResult, Path]) -> None:
+    _, out = two_level_batch
+    for path in out.glob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"huyện", text, flags=re.IGNORECASE), path.name
+        for name in DISTRICT_NAMES:  # Huyện Đại Từ, Thành phố Sông Công, …
+            assert name not in text, (path.name, name)
+        assert "district_code" not in text, path.name
+
+
+def test_small_communes_are_suppressed(two_level_batch: tuple[BatchResult, Path]) -> None:
+    """A commune with fewer respondents than the threshold shows the withheld note, never a figure."""
+    _, out = two_level_batch
+    province = (out / "province.html").read_text(encoding="utf-8")
+    assert "không công bố (ít hơn 10 người trả lời)" in province
+    withheld = [p for p in out.glob("0*.html") if "Không công bố kết quả khảo sát" in p.read_text(encoding="utf-8")]
+    assert withheld  # at 600 respondents the smallest communes have fewer than 10
+
+
+@pytest.mark.parametrize("which", ["province.html", "first-commune", "index.html"])
+def test_two_level_reports_render_in_a_real_browser(
+    two_level_batch: tuple[BatchResult, Path],
+    browser: Any,
+    which: str,
+) -> None:
+    _, out = two_level_batch
+    path = sorted(out.glob("0*.html"))[0] if which == "first-commune" else out / which
+    page, requests, problems = _open(browser, path)
+    try:
+        assert problems == []
+        assert [url for url in requests if not url.startswith("data:")] == [path.as_uri()]
+        widths = page.evaluate("Array.from(document.images).map(img => img.complete ? img.naturalWidth : 0)")
+        assert all(width > 0 for width in widths)
+        text = page.inner_text("body")
+        assert "DỮ LIỆU MINH HỌA" in text
+        assert "Đạt" in text or "đạt" in text
+    finally:
+        page.close()
