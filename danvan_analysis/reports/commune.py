@@ -461,7 +461,8 @@ def show_communes(view: TwoLevelProvinceView) -> None:
     """The communes grouped by how many targets each missed; each name links to its report when it sits beside."""
     import html
 
-    from IPython.display import HTML, display
+    import pandas as pd
+    from IPython.display import display
 
     from danvan_analysis import fmt
     from danvan_analysis.reports import sections
@@ -477,7 +478,7 @@ def show_communes(view: TwoLevelProvinceView) -> None:
         if part.empty:
             continue
         display(sections.heading(f"{heading[lang]} ({len(part)})", lang=lang, level=3))
-        body = []
+        body, plain = [], []
         for row in part.itertuples():
             name = html.escape(row.unit_name)
             if row.unit_code in linked:
@@ -488,5 +489,10 @@ def show_communes(view: TwoLevelProvinceView) -> None:
             )  # fmt: skip
             cells = (name, html.escape(row.met), html.escape(row.not_met), satisfied)
             body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-        head = "".join(f"<th>{html.escape(words[k])}</th>" for k in ("commune", "met", "not_met", "satisfied"))
-        display(HTML(f'<table class="dataframe"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'))
+            plain.append((row.unit_name, row.met, row.not_met, html.unescape(satisfied)))
+        labels = [words[k] for k in ("commune", "met", "not_met", "satisfied")]
+        head = "".join(f"<th>{html.escape(label)}</th>" for label in labels)
+        markup = f'<table class="dataframe"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+        # The Word and Excel copies read the same rows as text (the names without their links).
+        block = {**sections.text_table_block(pd.DataFrame(plain, columns=labels)), "source": "scorecard"}
+        display(sections.shown_html(markup, block))

@@ -93,7 +93,7 @@ def heading(text_or_key: str, *, lang: str = "vi", level: int = 2, anchor: str |
     anchor = "".join(ch for ch in (anchor or _slug(text)) if ch.isascii() and (ch.isalnum() or ch == "-")).lower()
     markup = f'<h{level} id="{anchor}">{html.escape(text)}</h{level}>'
     block = {"type": "heading", "level": level, "text": _nfc(text), "id": anchor, "section": key}
-    return _shown_html(markup, block, metadata={HEADING_META: {"level": level, "id": anchor, "text": text}})
+    return shown_html(markup, block, metadata={HEADING_META: {"level": level, "id": anchor, "text": text}})
 
 
 def text(content: str, *, css_class: str | None = None) -> Any:
@@ -101,7 +101,7 @@ def text(content: str, *, css_class: str | None = None) -> Any:
     klass = f' class="{html.escape(css_class)}"' if css_class else ""
     body = "<br>".join(html.escape(line) for line in str(content).splitlines())
     block = {"type": "paragraph", "text": _nfc(str(content)), "style": css_class}
-    return _shown_html(f"<p{klass}>{body}</p>", block)
+    return shown_html(f"<p{klass}>{body}</p>", block)
 
 
 def bullets(items: list[str], *, css_class: str | None = None) -> Any:
@@ -109,7 +109,7 @@ def bullets(items: list[str], *, css_class: str | None = None) -> Any:
     klass = f' class="{html.escape(css_class)}"' if css_class else ""
     rows = "".join(f"<li>{html.escape(str(item))}</li>" for item in items)
     block = {"type": "bullets", "items": [_nfc(str(item)) for item in items], "style": css_class}
-    return _shown_html(f"<ul{klass}>{rows}</ul>", block)
+    return shown_html(f"<ul{klass}>{rows}</ul>", block)
 
 
 def table(
@@ -125,10 +125,10 @@ def table(
         markup = markup.replace(">", f"><caption>{html.escape(caption)}</caption>", 1)
     if block is None:
         shown = frame.reset_index() if index else frame
-        block = _text_table_block(shown)
+        block = text_table_block(shown)
     if caption:
         block = {**block, "caption": _nfc(caption)}
-    return _shown_html(markup, block)
+    return shown_html(markup, block)
 
 
 def headline(figures: Mapping[str, str]) -> Any:
@@ -137,7 +137,7 @@ def headline(figures: Mapping[str, str]) -> Any:
         f"<div>{html.escape(str(label))}<b>{html.escape(str(value))}</b></div>" for label, value in figures.items()
     )
     block = {"type": "headline", "items": [[_nfc(str(k)), _nfc(str(v))] for k, v in figures.items()]}
-    return _shown_html(f'<div class="headline">{boxes}</div>', block)
+    return shown_html(f'<div class="headline">{boxes}</div>', block)
 
 
 def verdicts(summary: Mapping[str, int], *, lang: str, interim: bool = False) -> Any:
@@ -159,7 +159,7 @@ def verdicts(summary: Mapping[str, int], *, lang: str, interim: bool = False) ->
         "counts": {code: int(summary.get(code, 0)) for code in codes},
         "labels": {code: _nfc(labels[code]) for code in codes},
     }
-    return _shown_html(f'<div class="headline verdicts">{boxes}</div>', block)
+    return shown_html(f'<div class="headline verdicts">{boxes}</div>', block)
 
 
 def record_headline(**figures: Any) -> None:
@@ -593,7 +593,7 @@ def show_district_links(view: Any) -> None:
     )
     lead = _WORDS[view.lang]["links"]
     block = {"type": "bullets", "items": [_nfc(resolve_unit(code).name) for code in linked], "lead": _nfc(lead)}
-    display(_shown_html(f"<p>{html.escape(lead)}</p><ul>{items}</ul>", block))
+    display(shown_html(f"<p>{html.escape(lead)}</p><ul>{items}</ul>", block))
 
 
 def table_of(
@@ -720,7 +720,7 @@ def _scorecard_table(
     block["columns"][2]["kind"] = "status"  # raw: the status code (met, not_met, no_data); display: its label
     for row, code in zip(block["rows"], frame["status"], strict=True):
         row[2] = str(code)
-    return _shown_html(markup, block)
+    return shown_html(markup, block)
 
 
 def _show_change(view: Any, code: str) -> None:
@@ -807,7 +807,8 @@ def _block_types() -> tuple[type, type]:
     return BlockHTML, BlockImage
 
 
-def _shown_html(markup: str, block: dict[str, Any], *, metadata: dict[str, Any] | None = None) -> Any:
+def shown_html(markup: str, block: dict[str, Any], *, metadata: dict[str, Any] | None = None) -> Any:
+    """Return ``markup`` (already escaped HTML) displayable with its structured ``block`` beside it."""
     return _block_types()[0](markup, block=block, metadata=metadata)
 
 
@@ -841,7 +842,7 @@ def _json_value(value: Any, kind: str) -> Any:
     return _nfc(str(value))
 
 
-def _text_table_block(shown: pd.DataFrame) -> dict[str, Any]:
+def text_table_block(shown: pd.DataFrame) -> dict[str, Any]:
     """The block of a table given as display text only (every column ``text``, raw = shown)."""
     display = [["–" if v is None or (isinstance(v, float) and math.isnan(v)) else _nfc(str(v)) for v in row]
                for row in shown.itertuples(index=False)]  # fmt: skip

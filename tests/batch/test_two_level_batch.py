@@ -54,7 +54,10 @@ def two_level_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[BatchResu
     data = tmp_path_factory.mktemp("demo2026")
     write_demo(data, years=[2025, 2026], respondents=600)
     out = tmp_path_factory.mktemp("reports2026")
-    return run_batch(BatchSettings(year=2026, data_dir=data, out_dir=out, jobs=2, progress=False)), out
+    settings = BatchSettings(
+        year=2026, data_dir=data, out_dir=out, jobs=2, progress=False, formats=("html", "docx", "xlsx")
+    )  # the command's default formats: every commune gets its Word draft and Excel appendix
+    return run_batch(settings), out
 
 
 def test_two_level_batch_writes_92_commune_reports_and_the_province(two_level_batch: tuple[BatchResult, Path]) -> None:
@@ -66,6 +69,24 @@ def test_two_level_batch_writes_92_commune_reports_and_the_province(two_level_ba
         assert len(matches) == 1, unit.code
     assert (out / "province.html").is_file()
     assert len([p for p in out.glob("*.html") if p.name != "index.html"]) == 93
+
+
+def test_every_commune_has_its_word_draft_and_excel_appendix(two_level_batch: tuple[BatchResult, Path]) -> None:
+    """The Word draft is issued by the commune's People's Committee and holds every table of its page."""
+    import docx
+    import openpyxl
+
+    _, out = two_level_batch
+    pages = sorted(p for p in out.glob("*.html") if p.name != "index.html")
+    assert len(list(out.glob("*.docx"))) == len(list(out.glob("*.xlsx"))) == len(pages) == 93
+    commune = next(p for p in pages if p.name != "province.html")
+    unit = register_for(2026).unit(commune.name.split("-")[0])
+    document = docx.Document(str(commune.with_suffix(".docx")))
+    header = "\n".join(cell.text for cell in document.tables[0]._cells)
+    assert f"UBND {unit.name.upper()}" in header.replace("\n", " ").upper()
+    tables_in_page = commune.read_text(encoding="utf-8").count("<table")
+    book = openpyxl.load_workbook(commune.with_suffix(".xlsx"))
+    assert len(book.sheetnames) - 1 == tables_in_page  # the "Thông tin" sheet, then one per table
 
 
 def test_no_district_anywhere(two_level_batch: tuple[BatchResult, Path]) -> None:
