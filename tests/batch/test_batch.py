@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,16 +25,6 @@ pytestmark = pytest.mark.slow
 NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 DISTRICTS = ("164", "165", "167", "168", "169", "170", "171", "172", "173")
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 EVIL_NOTE = "<script>window.__pwned=1</script> Ghi chú có mã độc"
 
 
@@ -58,16 +47,6 @@ def batch(sandbox: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Batc
     """The whole batch on the demo data, run once."""
     settings = _settings(sandbox / "data" / "demo", tmp_path_factory.mktemp("reports") / "2023")
     return run_batch(settings), settings
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _normalised(html: str) -> str:
@@ -190,22 +169,12 @@ def test_one_damaged_district_fails_alone(damaged: tuple[BatchResult, Path]) -> 
     assert (out / "167-dinh-hoa.html").is_file()
 
 
-def _open(browser: Any, path: Path) -> tuple[Any, list[str], list[str]]:
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
-    requests: list[str] = []
-    problems: list[str] = []
-    page.on("request", lambda request: requests.append(request.url))
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.goto(path.as_uri())
-    page.wait_for_load_state("load")
-    return page, requests, problems
-
-
 @pytest.mark.parametrize("name", ["167-dinh-hoa.html", "province.html", "index.html"])
-def test_reports_render_in_a_real_browser(batch: tuple[BatchResult, BatchSettings], browser: Any, name: str) -> None:
+def test_reports_render_in_a_real_browser(
+    batch: tuple[BatchResult, BatchSettings], browser: Any, open_page: Any, name: str
+) -> None:
     path = Path(batch[1].out_dir) / name
-    page, requests, problems = _open(browser, path)
+    page, requests, problems = open_page(browser, path)
     try:
         assert problems == []
         assert [url for url in requests if not url.startswith("data:")] == [path.as_uri()]
@@ -243,14 +212,14 @@ def test_every_district_report_has_a_working_factors_section(batch: tuple[BatchR
         assert own, code  # the district's own term, or the note that it is the reference
 
 
-def test_a_period_report_opens_on_its_period(sandbox: Path, tmp_path: Path, browser: Any) -> None:
+def test_a_period_report_opens_on_its_period(sandbox: Path, tmp_path: Path, browser: Any, open_page: Any) -> None:
     """The Q1 report of a district: the first screen names the period and its deadline; interim verdicts; what is
     left to do by the end of the year; no survey figure."""
     settings = _settings(sandbox / "data" / "demo", tmp_path / "q1", districts=("170",), province=False, period="Q1")
     result = run_batch(settings)
     assert result.ok
     path = tmp_path / "q1" / "170-vo-nhai.html"
-    page, _, problems = _open(browser, path)
+    page, _, problems = open_page(browser, path)
     try:
         assert problems == []
         text = page.inner_text("body")
@@ -286,9 +255,9 @@ def test_vietnamese_reports_show_no_english_of_ours(batch: tuple[BatchResult, Ba
     assert found == {}
 
 
-def test_script_in_data_shows_as_text(damaged: tuple[BatchResult, Path], browser: Any) -> None:
+def test_script_in_data_shows_as_text(damaged: tuple[BatchResult, Path], browser: Any, open_page: Any) -> None:
     path = damaged[1] / "167-dinh-hoa.html"
-    page, requests, problems = _open(browser, path)
+    page, requests, problems = open_page(browser, path)
     try:
         assert page.evaluate("typeof window.__pwned") == "undefined"
         assert EVIL_NOTE in page.inner_text("body")

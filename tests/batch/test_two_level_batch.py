@@ -7,7 +7,6 @@ by every test here; the browser checks are those of ``test_batch.py`` on a few o
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,33 +15,6 @@ import pytest
 from danvan_analysis.batch import BatchResult, BatchSettings, run_batch
 from danvan_analysis.demo import write_demo
 from danvan_analysis.registers import register_for
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def _open(browser: Any, path: Path) -> tuple[Any, list[str], list[str]]:
-    """Open ``path`` and collect the requests made and the console errors (as test_batch.py does)."""
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
-    requests: list[str] = []
-    problems: list[str] = []
-    page.on("request", lambda request: requests.append(request.url))
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.goto(path.as_uri())
-    page.wait_for_load_state("load")
-    return page, requests, problems
-
 
 pytestmark = pytest.mark.slow
 
@@ -112,11 +84,12 @@ def test_small_communes_are_suppressed(two_level_batch: tuple[BatchResult, Path]
 def test_two_level_reports_render_in_a_real_browser(
     two_level_batch: tuple[BatchResult, Path],
     browser: Any,
+    open_page: Any,
     which: str,
 ) -> None:
     _, out = two_level_batch
     path = sorted(out.glob("0*.html"))[0] if which == "first-commune" else out / which
-    page, requests, problems = _open(browser, path)
+    page, requests, problems = open_page(browser, path)
     try:
         assert problems == []
         assert [url for url in requests if not url.startswith("data:")] == [path.as_uri()]
