@@ -381,7 +381,12 @@ def remove_controls(series: pd.Series, meta: ColumnMeta) -> tuple[pd.Series, lis
     narrative or a report page; the warning keeps the evidence, the value shown with each character spelt out
     (``<U+202E>``) so the problem table itself displays in the right order.
     """
-    if not (pd.api.types.is_string_dtype(series) or pd.api.types.is_object_dtype(series)):
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        # Parquet dictionaries and CSV categories: look at the distinct values only.
+        categories = series.cat.categories
+        if not categories.astype("str").str.contains(CONTROLS.pattern, regex=True).any():
+            return series, []
+    elif not (pd.api.types.is_string_dtype(series) or pd.api.types.is_object_dtype(series)):
         return series, []
     text = as_text(series)
     hit = text.str.contains(CONTROLS.pattern, regex=True).fillna(False).astype(bool)
@@ -438,6 +443,9 @@ def parse_column(series: pd.Series, meta: ColumnMeta) -> tuple[pd.Series, list[p
 def _typed_integers(series: pd.Series, meta: ColumnMeta) -> tuple[pd.Series, list[pd.DataFrame]]:
     dtype, bits = _NUMBER_KINDS[meta.kind]
     limit = 2 ** (bits - 1)
+    low, high = series.min(), series.max()  # two reductions instead of a full |x| column
+    if pd.isna(low) or (-limit < low and high < limit):
+        return series.astype(dtype), []
     out_of_range = (series.abs() >= limit).fillna(False).astype(bool)
     if not out_of_range.any():
         return series.astype(dtype), []
@@ -499,7 +507,10 @@ def parse_frame(spec: DatasetSpec, raw: pd.DataFrame, *, file: str = "") -> tupl
             parsed[meta.name] = parsed[meta.default_from].astype(meta.dtype)
         elif meta.optional:
             parsed[meta.name] = pd.Series(pd.NA, index=raw.index, dtype=meta.dtype)
-    frame = pd.DataFrame({m.name: parsed[m.name] for m in spec.columns if m.name in parsed}, index=raw.index)
+    # copy=False: the parsed columns are new objects already (a dict of Series is copied by default).
+    frame = pd.DataFrame(
+        {m.name: parsed[m.name] for m in spec.columns if m.name in parsed}, index=raw.index, copy=False
+    )
     problems = pd.concat(found, ignore_index=True) if found else empty_problems()
     problems["file"] = file
     return frame, problems.astype({"file": "str"})
