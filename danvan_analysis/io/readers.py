@@ -76,14 +76,14 @@ def _detect_encoding(path: Path, encoding: str | None, *, file: str) -> str:
     else:
         chosen = "utf-8"
     decoder = codecs.getincrementaldecoder(chosen)(errors="strict")
-    offset = lines = 0
+    offset = 0
     with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
+        while chunk := handle.read(1 << 22):
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError as error:
                 where = offset + error.start
-                line = lines + chunk[: error.start].count(b"\n") + 1
+                line = _lines_before(path, where) + 1
                 found = chunk[error.start : error.start + 4].hex(" ")
                 raise InputFileError(
                     f"{file}: byte {where} (line {line}) cannot be decoded as {chosen} (bytes {found}). "
@@ -91,15 +91,25 @@ def _detect_encoding(path: Path, encoding: str | None, *, file: str) -> str:
                     "encoding='cp1258' (or the right one), or re-save it from Excel as 'CSV UTF-8'."
                 ) from error
             offset += len(chunk)
-            lines += chunk.count(b"\n")
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as error:
             raise InputFileError(
-                f"{file}: the file ends in the middle of a character (byte {offset}, line {lines + 1}); it may be "
-                f"truncated or not {chosen}. Hint: pass encoding=… or re-save it as 'CSV UTF-8'."
+                f"{file}: the file ends in the middle of a character (byte {offset}, line "
+                f"{_lines_before(path, offset) + 1}); it may be truncated or not {chosen}. Hint: pass encoding=… or "
+                "re-save it as 'CSV UTF-8'."
             ) from error
     return chosen
+
+
+def _lines_before(path: Path, offset: int) -> int:
+    """Line breaks in the first ``offset`` bytes of ``path`` (counted only when a message needs a line number)."""
+    lines = 0
+    with path.open("rb") as handle:
+        while offset > 0 and (chunk := handle.read(min(offset, 1 << 22))):
+            lines += chunk.count(b"\n")
+            offset -= len(chunk)
+    return lines
 
 
 def _sniff_delimiter(line: str) -> str:
@@ -124,7 +134,8 @@ def _read_csv(path: Path, spec: DatasetSpec, *, encoding: str | None, pii: PiiMo
     width = len(top[index])
     names = header.names
     keep = sorted(names)
-    ids = {p for p in keep if p in header.columns and spec.column(header.columns[p]).kind == "id"}
+    # Identifiers and decimals are (nearly) all distinct: read as plain text, not as dictionaries.
+    ids = {p for p in keep if p in header.columns and spec.column(header.columns[p]).kind in ("id", "float")}
     cells = _read_csv_arrow(path, chosen, delimiter, skip=index + 1, width=width, keep=keep, ids=ids)
     if cells is None:
         # Columns identifying people are left unread (usecols); pandas then ignores surplus cells instead of failing.
@@ -139,7 +150,8 @@ def _read_csv(path: Path, spec: DatasetSpec, *, encoding: str | None, pii: PiiMo
 def _read_csv_arrow(
     path: Path, encoding: str, delimiter: str, *, skip: int, width: int, keep: list[int], ids: set[int]
 ) -> pd.DataFrame | None:
-    """Fast path: pyarrow's multi-threaded reader, text columns as dictionaries; ``None`` if the file is irregular.
+    """Fast path: pyarrow's multi-threaded reader, columns as dictionaries (``ids``: as plain text); ``None`` if the
+    file is irregular.
 
     Only the ``keep`` columns are converted (columns identifying people are never materialised). Blank lines are
     kept as empty rows so row numbers stay true; any parse error (e.g. a row with surplus cells) sends the file to
