@@ -523,3 +523,23 @@ def test_column_checks_fall_back_to_pandera_for_what_they_do_not_know(monkeypatc
     unknown = pa.DataFrameSchema({"year": pa.Column("Int64", pa.Check(lambda s: s > s.mean(), name="above_mean"))})
     assert _check.column_failures(unknown, frame) is None
     assert _check.column_failures(spec.schema(["year"]), frame.astype({"year": "float64"})) is None  # wrong dtype
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["R001", "R002", None], ["R 1", "x"], ["A"], ["~!"], ["=1+1"], ["-5"], ["@x"], ["+x"], [" R1"], ["R1 "],
+        ["R  1"], ["Mã-1"], ["a\tb"], ["a\xa0b"], [""], ["R\u202e1"], ["R\x001"], ["=HYPERLINK(1)"],
+    ],
+)  # fmt: skip
+def test_clean_identifiers_skip_the_cleaning_with_the_same_result(cells: list, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one-pass shortcut for identifiers that need no cleaning gives what the full cleaning gives."""
+    from danvan_analysis.schemas import _parse
+
+    meta = get_spec("survey").column("respondent_id")
+    series = pd.Series(cells, dtype="str")
+    fast, fast_problems = _parse.parse_column(series, meta)
+    monkeypatch.setattr(_parse, "_plain_ids", lambda s: None)
+    careful, careful_problems = _parse.parse_column(series, meta)
+    pd.testing.assert_series_equal(fast, careful)
+    assert [p.to_dict("list") for p in fast_problems] == [p.to_dict("list") for p in careful_problems]
