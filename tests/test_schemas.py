@@ -451,6 +451,13 @@ def test_group_helpers_agree_with_pandas_groupby() -> None:
     assert (distinct_per_group(frame, ["year", "stratum"], "psu") == reference).all()
     expected = frame.duplicated(["year", "stratum", "psu"], keep=False).to_numpy()
     assert (duplicated_rows(frame, ["year", "stratum", "psu"]) == expected).all()
+    # A column of distinct values (one missing cell among them) makes every combination distinct; two missing cells
+    # in it are one repeated value.
+    frame["id"] = pd.array([f"R{i}" for i in range(len(frame) - 1)] + [None], dtype="str")
+    assert not duplicated_rows(frame, ["year", "id"]).any()
+    frame.loc[0, "id"] = None
+    expected = frame.duplicated(["year", "id"], keep=False).to_numpy()
+    assert expected.sum() in (0, 2) and (duplicated_rows(frame, ["year", "id"]) == expected).all()
 
 
 # -- the vectorised column checks against pandera's own lazy validation (the reference they stand in for) ----------------

@@ -407,9 +407,23 @@ def group_codes(frame: pd.DataFrame, columns: Iterable[str]) -> np.ndarray:
 
 def duplicated_rows(frame: pd.DataFrame, columns: Iterable[str]) -> np.ndarray:
     """True for every row whose combination of ``columns`` occurs more than once."""
+    columns = list(columns)
+    if any(_all_distinct(frame[c]) for c in columns):
+        return np.zeros(len(frame), dtype=bool)  # a column without repeats: no combination repeats (e.g. unique IDs)
     key = group_codes(frame, columns)
     counts = np.bincount(key) if len(key) else np.zeros(0, dtype="int64")
     return counts[key] > 1
+
+
+def _all_distinct(values: pd.Series) -> bool:
+    """Whether a text column holds no value twice, a missing cell counting as one value (one hash pass, no codes)."""
+    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
+        return False
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = pa.chunked_array(values.array.__arrow_array__())
+    return pc.count_distinct(cells, mode="all").as_py() == len(values)
 
 
 def unique_within_year(frame: pd.DataFrame, column: str) -> pd.Series:
