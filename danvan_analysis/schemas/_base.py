@@ -423,7 +423,7 @@ def _all_distinct(values: pd.Series) -> bool:
     import pyarrow.compute as pc
 
     cells = pa.chunked_array(values.array.__arrow_array__())
-    return pc.count_distinct(cells, mode="all").as_py() == len(values)
+    return len(pc.unique(cells)) == len(values)  # a null is one of the distinct values (faster than count_distinct)
 
 
 def unique_within_year(frame: pd.DataFrame, column: str) -> pd.Series:

@@ -466,6 +466,12 @@ def _plain_ids(series: pd.Series) -> pd.Series | None:
 def _typed_integers(series: pd.Series, meta: ColumnMeta) -> tuple[pd.Series, list[pd.DataFrame]]:
     dtype, bits = _NUMBER_KINDS[meta.kind]
     limit = 2 ** (bits - 1)
+    if (
+        pd.api.types.is_signed_integer_dtype(series)
+        and np.dtype(getattr(series.dtype, "numpy_dtype", series.dtype)).itemsize * 8 <= bits
+    ):
+        # Fits by its type (|x| below is computed in that type, so even its minimum is never out of range).
+        return series.astype(dtype), []
     low, high = series.min(), series.max()  # two reductions instead of a full |x| column
     if pd.isna(low) or (-limit < low and high < limit):
         return series.astype(dtype), []
@@ -547,7 +553,8 @@ def parse_frame(spec: DatasetSpec, raw: pd.DataFrame, *, file: str = "") -> tupl
         values, problems = parse_column(raw[meta.name], meta)
         found += problems
         if meta.kind in _CODE_KINDS:
-            values, problems = _resolve_names(values, meta, pd.DataFrame(parsed, index=raw.index), raw[meta.name])
+            context = pd.DataFrame(parsed, index=raw.index, copy=False)  # a view: only read
+            values, problems = _resolve_names(values, meta, context, raw[meta.name])
             found += problems
         parsed[meta.name] = values
     for meta in spec.columns:
