@@ -137,8 +137,7 @@ def _passes(check: pa.Check, series: pd.Series, missing: np.ndarray) -> np.ndarr
     """Where ``check`` passes on ``series`` (missing cells pass: the checks ignore them, as pandera's do)."""
     if isinstance(series.dtype, pd.Int8Dtype):
         # Ratings: judge the 256 values an Int8 can hold once, then look every cell up.
-        every = pd.Series(np.arange(-128, 128), dtype="Int8")
-        table = _output(check, every)
+        table = _int8_table(check)
         return table[series.to_numpy(dtype="int16", na_value=0) + 128] | missing
     if pd.api.types.is_string_dtype(series.dtype) or pd.api.types.is_object_dtype(series.dtype):
         # Codes and labels: judge each distinct value once; cells pass when their value does.
@@ -151,6 +150,23 @@ def _passes(check: pa.Check, series: pd.Series, missing: np.ndarray) -> np.ndarr
     ok = np.ones(len(series), dtype=bool)
     ok[~missing] = _output(check, known)
     return ok
+
+
+_INT8_TABLES: dict[tuple, np.ndarray] = {}
+
+
+def _int8_table(check: pa.Check) -> np.ndarray:
+    """The check's verdict on each of the 256 Int8 values. A built-in check is fully described by its name, wording
+    and statistics (allowed values, bounds), so the 33 rating columns share one table; others are judged each time."""
+    builtin = getattr(getattr(check, "_check_fn", None), "__name__", None)  # pandera's built-in behind the check
+    key = (builtin, check.name, check.error, repr(sorted(check.statistics.items()))) if builtin else None
+    key = key if check.statistics else None
+    if key is not None and key in _INT8_TABLES:
+        return _INT8_TABLES[key]
+    table = _output(check, pd.Series(np.arange(-128, 128), dtype="Int8"))
+    if key is not None:
+        _INT8_TABLES[key] = table
+    return table
 
 
 def _output(check: pa.Check, values: pd.Series) -> np.ndarray:
