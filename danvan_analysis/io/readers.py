@@ -389,11 +389,11 @@ def _calamine_cells(
     day as a ``date``, which that function writes as openpyxl's ``int`` and ``datetime`` would be.
     """
     try:
-        from python_calamine import CalamineError, CalamineWorkbook
+        from python_calamine import CalamineWorkbook
 
         with CalamineWorkbook.from_path(str(path)) as book:
             rows = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
-    except (ImportError, CalamineError, OSError, ValueError):
+    except Exception:  # any failure of the fast reader: openpyxl, which opened this workbook, reads it
         return None
     body = rows[first_row - 1 :]
     by_column = list(itertools.zip_longest(*body, fillvalue=""))
