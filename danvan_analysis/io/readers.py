@@ -387,9 +387,9 @@ def _calamine_cells(
     ``None`` when calamine cannot read the sheet (the caller then reads it with openpyxl). Cells become the text
     :func:`_cell_text` gives openpyxl's values: calamine gives every number as a float and a date without time of
     day as a ``date``, which that function writes as openpyxl's ``int`` and ``datetime`` would be. Known remaining
-    differences, none of which Excel writes: an integer of more than 15 digits stored without exponent (calamine
-    rounds it to a float), a time of day finer than a millisecond, a number format only one of the two takes for a
-    date.
+    differences: an integer of more than 15 digits stored without exponent (calamine rounds it to a float; Excel
+    never writes one), a time of day finer than a millisecond, and an unusual custom number format that only one of
+    the two reads as a date.
     """
     try:
         from python_calamine import CalamineWorkbook
