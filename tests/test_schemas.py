@@ -451,3 +451,102 @@ def test_group_helpers_agree_with_pandas_groupby() -> None:
     assert (distinct_per_group(frame, ["year", "stratum"], "psu") == reference).all()
     expected = frame.duplicated(["year", "stratum", "psu"], keep=False).to_numpy()
     assert (duplicated_rows(frame, ["year", "stratum", "psu"]) == expected).all()
+    # A column of distinct values (one missing cell among them) makes every combination distinct; two missing cells
+    # in it are one repeated value.
+    frame["id"] = pd.array([f"R{i}" for i in range(len(frame) - 1)] + [None], dtype="str")
+    assert not duplicated_rows(frame, ["year", "id"]).any()
+    frame.loc[0, "id"] = None
+    expected = frame.duplicated(["year", "id"], keep=False).to_numpy()
+    assert expected.sum() in (0, 2) and (duplicated_rows(frame, ["year", "id"]) == expected).all()
+
+
+# -- the vectorised column checks against pandera's own lazy validation (the reference they stand in for) ----------------
+_BAD_CELLS = {
+    "year": [1999, 2101],
+    "count": [-1, -7],
+    "int": [-3],
+    "rating": [0, 6, -128, 127],
+    "float": [-1.0, 0.0, float("inf"), float("-inf")],
+    "enum": ["XX", "q1"],
+    "district": ["12", "999", "0164"],
+    "commune": ["1", "99999", "5431"],
+    "unit": ["ZZZ", "99999"],
+    "province": ["9", "199"],
+}
+
+
+def _perturbed(name: str, frame: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """A demo frame with bad cells in every column (each kind's out-of-contract values) and missing required cells."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    frame = frame.astype({c.name: c.dtype for c in DATASETS[name].columns if c.name in frame})  # the loaders' dtypes
+    for meta in DATASETS[name].columns:
+        if meta.name not in frame:
+            continue
+        rows = rng.choice(len(frame), size=min(len(frame), 6), replace=False)
+        bad = _BAD_CELLS.get(meta.kind, [])
+        for i, row in enumerate(rows[:-1]):
+            if bad:
+                frame.loc[row, meta.name] = bad[i % len(bad)]
+        frame.loc[rows[-1], meta.name] = None  # required columns: "not empty"
+    return frame
+
+
+def _failure_rows(spec: object, schema: object, cases: pd.DataFrame) -> list[tuple]:
+    from danvan_analysis.schemas._check import _translate
+
+    table = _translate(spec, schema, cases, None)
+    return sorted(map(tuple, table[["row", "column", "value", "expected", "check"]].astype(str).values.tolist()))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("name", sorted(set(DATASETS) - {"indices"}))
+def test_vectorised_column_checks_give_pandera_failure_cases(name: str, seed: int) -> None:
+    from danvan_analysis.demo import generate_year
+    from danvan_analysis.schemas._check import column_failures
+
+    spec = get_spec(name)
+    frame = _perturbed(name, generate_year(2023, respondents=400, seed=seed)[name], seed)
+    frame.index = pd.RangeIndex(2, 2 + len(frame))
+    present = [c for c in spec.column_names if c in frame]
+    schema = spec.schema(present)
+    fast = column_failures(schema, frame[present])
+    assert fast is not None  # the fast path served: no fallback to pandera
+    with pytest.raises(pandera.errors.SchemaErrors) as caught:
+        schema.validate(frame[present], lazy=True)
+    assert len(fast) > 0
+    assert _failure_rows(spec, schema, fast) == _failure_rows(spec, schema, caught.value.failure_cases)
+
+
+def test_column_checks_fall_back_to_pandera_for_what_they_do_not_know(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pandera.pandas as pa
+
+    from danvan_analysis.schemas import _check
+
+    spec = get_spec("religion")
+    frame = pd.DataFrame({"year": pd.array([2023, 1990], dtype="Int64")}, index=[2, 3])
+    assert _check.column_failures(spec.schema(["year"]), frame) is not None
+    unknown = pa.DataFrameSchema({"year": pa.Column("Int64", pa.Check(lambda s: s > s.mean(), name="above_mean"))})
+    assert _check.column_failures(unknown, frame) is None
+    assert _check.column_failures(spec.schema(["year"]), frame.astype({"year": "float64"})) is None  # wrong dtype
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["R001", "R002", None], ["R 1", "x"], ["A"], ["~!"], ["=1+1"], ["-5"], ["@x"], ["+x"], [" R1"], ["R1 "],
+        ["R  1"], ["Mã-1"], ["a\tb"], ["a\xa0b"], [""], ["R\u202e1"], ["R\x001"], ["=HYPERLINK(1)"],
+    ],
+)  # fmt: skip
+def test_clean_identifiers_skip_the_cleaning_with_the_same_result(cells: list, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one-pass shortcut for identifiers that need no cleaning gives what the full cleaning gives."""
+    from danvan_analysis.schemas import _parse
+
+    meta = get_spec("survey").column("respondent_id")
+    series = pd.Series(cells, dtype="str")
+    fast, fast_problems = _parse.parse_column(series, meta)
+    monkeypatch.setattr(_parse, "_plain_ids", lambda s: None)
+    careful, careful_problems = _parse.parse_column(series, meta)
+    pd.testing.assert_series_equal(fast, careful)
+    assert [p.to_dict("list") for p in fast_problems] == [p.to_dict("list") for p in careful_problems]

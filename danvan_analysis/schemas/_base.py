@@ -302,12 +302,39 @@ def _codes_of_kinds(reg: Any, kinds: tuple[str, ...]) -> frozenset[str]:
 
 def kind_of(codes: pd.Series) -> pd.Series:
     """The register kind of each code (NaN for an unknown code)."""
-    return codes.map(unit_table()["kind"])
+    return _look_up(codes, unit_table()["kind"])
 
 
 def district_of(codes: pd.Series) -> pd.Series:
     """The district each unit code lies in: its own code for a district, NaN for the province and agencies."""
-    return codes.map(unit_table()["district_code"])
+    return _look_up(codes, unit_table()["district_code"])
+
+
+def _look_up(codes: pd.Series, table: pd.Series) -> pd.Series:
+    """``codes.map(table)``, looking each distinct code up once (a survey has a million rows and 177 communes)."""
+    if not isinstance(codes.dtype, pd.StringDtype):
+        return codes.map(table)
+    positions, distinct = factorize(codes)
+    found = table.reindex(pd.Index(distinct.to_pylist(), dtype=codes.dtype)).array
+    return pd.Series(found.take(positions, allow_fill=True), index=codes.index, name=codes.name)
+
+
+def factorize(values: pd.Series) -> tuple[np.ndarray, Any]:
+    """(codes, distinct values) like ``pandas.factorize`` (-1 = missing); text columns are hashed by pyarrow.
+
+    For a column of Arrow-backed strings pandas' own factorize costs twice as much (it converts the distinct values
+    back); the distinct values are returned as a pyarrow array there, else as pandas returns them.
+    """
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        chunks = pa.chunked_array(values.array.__arrow_array__())
+        array = chunks.combine_chunks() if chunks.num_chunks != 1 else chunks.chunk(0)
+        encoded = pc.dictionary_encode(array)
+        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype("int64", copy=False)
+        return codes, encoded.dictionary
+    return pd.factorize(values, use_na_sentinel=True)
 
 
 # -- rules --------------------------------------------------------------------------------------------------------
@@ -385,18 +412,33 @@ def group_codes(frame: pd.DataFrame, columns: Iterable[str]) -> np.ndarray:
     Built from ``pandas.factorize`` of each column, which is much faster than hashing row tuples on big frames.
     """
     key = np.zeros(len(frame), dtype="int64")
-    for column in columns:
-        codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+    for i, column in enumerate(columns):
+        codes, uniques = factorize(frame[column])
         key = key * (len(uniques) + 1) + (codes + 1)
-        key = pd.factorize(key)[0].astype("int64")  # re-densify so the product never overflows
+        if i:
+            key = pd.factorize(key)[0].astype("int64")  # re-densify so the product never overflows
     return key
 
 
 def duplicated_rows(frame: pd.DataFrame, columns: Iterable[str]) -> np.ndarray:
     """True for every row whose combination of ``columns`` occurs more than once."""
+    columns = list(columns)
+    if any(_all_distinct(frame[c]) for c in columns):
+        return np.zeros(len(frame), dtype=bool)  # a column without repeats: no combination repeats (e.g. unique IDs)
     key = group_codes(frame, columns)
     counts = np.bincount(key) if len(key) else np.zeros(0, dtype="int64")
     return counts[key] > 1
+
+
+def _all_distinct(values: pd.Series) -> bool:
+    """Whether a text column holds no value twice, a missing cell counting as one value (one hash pass, no codes)."""
+    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
+        return False
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = pa.chunked_array(values.array.__arrow_array__())
+    return len(pc.unique(cells)) == len(values)  # a null is one of the distinct values (faster than count_distinct)
 
 
 def unique_within_year(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -413,7 +455,7 @@ def unique_key(frame: pd.DataFrame, key: Iterable[str]) -> pd.Series:
 def distinct_per_group(frame: pd.DataFrame, group: Iterable[str], column: str) -> pd.Series:
     """Number of distinct non-missing values of ``column`` within each row's group (like groupby-nunique)."""
     groups = group_codes(frame, group)
-    values, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+    values, uniques = factorize(frame[column])
     known = values >= 0
     pairs = pd.unique(groups[known] * (len(uniques) + 1) + values[known])  # hashing, not sorting: fast
     counts = np.bincount(pairs // (len(uniques) + 1), minlength=int(groups.max(initial=-1)) + 1)
