@@ -18,6 +18,12 @@ residual df), the design df being R's ``degf`` of the design subset to the model
 strata that hold them. With ``df <= 0`` (a domain in a handful of PSUs) the odds ratios are reported without
 tests or intervals, with a caveat.
 
+*Computation.* The predictors are categorical, so the logistic model is fitted on cells of respondents sharing
+their covariates and outcome, each with its summed weight, and the PSU totals of the scores are summed cell by cell
+within each PSU: the same estimating equations and the same sandwich as respondent by respondent (the
+log-likelihood, score and information are sums of terms equal within a cell), at the cost of a few thousand cells
+whatever the survey's size. Tested equal to the per-respondent computation to 1e-10.
+
 *Outcome.* "Satisfied with the service aspect" = the respondent's mean rating over the items of that aspect that
 they answered (1-5; 9 and missing left out) is at least the rule's threshold (4). A respondent who answered none
 is out of the model. The ordinal model's outcome is the respondent's mean rating over all answered items, rounded
