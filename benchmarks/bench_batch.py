@@ -22,7 +22,9 @@ side, so compare ratios within a run)::
 (big) (c) and (d) again on a survey of ``--respondents`` per year (written once into ``--big-data``).
 
 Also printed: the peak resident memory (VmHWM) of every report kernel of (c), read from ``/proc`` by a watcher while
-the batch runs (the kernels are the ``ipykernel_launcher`` children of the batch), and the floor workers' own peak.
+the batch runs (the kernels are the ``ipykernel_launcher`` children of the batch; the highest is the kernel that ran
+the shared step, which loads the whole survey), the floor workers' own peak, the time of the shared step (serial:
+the reports wait for it) and the 1-minute load average after each row.
 Aims (issue 13): 10 reports cold ≤ 8 s and c/d ≤ 1.3; at 1M respondents ≤ 2× the default batch and ≤ 600 MiB per
 kernel; a/c ≥ 12.
 """
@@ -235,7 +237,7 @@ def _as_json(data: dict[str, Any]) -> dict[str, Any]:
     return {k: base64.b64encode(v).decode("ascii") if isinstance(v, bytes) else v for k, v in data.items()}
 
 
-def floor(data: Path, work: Path, jobs: int) -> tuple[float, dict[str, str], list[float]]:
+def floor(data: Path, work: Path, jobs: int) -> tuple[float, dict[str, str], list[float], float]:
     """(d) the shared step once, then the reports' work in ``jobs`` long-lived plain processes; no Jupyter."""
     from danvan_analysis.batch.manifest import read_manifest
 
@@ -249,7 +251,9 @@ def floor(data: Path, work: Path, jobs: int) -> tuple[float, dict[str, str], lis
         from danvan_analysis.reports.shared import build_shared_results
 
         ci_method = load_plan(None).rules.ci_method
+        shared_started = time.perf_counter()
         pool.submit(build_shared_results, year=2023, data_dir=str(data), out=str(shared), ci_method=ci_method).result()
+        shared_seconds = time.perf_counter() - shared_started
         futures = []
         for name, notebook, parameters in _jobs(data):
             parameters = {**parameters, "shared_cache": str(shared)}
@@ -261,7 +265,19 @@ def floor(data: Path, work: Path, jobs: int) -> tuple[float, dict[str, str], lis
             name, html, peak = future.result()
             pages[name] = html
             peaks.append(peak)
-    return time.perf_counter() - started, pages, sorted(set(peaks))
+    return time.perf_counter() - started, pages, sorted(set(peaks)), shared_seconds
+
+
+def _shared_seconds(out: Path) -> str:
+    """The shared step's time in a batch of (c), from its log (the step is serial: the reports wait for it)."""
+    log = out / "logs" / "shared.log"
+    found = re.findall(r" ok in ([0-9.]+) s", log.read_text(encoding="utf-8")) if log.is_file() else []
+    return f"{float(found[-1]):.1f} s" if found else "?"
+
+
+def _load() -> str:
+    """The 1-minute load average now (the machine may be shared: figures of a loaded run are slower)."""
+    return f"load {os.getloadavg()[0]:.1f}"
 
 
 def _same_pages(pages: dict[str, str], out: Path) -> str:
@@ -294,11 +310,15 @@ def _c_and_d(label: str, data: Path, work: Path, jobs: int) -> tuple[float, floa
     (work / "d").mkdir()
     c, kernels = danvan_reports(data, work / "c", jobs)
     memory = ", ".join(f"{m:.0f}" for m in kernels)
-    print(f"(c) danvan reports --force{label:<21} {c:7.1f} s   kernel peak MiB: {memory}", flush=True)
-    d, pages, peaks = floor(data, work / "d", jobs)
     print(
-        f"(d) floor: {jobs} plain processes{label:<16} {d:7.1f} s   worker peak MiB: "
-        f"{', '.join(f'{m:.0f}' for m in peaks)}; {_same_pages(pages, work / 'c')}",
+        f"(c) danvan reports --force{label:<21} {c:7.1f} s   shared step {_shared_seconds(work / 'c')}; "
+        f"kernel peak MiB: {memory}; {_load()}",
+        flush=True,
+    )
+    d, pages, peaks, shared = floor(data, work / "d", jobs)
+    print(
+        f"(d) floor: {jobs} plain processes{label:<16} {d:7.1f} s   shared step {shared:.1f} s; worker peak MiB: "
+        f"{', '.join(f'{m:.0f}' for m in peaks)}; {_same_pages(pages, work / 'c')}; {_load()}",
         flush=True,
     )
     print(f"    c/d = {c / d:.2f}", flush=True)
@@ -323,7 +343,10 @@ def main() -> None:
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as temp:
         work = Path(temp)
-        print(f"10 reports (9 districts + province), data {data}, {os.cpu_count()} cores, jobs={args.jobs}", flush=True)
+        print(
+            f"10 reports (9 districts + province), data {data}, {os.cpu_count()} cores, jobs={args.jobs}, {_load()}",
+            flush=True,
+        )
         if "a" in rows:
             (work / "a").mkdir()
             figures["a"] = plain_loop(data, work / "a")

@@ -67,3 +67,45 @@ def test_reports_receive_slices_not_survey_rows(demo: Path, tmp_path: Path) -> N
         mine = shared.district_communes("167")
         pd.testing.assert_frame_equal(mine, direct, check_dtype=False)
         pd.testing.assert_frame_equal(shared.priorities.to_frame(), priorities, check_dtype=False)
+
+
+def test_the_compact_survey_gives_the_estimates_of_the_loaded_one(demo: Path) -> None:
+    """The shared step keeps only the columns the estimates read, text codes as categoricals, one year at a time:
+    every shared result equals, value for value and dtype for dtype, the estimate made on the survey as loaded."""
+    import pandas as pd
+
+    from danvan_analysis.io import load_bundle
+    from danvan_analysis.reports.shared import _compact_survey, _count_respondents, compute_shared_results
+    from danvan_analysis.survey import (
+        SATISFACTION_PREDICTORS,
+        SurveyDesign,
+        compare_districts,
+        compare_years,
+        fit_satisfaction_model,
+        priority_shares,
+        sipas_indices,
+    )
+
+    shared = compute_shared_results(data_dir=demo, year=2023)
+    survey = load_bundle(demo, years=[2022, 2023]).survey
+    compact = _compact_survey(survey)
+    assert len(compact.columns) < len(survey.columns) and "respondent_id" not in compact.columns
+    assert isinstance(compact["commune_code"].dtype, pd.CategoricalDtype)
+    assert compact.memory_usage(deep=True).sum() < survey.memory_usage(deep=True).sum() / 2
+    design = SurveyDesign()
+    this_year = survey[survey["year"] == 2023]
+    expected = {
+        "indices 2022": (shared.indices[2022], sipas_indices(survey[survey["year"] == 2022], design)),
+        "indices 2023": (shared.indices[2023], sipas_indices(this_year, design)),
+        "comparison": (shared.comparison, compare_districts(this_year, design)),
+        "change": (shared.change, compare_years(survey, design, years=(2022, 2023))),
+        "priorities": (shared.priorities, priority_shares(this_year, design)),
+        "model": (
+            shared.model,
+            fit_satisfaction_model(this_year, design, predictors=(*SATISFACTION_PREDICTORS, "district_code")),
+        ),
+    }
+    for name, (got, want) in expected.items():
+        pd.testing.assert_frame_equal(got.to_frame(), want.to_frame(), check_exact=True, obj=name)
+        assert got.caveats == want.caveats, name
+    pd.testing.assert_frame_equal(shared.respondents, _count_respondents(survey), check_exact=True)
