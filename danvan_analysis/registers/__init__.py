@@ -52,6 +52,7 @@ __all__ = [
     "PERIOD_ENDS",
     "AdminMap",
     "MapRegister",
+    "crosswalk_2023_to_2025_01",
     "crosswalk_to_2025_07",
     "map_for",
     "province_codes",
@@ -216,6 +217,13 @@ def _plain_register(admin_map: AdminMap, province: str) -> Register | None:
 
 
 # -- crosswalks ---------------------------------------------------------------------------------------------------
+def crosswalk_2023_to_2025_01() -> pd.DataFrame:
+    """Thái Nguyên's communes of the 2023 map → the commune each became part of on the map before 01/07/2025
+    (NQ 1240/NQ-UBTVQH15): ``commune_code_2023``, ``commune_code_2025`` and ``change`` (``same``, ``kept_code``: it
+    absorbed another and kept its code, ``merged``: it went whole into another). Districts kept their codes."""
+    return _crosswalk_2023().copy()
+
+
 def crosswalk_to_2025_07(from_map: AdminMap = MAP_2025_01, *, province: str = DEFAULT_PROVINCE) -> pd.DataFrame:
     """Old commune → new commune(s) on the two-level map, for the new ``province`` (all its former provinces).
 
