@@ -80,12 +80,12 @@ def load_with_problems(
 def _rows_by_map(raw: pd.DataFrame) -> list[tuple[Register | None, pd.Index]]:
     """The rows checked against each map (``None``: the shipped 2023 register), in the order of the rows' years.
 
-    The rule: **a row is checked against the map of its own year**, the map in force at the end of the latest period
-    the file holds for that year (the year's end, 31/12, without a ``period`` column or with a ``Y`` row): a 2023 row
-    on the 2023 map (177 communes), a 2024 row on the map before 01/07/2025 (172), a 2026 row on the two-level map;
-    a file of the first half of 2025 only (periods ``Q1``, ``H1``) is on the map before 01/07/2025. Rows without a
-    readable year go with the latest year's map (the year check reports them).
-    """
+    The rule: **a row is checked against the map of its own year**
+    (:func:`~danvan_analysis.registers.register_of_year` of the year and the latest period the file holds for it;
+    the whole year without a ``period`` column): a 2023 row on the 2023 map (177 communes), a 2024 row on the map
+    before 01/07/2025 (172), a 2026 row on the two-level map; a 2025 file of the first half only (periods ``Q1``,
+    ``H1``) is on the map before 01/07/2025. Rows without a readable year go with the latest year's map (the year
+    check reports them)."""
     if "year" not in raw.columns or raw.empty:
         return [(None, raw.index)]
     years = pd.to_numeric(raw["year"].astype("str").str.strip(), errors="coerce")

@@ -136,15 +136,23 @@ def register_for(
 
 
 def register_of_year(year: int, period: str | None = None) -> MapRegister | None:
-    """The register a report or a data file of ``year`` (``period``) of Thái Nguyên is checked against: the register
-    of the map in force at the period's end (:func:`map_for`: the map before 01/07/2025, 172 communes, for 2024 and
-    the first half of 2025; the two-level map from the second half of 2025), or ``None`` on the 2023 map: the shipped
-    2023 register (:func:`danvan_analysis.units.register`), as always."""
+    """The register a report or a data file of ``year`` (``period``) of Thái Nguyên is checked against, or ``None``
+    on the 2023 map (the shipped 2023 register, :func:`danvan_analysis.units.register`, as always).
+
+    The rule: **a year with districts to its end is on the map of its end, every period of it**: 2023 on the 2023
+    map (177 communes), 2024 on the map before 01/07/2025 (172; its Q1–9M too: a year's data and reports keep one
+    map of communes, and its year-end figures are those of the 172 communes); 2025, the year the district level
+    ended, is on the map at the period's end (:func:`map_for`: Q1 and H1 on the map before 01/07/2025, 9M and Y on
+    the two-level map); later years on the two-level map.
+    """
     try:
         admin_map = map_for(int(year), period)
+        year_end = map_for(int(year))
     except ParameterError:
         return None
-    return None if admin_map is MAP_2023 else register_for(int(year), period)
+    if not year_end.two_level:
+        admin_map = year_end
+    return None if admin_map is MAP_2023 else register_for(int(year), None if admin_map is year_end else period)
 
 
 def _province_code(province: object) -> str:
