@@ -341,8 +341,10 @@ def set_register(reg: Register | None) -> None:
 
 @contextmanager
 def using_register(reg: Register | None) -> Iterator[Register]:
-    """Use ``reg`` (``None``: the register already in use) inside the ``with`` block only."""
-    _STACK.append(reg or register())
+    """Use ``reg`` inside the ``with`` block only; ``None``: the shipped 2023 register, as for :func:`set_register`
+    (what :func:`danvan_analysis.registers.register_of_year` returns for a year on the 2023 map), whatever register
+    is in use: a 2024 report's kernel loads the 2023 files on the 2023 map."""
+    _STACK.append(reg or _shipped_register())
     try:
         yield _STACK[-1]
     finally:
