@@ -66,6 +66,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "reports_on_time": ("Gửi báo cáo đúng hạn", "Reports on time"),
     "tasks": ("Nhiệm vụ được giao (mục IV của Kế hoạch)", "Tasks assigned (section IV of the plan)"),
     "satisfied": ("Tỷ lệ hài lòng chung (%)", "Overall satisfied (%)"),
+    "satisfied_previous": ("Tỷ lệ hài lòng năm trước (%)", "Satisfied, previous year (%)"),
     "complaints_resolved": ("Tỷ lệ vụ việc đã giải quyết", "Cases resolved"),
     "petitions_received": ("Số đơn thư tiếp nhận", "Petitions received"),
     "unit_name": ("Đơn vị", "Unit"),
@@ -322,7 +323,7 @@ def guess_kinds(frame: pd.DataFrame) -> dict[str, ColumnKind]:
             kinds[column] = "fraction"  # the survey module's CV is a fraction: 0.052 → 5,2 %
         elif points and column in ("ci_low", "ci_high", "se"):
             kinds[column] = "number"
-        elif column in ("estimate", "ci_low", "ci_high", "se", "satisfied", "complaints_resolved"):
+        elif column in ("estimate", "ci_low", "ci_high", "se", "complaints_resolved") or column.startswith("satisfied"):
             kinds[column] = "percent"
         elif column in ("numerator", "denominator", "n", "rank", "days_late", "petitions_received"):
             kinds[column] = "count"

@@ -223,6 +223,11 @@ class Register:
         rows = [u.__dict__ for u in self.units(kind)]
         return pd.DataFrame(rows, columns=["code", "name", "kind", "type_name", "district_code", "name_en"])
 
+    def explain(self, text: str, kind: Kind | None = None) -> UnknownUnitError | None:
+        """Why ``text`` (a code or a name not on this register) is not here, when another date's map knows it (e.g.
+        a commune merged before this map: :class:`~danvan_analysis.errors.UnitNotOnMapError`); else ``None``."""
+        return None if self._explain_unknown is None else self._explain_unknown(nfc(str(text)), kind)
+
     # -- resolution -------------------------------------------------------------------------------------------
     def repair_code(self, text: str, kind: Kind | None = None) -> str | None:
         """Return the register code that ``text`` denotes as a code (re-padding lost zeros), or ``None``."""
@@ -336,8 +341,10 @@ def set_register(reg: Register | None) -> None:
 
 @contextmanager
 def using_register(reg: Register | None) -> Iterator[Register]:
-    """Use ``reg`` (``None``: the register already in use) inside the ``with`` block only."""
-    _STACK.append(reg or register())
+    """Use ``reg`` inside the ``with`` block only; ``None``: the shipped 2023 register, as for :func:`set_register`
+    (what :func:`danvan_analysis.registers.register_of_year` returns for a year on the 2023 map), whatever register
+    is in use: a 2024 report's kernel loads the 2023 files on the 2023 map."""
+    _STACK.append(reg or _shipped_register())
     try:
         yield _STACK[-1]
     finally:

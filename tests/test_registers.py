@@ -165,8 +165,27 @@ def test_former_district_message_in_english():
 
 
 def test_commune_merged_in_2024_names_its_successor():
-    with pytest.raises(UnitNotOnMapError, match=r"^Xã Na Mao không còn tồn tại từ ngày 01/12/2024; nay thuộc: 05779"):
+    # SOURCES.md: NQ 1240 removed Na Mao (05782), which Phú Cường (05779) absorbed; map from 01/12/2024.
+    with pytest.raises(
+        UnitNotOnMapError, match=r"^Xã Na Mao \(05782\) đã sáp nhập vào 05779 Xã Phú Cường .* 01/12/2024"
+    ):
         register_for(2025, "H1").resolve("Xã Na Mao")
+
+
+def test_merged_commune_by_code_and_in_english():
+    """A 2023 code of a merged commune, read on the map of 2024: Vạn Thọ (05839) + Ký Phú became Xã Vạn Phú (05845)."""
+    explained = register_for(2024, lang="en").explain("05839", "commune")
+    assert isinstance(explained, UnitNotOnMapError) and explained.successors == ["05845"]
+    assert str(explained).startswith(
+        "Xã Vạn Thọ (05839) was merged into 05845 Xã Vạn Phú (Huyện Đại Từ) from 01/12/2024"
+    )
+    assert register_for(2024).explain("05840", "commune") is None  # a code no map knows: no story to tell
+
+
+def test_map_before_july_2025_keeps_the_2023_alias_and_retired_code():
+    reg = register_for(2024)
+    assert reg.resolve("5764").code == "05851"  # the retired Thị trấn Quân Chu code (SOURCES.md)
+    assert reg.resolve("Phường Quán Triều").code == "05431"  # GSO spelling; the 2025 file spells it Quan Triều
 
 
 def test_divided_commune_says_so():

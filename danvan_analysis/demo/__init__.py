@@ -16,6 +16,9 @@ The data are invented but shaped like the real thing:
   item non-response and skipped blocks. See :mod:`danvan_analysis.demo.survey`.
 * **report data** for the province, all 9 districts, 177 communes and the provincial agencies, with a few
   deliberate shortfalls so the scorecard has something to show. See :mod:`danvan_analysis.demo.reports`.
+* **every year on its own map**: 2023 and before on the 2023 map (177 communes); 2024 on the map before 01/07/2025
+  (172 communes: the communes NQ 1240/NQ-UBTVQH15 merged are one commune, their adults and villages combined,
+  :func:`danvan_analysis.demo.common.arranged_profile`); from 2025 the two-level map (below).
 * **a two-level year** (from the second half of 2025, e.g. ``danvan demo --year 2026``): the 92 communes and
   wards of the two-level map, no district and no ``district_code`` column; survey strata = communes, PSUs =
   villages. See :mod:`danvan_analysis.demo.two_level`.
@@ -62,6 +65,8 @@ from danvan_analysis.demo.survey import MIN_RESPONDENTS, generate_survey
 from danvan_analysis.demo.two_level import generate_year as generate_two_level_year
 from danvan_analysis.demo.two_level import is_two_level
 from danvan_analysis.errors import ParameterError
+from danvan_analysis.registers import register_for, register_of_year
+from danvan_analysis.units import using_register
 
 #: Datasets written per year, in this order (``survey`` as parquet, and CSV when small enough): the data contract's.
 DATASETS = tuple(schemas.DATASETS)
@@ -116,9 +121,12 @@ def generate_year(year: int, *, respondents: int = 6000, seed: int = 2023) -> di
     """
     if is_two_level(year):  # from the second half of 2025: 92 communes, no district (demo.two_level)
         return generate_two_level_year(year, respondents=respondents, seed=seed)
-    frames = {"survey": generate_survey(year, respondents=respondents, seed=seed)}
-    for name, generate in _REPORT_GENERATORS.items():
-        frames[name] = generate(year, seed=seed)
+    # 2024 on the map of its year's end (172 communes: communes merged as NQ 1240 did, common.arranged_profile);
+    # 2023 and before on the 2023 map.
+    with using_register(register_of_year(year) or register_for(2023)):
+        frames = {"survey": generate_survey(year, respondents=respondents, seed=seed)}
+        for name, generate in _REPORT_GENERATORS.items():
+            frames[name] = generate(year, seed=seed)
     return frames
 
 

@@ -16,6 +16,7 @@ the district total, larger for wards and townships, split into villages by a Dir
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import cache
 
@@ -26,6 +27,7 @@ import pyarrow.compute as pc
 
 from danvan_analysis.errors import ParameterError
 from danvan_analysis.paths import package_data
+from danvan_analysis.registers import MAP_2025_01, crosswalk_2023_to_2025_01, register_for
 from danvan_analysis.text import nfc
 from danvan_analysis.units import register
 
@@ -179,11 +181,59 @@ class Profile:
     late_reporter: str
 
 
-@cache
 def profile(seed: int) -> Profile:
-    """Draw the stable characteristics of the demo province for ``seed`` (cached per seed)."""
+    """The stable characteristics of the demo province for ``seed``, on the map of the register in use: the 2023
+    map, or the map before 01/07/2025 (a year such as 2024: :func:`arranged_profile`)."""
+    admin_map = getattr(register(), "admin_map", None)
+    if admin_map is not None and admin_map.id == MAP_2025_01.id:
+        return arranged_profile(seed)
+    return _profile_2023(seed)
+
+
+@cache
+def arranged_profile(seed: int) -> Profile:
+    """The 2023 profile of ``seed`` with the communes merged as NQ 1240/NQ-UBTVQH15 arranged them (the map before
+    01/07/2025, 172 communes): a merged commune's adults and villages are those of the communes it was made of (counts
+    add; its villages are theirs, the absorbing commune's first), its satisfaction and minority shifts their
+    adult-weighted means. Districts, their figures and every other trait are the 2023 profile's: districts did not
+    change. No random draw, so the communes that did not change keep their sizes and villages."""
+    old = _profile_2023(seed)
+    reg = register_for(2024)
+    communes = reg.units("commune")
+    codes = [u.code for u in communes]
+    into = crosswalk_2023_to_2025_01().set_index("commune_code_2023")["commune_code_2025"]
+    members: dict[str, list[int]] = {code: [] for code in codes}
+    for j, code in enumerate(old.commune_codes):
+        members[into[code]].append(j)
+    members = {code: sorted(js, key=lambda j: old.commune_codes[j] != code) for code, js in members.items()}
+    adults = np.array([old.commune_adults[js].sum() for js in members.values()])
+    effect = np.array([np.average(old.commune_effect[js], weights=old.commune_adults[js]) for js in members.values()])
+    offset = np.array(
+        [np.average(old.commune_minority_offset[js], weights=old.commune_adults[js]) for js in members.values()]
+    )
+    villages = [
+        old.village_adults[old.village_start[j] : old.village_start[j + 1]] for js in members.values() for j in js
+    ]
+    counts = np.array([sum(old.village_start[j + 1] - old.village_start[j] for j in js) for js in members.values()])
+    return dataclasses.replace(
+        old,
+        commune_codes=tuple(codes),
+        commune_names=tuple(u.name for u in communes),
+        commune_types=tuple(u.type_name for u in communes),
+        commune_district=_frozen(np.array([old.district_codes.index(u.district_code) for u in communes])),
+        commune_adults=_frozen(adults),
+        commune_effect=_frozen(effect),
+        commune_minority_offset=_frozen(offset),
+        village_start=_frozen(np.concatenate([[0], np.cumsum(counts)])),
+        village_adults=_frozen(np.concatenate(villages)),
+    )
+
+
+@cache
+def _profile_2023(seed: int) -> Profile:
+    """Draw the stable characteristics of the demo province on the 2023 map for ``seed`` (cached per seed)."""
     rng = rng_for(seed, 0, "profile")
-    reg = register()
+    reg = register_for(2023)
     districts = tuple(reg.district_codes)
     pop = _population_table().set_index("district_code").loc[list(districts)]
     adults = pop["adults"].to_numpy()

@@ -1,8 +1,10 @@
 """Synthetic report data (dialogues, religion, complaints, boards, plans, inspections, submissions, indices).
 
-Each generator returns one year for every unit of the 2023 register (the province ``19``, 9 districts, 177 communes
-and the provincial agencies of :data:`danvan_analysis.units.AGENCIES` where the dataset concerns them). The 2023
-register is used for every year (the real register had 178 communes before 10 April 2023; see SOURCES.md).
+Each generator returns one year for every unit of the register in use (the province ``19``, 9 districts, the
+communes and the provincial agencies of :data:`danvan_analysis.units.AGENCIES` where the dataset concerns them):
+:func:`danvan_analysis.demo.generate_year` puts the year's map in use, the 2023 map (177 communes) for 2023 and
+before (the real register had 178 communes before 10 April 2023; see SOURCES.md), the map before 01/07/2025 (172)
+for 2024.
 
 Cumulative figures follow the plan's calendar: a period's figure counts from 1 January, so quarterly increments are
 drawn and summed (Q1 ≤ H1 ≤ 9M ≤ Y). Contract inequalities (answered + referred ≤ raised, resolved ≤ in

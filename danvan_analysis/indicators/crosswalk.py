@@ -28,9 +28,17 @@ import pandas as pd
 
 from danvan_analysis.errors import ParameterError, UnknownUnitError
 from danvan_analysis.numbers import check_lang
-from danvan_analysis.registers import MAP_2023, MAP_2025_01, AdminMap, crosswalk_to_2025_07, register_for
+from danvan_analysis.registers import (
+    MAP_2023,
+    MAP_2025_01,
+    AdminMap,
+    crosswalk_2023_to_2025_01,
+    crosswalk_to_2025_07,
+    register_for,
+    register_of_year,
+)
 
-__all__ = ["MappedSeries", "to_two_level_map"]
+__all__ = ["MappedSeries", "onto_map_of_year", "to_two_level_map"]
 
 
 @dataclass(frozen=True)
@@ -164,6 +172,41 @@ def to_two_level_map(
         "reason",
     ]
     return MappedSeries(pd.DataFrame(rows, columns=columns), from_map, tuple(notes))
+
+
+def onto_map_of_year(
+    rows: pd.DataFrame, *, year: int, column: str = "commune_code"
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Rows keyed by communes of the 2023 map (a survey, report data), their codes put on the map of ``year`` when it
+    is the map before 01/07/2025 (2024, the first half of 2025), for a commune-level comparison with that year.
+
+    NQ 1240/NQ-UBTVQH15 merged whole communes into others (none was divided), so each row goes to the commune its
+    own became part of, and any estimate or sum over the new code **combines** the merged communes: counts add,
+    shares are re-weighted by their weights (a survey domain over both communes' respondents). Returns the rows
+    (a copy; other columns unchanged) and, for each new commune made of several old ones, its old codes: a figure of
+    such a commune was recomputed onto the later map, and is comparable only when every old commune is in the rows
+    (a survey's sample may hold one of them only). Rows of a year on the 2023 map are returned as they are when
+    ``year`` is on the 2023 map too.
+    """
+    later = register_of_year(year)
+    if later is None:
+        return rows.copy(), {}
+    if later.admin_map is not MAP_2025_01:
+        raise ParameterError(
+            f"year={year}: only a year on the map before 01/07/2025 takes the 2023 map's communes this way; for the "
+            "two-level map use to_two_level_map (a commune divided between new ones is not comparable there)."
+        )
+    walk = crosswalk_2023_to_2025_01()
+    into = dict(zip(walk["commune_code_2023"], walk["commune_code_2025"], strict=True))
+    merged = walk.groupby("commune_code_2025")["commune_code_2023"].apply(list)
+    merged = {new: sorted(olds) for new, olds in merged.items() if len(olds) > 1}
+    out = rows.copy()
+    codes = out[column]
+    if isinstance(codes.dtype, pd.CategoricalDtype):
+        out[column] = codes.astype("str").map(lambda c: into.get(c, c)).astype("category")
+    else:
+        out[column] = codes.map(lambda c: into.get(c, c) if isinstance(c, str) else c).astype(codes.dtype)
+    return out, merged
 
 
 def _divide(values: pd.Series | None, num: str, den: str) -> float:

@@ -58,16 +58,15 @@ def load_with_problems(
     table = read_table(path, spec, sheet=sheet, encoding=encoding, pii=pii, rename=rename, optional=optional)
     file = table.label
     raw = table.raw
-    # Units are checked against the map of the file's year: no district level from the second half of 2025.
-    reg = _register_of_rows(raw)
+    # Units are checked against the map of each row's year: no district level from the second half of 2025.
+    groups = _rows_by_map(raw)
     absent = "district_code" in spec.required_columns and "district_code" not in raw.columns
-    if absent and (reg is None or reg.district_codes):
+    if absent and any(reg is None or reg.district_codes for reg, _ in groups):
         meta = spec.column("district_code")
         expected = f"a column district_code (header '{meta.vi}', '{meta.en}' or 'district_code')"
         row = table.header.row if table.header is not None else 1
         table.problems.append(problem_table([row], "district_code", [""], expected, "missing_column", file=file))
-    with using_register(reg):
-        frame, problems = _parse_and_check(spec, table, raw, file=file, single_psu=single_psu)
+    frame, problems = _parse_and_check(spec, table, raw, groups, file=file, single_psu=single_psu)
     if "district_code" in spec.column_names and "district_code" not in frame.columns:
         # The two-level map has no district: the column is there, empty, as for an absent optional column.
         position = min(spec.column_names.index("district_code"), len(frame.columns))
@@ -78,17 +77,53 @@ def load_with_problems(
     return frame, problems, spec
 
 
-def _register_of_rows(raw: pd.DataFrame) -> Register | None:
-    """The register of the map of the rows' latest year (``None``: the shipped 2023 register)."""
+def _rows_by_map(raw: pd.DataFrame) -> list[tuple[Register | None, pd.Index]]:
+    """The rows checked against each map (``None``: the shipped 2023 register), in the order of the rows' years.
+
+    The rule: **a row is checked against the map of its own year**
+    (:func:`~danvan_analysis.registers.register_of_year` of the year and the latest period the file holds for it;
+    the whole year without a ``period`` column): a 2023 row on the 2023 map (177 communes), a 2024 row on the map
+    before 01/07/2025 (172), a 2026 row on the two-level map; a 2025 file of the first half only (periods ``Q1``,
+    ``H1``) is on the map before 01/07/2025. Rows without a readable year go with the latest year's map (the year
+    check reports them)."""
     if "year" not in raw.columns or raw.empty:
+        return [(None, raw.index)]
+    years = pd.to_numeric(raw["year"].astype("str").str.strip(), errors="coerce")
+    years = years.where((years >= 2000) & (years <= 2100))
+    found = sorted(int(y) for y in years.dropna().unique())
+    if not found:
+        return [(None, raw.index)]
+    registers = {year: register_of_year(year, _latest_period(raw, years, year)) for year in found}
+    if len({id(reg) for reg in registers.values()}) == 1:
+        return [(registers[found[-1]], raw.index)]
+    key = years.fillna(found[-1]).astype("int64").map({y: id(r) for y, r in registers.items()})
+    groups = []
+    for year in found:
+        reg = registers[year]
+        if not any(r is reg for r, _ in groups):
+            groups.append((reg, raw.index[(key == id(reg)).to_numpy()]))
+    return groups
+
+
+def _latest_period(raw: pd.DataFrame, years: pd.Series, year: int) -> str | None:
+    """The latest period of the plan's calendar among ``year``'s rows (``None``: the whole year)."""
+    if "period" not in raw.columns:
         return None
-    years = pd.to_numeric(raw["year"].astype("str").str.strip(), errors="coerce").dropna()
-    years = years[(years >= 2000) & (years <= 2100)]
-    return register_of_year(int(years.max())) if len(years) else None
+    from danvan_analysis.vocab import Period
+
+    codes = {Period.parse(text) for text in raw.loc[(years == year).to_numpy(), "period"].dropna().unique()}
+    order = [p for p in Period.codes() if p in codes]
+    return order[-1] if order and order[-1] != "Y" else None
 
 
 def _parse_and_check(
-    spec: DatasetSpec, table: object, raw: pd.DataFrame, *, file: str, single_psu: str
+    spec: DatasetSpec,
+    table: object,
+    raw: pd.DataFrame,
+    groups: list[tuple[Register | None, pd.Index]],
+    *,
+    file: str,
+    single_psu: str,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     if table.header is not None and table.header.mapping is not None:
         raw, export_problems = adapt_export(raw, table.header.source_headers, file=file)
@@ -97,10 +132,18 @@ def _parse_and_check(
         table.problems.append(
             problem_table([1], "", [""], "at least one data row", "no_rows", severity="warning", file=file)
         )
-    frame, parse_problems = parse_frame(spec, raw, file=file)
     downgrade = ("stratum_has_two_psus",) if single_psu == "warn" else ()
-    checked = check_frame(spec, frame, raw=raw, file=file, downgrade=downgrade)
-    problems = combine_problems(*table.problems, parse_problems, checked, order=spec.column_names)  # type: ignore[attr-defined]
+    frames, found = [], []
+    for reg, rows in groups:
+        part = raw if len(groups) == 1 else raw.loc[rows]
+        with using_register(reg):
+            frame, parse_problems = parse_frame(spec, part, file=file)
+            checked = check_frame(spec, frame, raw=part, file=file, downgrade=downgrade)
+        frames.append(frame)
+        found += [parse_problems, checked]
+    # Rows of years on different maps were checked apart (each against its own map), then put back in file order.
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames).loc[raw.index]
+    problems = combine_problems(*table.problems, *found, order=spec.column_names)  # type: ignore[attr-defined]
     return frame, problems
 
 

@@ -52,6 +52,7 @@ __all__ = [
     "PERIOD_ENDS",
     "AdminMap",
     "MapRegister",
+    "crosswalk_2023_to_2025_01",
     "crosswalk_to_2025_07",
     "map_for",
     "province_codes",
@@ -135,15 +136,23 @@ def register_for(
 
 
 def register_of_year(year: int, period: str | None = None) -> MapRegister | None:
-    """The register a report or a data file of ``year`` (``period``) of Thái Nguyên is checked against: the
-    register of the two-level map for a year or period on it (from the second half of 2025), else ``None``: the
-    shipped 2023 register (:func:`danvan_analysis.units.register`), as always for a year with districts. (The map
-    just before 01/07/2025, 172 communes, is not yet what the reports and demo data of 2024 and early 2025 use.)"""
+    """The register a report or a data file of ``year`` (``period``) of Thái Nguyên is checked against, or ``None``
+    on the 2023 map (the shipped 2023 register, :func:`danvan_analysis.units.register`, as always).
+
+    The rule: **a year with districts to its end is on the map of its end, every period of it**: 2023 on the 2023
+    map (177 communes), 2024 on the map before 01/07/2025 (172; its Q1–9M too: a year's data and reports keep one
+    map of communes, and its year-end figures are those of the 172 communes); 2025, the year the district level
+    ended, is on the map at the period's end (:func:`map_for`: Q1 and H1 on the map before 01/07/2025, 9M and Y on
+    the two-level map); later years on the two-level map.
+    """
     try:
         admin_map = map_for(int(year), period)
+        year_end = map_for(int(year))
     except ParameterError:
         return None
-    return register_for(int(year), period) if admin_map.two_level else None
+    if not year_end.two_level:
+        admin_map = year_end
+    return None if admin_map is MAP_2023 else register_for(int(year), None if admin_map is year_end else period)
 
 
 def _province_code(province: object) -> str:
@@ -180,15 +189,17 @@ def _register(map_id: str, province: str, lang: str) -> MapRegister:
     name = table["province_name"].iloc[0]
     name_en = "Thái Nguyên province" if province == DEFAULT_PROVINCE else name
     keep = [c for c in table.columns if c.startswith(("district_", "commune_"))]
-    is_2023 = admin_map is MAP_2023
+    # Thái Nguyên's map before 01/07/2025 keeps the 2023 register's spelling alias and retired code (05764 → 05851):
+    # both units are on it unchanged (the code that replaced the retired one, the ward spelled two ways).
+    same_as_2023 = admin_map is MAP_2023 or (admin_map is MAP_2025_01 and province == DEFAULT_PROVINCE)
     return MapRegister(
         table[keep],
         admin_map=admin_map,
         note=note,
         province=(province, name, name_en),
         label=f"{name} ({admin_map.label_en})",
-        aliases=None if is_2023 else {},
-        retired=None if is_2023 else {},
+        aliases=None if same_as_2023 else {},
+        retired=None if same_as_2023 else {},
         explain_unknown=lambda raw, kind: _explain(raw, kind, admin_map, province, lang),
     )
 
@@ -214,6 +225,13 @@ def _plain_register(admin_map: AdminMap, province: str) -> Register | None:
 
 
 # -- crosswalks ---------------------------------------------------------------------------------------------------
+def crosswalk_2023_to_2025_01() -> pd.DataFrame:
+    """Thái Nguyên's communes of the 2023 map → the commune each became part of on the map before 01/07/2025
+    (NQ 1240/NQ-UBTVQH15): ``commune_code_2023``, ``commune_code_2025`` and ``change`` (``same``, ``kept_code``: it
+    absorbed another and kept its code, ``merged``: it went whole into another). Districts kept their codes."""
+    return _crosswalk_2023().copy()
+
+
 def crosswalk_to_2025_07(from_map: AdminMap = MAP_2025_01, *, province: str = DEFAULT_PROVINCE) -> pd.DataFrame:
     """Old commune → new commune(s) on the two-level map, for the new ``province`` (all its former provinces).
 
@@ -290,6 +308,13 @@ def _not_on_map(unit: Unit, other: AdminMap, target: AdminMap, province: str, la
     names = [here.describe(here.unit(code)) for code in codes] if here is not None else codes
     gone = (other.valid_until + dt.timedelta(days=1)).strftime("%d/%m/%Y")  # type: ignore[operator]
     listed = "; ".join(names)
+    if unit.kind == "commune" and not target.two_level and codes:
+        return UnitNotOnMapError(
+            _merged_message(unit, codes, listed, gone, target, lang),
+            unit=f"{unit.code} {unit.name}",
+            map_id=other.id,
+            successors=codes,
+        )
     if lang == "vi":
         whose = "các xã của huyện nay thuộc" if unit.kind == "district" else "nay thuộc"
         message = f"{unit.name} không còn tồn tại từ ngày {gone}; {whose}: {listed}."
@@ -303,3 +328,16 @@ def _not_on_map(unit: Unit, other: AdminMap, target: AdminMap, province: str, la
             else " It was divided between several new communes and wards."
         )
     return UnitNotOnMapError(message, unit=f"{unit.code} {unit.name}", map_id=other.id, successors=codes)
+
+
+def _merged_message(unit: Unit, codes: list[str], listed: str, gone: str, target: AdminMap, lang: str) -> str:
+    """A commune of the 2023 map merged in the 2023–2025 arrangement (NQ 1240/NQ-UBTVQH15), read on a later map with
+    districts: what it was merged into, from when."""
+    same = codes == [unit.code]  # it kept its code: the commune it absorbed, or that absorbed it, took its name
+    if lang == "vi":
+        what = f"nay là {listed}" if same else f"đã sáp nhập vào {listed}"
+        return (
+            f"{unit.name} ({unit.code}) {what} từ ngày {gone} (NQ 1240/NQ-UBTVQH15); không có trên {target.label_vi}."
+        )
+    what = f"is now {listed}" if same else f"was merged into {listed}"
+    return f"{unit.name} ({unit.code}) {what} from {gone} (NQ 1240/NQ-UBTVQH15); it is not on {target.label_en}."

@@ -136,9 +136,9 @@ def validate_agency_params(
 def _common(
     year: int, data_dir: object, lang: object, shared_cache: object, plan_file: object, period: object
 ) -> dict[str, object]:
-    """The checks every report's parameters share (year already checked)."""
+    """The checks every report's parameters share (year already checked); then the year's map is put in use."""
     plan = _check_plan(plan_file)
-    return {
+    common = {
         "year": year,
         "data_dir": _check_data_dir(data_dir, year),
         "lang": _check_lang(lang),
@@ -147,6 +147,21 @@ def _common(
         "demo": _is_demo(data_dir),
         "period": _check_period(period, plan),
     }
+    _use_year_map(year, common["period"])  # type: ignore[arg-type]
+    return common
+
+
+def _use_year_map(year: int, period: str | None) -> None:
+    """Put the register of the map in force at the period's end in use in this kernel, for a year with districts:
+    the 2023 map (177 communes) or the map before 01/07/2025 (172: 2024, the first half of 2025). Districts are the
+    same on both, so the district resolved earlier stands. A two-level year's register is put in use by
+    :mod:`danvan_analysis.reports.commune`."""
+    from danvan_analysis.registers import register_of_year
+    from danvan_analysis.units import set_register
+
+    reg = register_of_year(year, period)
+    if reg is None or not reg.two_level:
+        set_register(reg)
 
 
 def _check_agency(value: object) -> Unit:

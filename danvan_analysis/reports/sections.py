@@ -204,6 +204,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "no_survey_in_period": "Khảo sát sự hài lòng được thực hiện theo năm: báo cáo kỳ này chỉ dùng số liệu báo cáo; kết quả khảo sát có trong báo cáo năm.",
         "remaining": "Còn phải làm đến cuối năm",
         "agency_title": "Báo cáo đánh giá công tác dân vận chính quyền năm {year}: {unit}",
+        "recomputed": "Năm trước: số liệu năm {year} của mỗi xã được tính lại theo địa giới năm {to} (các xã sáp nhập theo NQ 1240/NQ-UBTVQH15 từ ngày 01/12/2024 được gộp: người trả lời của các xã cũ tính chung, nên tỷ lệ được tính lại theo quyền số); xã sáp nhập mà mẫu năm {year} chỉ có một phần thì không có số liệu (không so sánh được). Được tính lại: {listed}.",
+        "none": "không có xã nào trong huyện này",
         "commune_note": "Tỷ lệ hài lòng chung của xã có trong mẫu khảo sát (thôn, tổ dân phố là đơn vị mẫu); xã có dưới {n} người trả lời không được công bố; “–”: xã không có trong mẫu hoặc không thuộc diện.",
         "agencies_note": "Chỉ tiêu 1 và 4a đối với các sở, ban, ngành và đơn vị trực thuộc UBND tỉnh; chế độ báo cáo; nhiệm vụ được giao tại mục IV của Kế hoạch.",
         "nothing_remaining": "Các chỉ tiêu đo được đều đã đạt tại thời điểm báo cáo.",
@@ -242,6 +244,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "no_survey_in_period": "The satisfaction survey is annual: this period's report uses report data only; the survey results are in the annual report.",
         "remaining": "Still to do by the end of the year",
         "agency_title": "Evaluation of mass-mobilisation work in {year}: {unit}",
+        "recomputed": "Previous year: each commune's figure of {year} is recomputed on the map of {to} (communes merged by NQ 1240/NQ-UBTVQH15 from 01/12/2024 combined: their respondents taken together, so shares are re-weighted); a merged commune of which the {year} sample held only part has no figure (not comparable). Recomputed: {listed}.",
+        "none": "none in this district",
         "commune_note": "Overall satisfaction of the communes in the survey sample (villages as sampling units); communes with fewer than {n} respondents are not shown; “–”: not in the sample or not concerned.",
         "agencies_note": "Targets 1 and 4a for the provincial departments and agencies; reporting; the tasks section IV of the plan gives them.",
         "nothing_remaining": "Every measured target is met at the reporting date.",
@@ -407,11 +411,29 @@ def show_democracy(view: Any) -> None:
             "unit_name", "plan_issued", "head_dialogue", "pib_in_place", "cisb_in_place",
             "petitions_received", "complaints_resolved", "satisfied", "n",
         ]  # fmt: skip
+        if "satisfied_previous" in view.communes.columns:  # the previous year on another map (2023 beside 2024)
+            columns.insert(columns.index("satisfied"), "satisfied_previous")
         display(table_of(view.communes, view.lang, columns, source="communes"))
         if "satisfied" in view.communes.columns:
             display(
                 text(_WORDS[view.lang]["commune_note"].format(n=view.params.suppression_threshold), css_class="note")
             )
+        if "recomputed_from" in view.communes.columns:
+            display(text(_recomputed_note(view), css_class="note"))
+
+
+def _recomputed_note(view: Any) -> str:
+    """Which communes' previous-year figures were recomputed onto this year's map (NQ 1240's merged communes)."""
+    from danvan_analysis.registers import register_for
+
+    old = register_for(view.params.year - 1, lang=view.lang)
+    rows = view.communes[view.communes["recomputed_from"] != ""]
+    listed = "; ".join(
+        f"{row.unit_name} = {' + '.join(old.unit(c).name for c in row.recomputed_from.split(';'))}"
+        for row in rows.itertuples()
+    )
+    words = _WORDS[view.lang]
+    return words["recomputed"].format(year=view.params.year - 1, to=view.params.year, listed=listed or words["none"])
 
 
 def show_agencies(view: Any) -> None:
@@ -760,7 +782,7 @@ def _show_figure(figure: Any, alt: str) -> None:
 #: Value columns a withheld survey row leaves empty (the disclosure rule's, a comparison's, a change's, a commune's).
 _WITHHELD_COLUMNS = frozenset(
     {"estimate", "se", "ci_low", "ci_high", "deff", "cv", "estimate_rest", "difference", "t", "p_value", "p_holm"}
-    | {"estimate_from", "estimate_to", "change", "satisfied"}
+    | {"estimate_from", "estimate_to", "change", "satisfied", "satisfied_previous"}
 )
 #: fmt's column kinds → the blocks' kinds (a closed-set code, a unit, a rule are shown, and kept, as text).
 _BLOCK_KINDS = {

@@ -52,7 +52,7 @@ _DATASETS = (
 )
 _RESULTS = ("comparison", "change", "model", "priorities")
 #: Small tables of per-district results, written as ``slice_<name>.parquet``.
-_SLICES = ("respondents", "communes")
+_SLICES = ("respondents", "communes", "previous_communes")
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,11 @@ class SharedResults:
     communes : each district's sampled communes' SIPAS indices in ``year`` (tidy, with the ``district_code`` they
         were estimated for; villages as PSUs, one design per district: :func:`~danvan_analysis.survey.commune_design`),
         or ``None``; a district whose villages cannot carry the estimates has no row.
+    previous_communes : the same for the previous survey year, **on the map of** ``year`` (2023's communes merged as
+        in 2024: :func:`~danvan_analysis.indicators.crosswalk.onto_map_of_year`); ``recomputed_from`` names the old
+        communes of a figure recomputed onto the later map (empty otherwise). A merged commune of which the previous
+        sample held only part has no row (not comparable). ``None`` without a previous year, or when the previous
+        year is on the same map (the 2023 batch is unchanged).
     """
 
     year: int
@@ -90,6 +95,7 @@ class SharedResults:
     priorities: PriorityShares | None = None
     respondents: pd.DataFrame | None = None
     communes: pd.DataFrame | None = None
+    previous_communes: pd.DataFrame | None = None
 
     def district_respondents(self, district: str | None, *, year: int) -> int:
         """Respondents of ``district`` (``None``: the province) in ``year``."""
@@ -97,11 +103,13 @@ class SharedResults:
         rows = counts[counts["year"] == year]
         return int(rows["n"].sum() if district is None else rows.loc[rows["district_code"] == district, "n"].sum())
 
-    def district_communes(self, district: str) -> pd.DataFrame | None:
-        """The tidy commune indices of ``district`` (``None`` when its villages could not carry them)."""
-        if self.communes is None:
+    def district_communes(self, district: str, *, previous: bool = False) -> pd.DataFrame | None:
+        """The tidy commune indices of ``district`` (``None`` when its villages could not carry them); ``previous``:
+        the previous year's on this year's map (:attr:`previous_communes`)."""
+        table = self.previous_communes if previous else self.communes
+        if table is None:
             return None
-        rows = self.communes[self.communes["district_code"] == district]
+        rows = table[table["district_code"] == district]
         return rows.drop(columns="district_code").reset_index(drop=True) if len(rows) else None
 
 
@@ -147,9 +155,12 @@ def compute_shared_results(*, data_dir: Path, year: int, ci_method: str = "logit
     respondents = _count_respondents(survey)
     change = compare_years(survey, design, years=(years[years.index(year) - 1], year)) if years.index(year) else None
     indices = {}
+    previous_communes = None
     for y in years:
         this_year = survey[survey["year"] == y]
         indices[y] = sipas_indices(this_year, design, settings=settings)
+        if y == year - 1 and reg is not None and register_of_year(y) is None:  # 2023 beside 2024: two maps
+            previous_communes = _previous_commune_indices(this_year, year)
         if y == year:
             comparison = compare_districts(this_year, design)
             try:
@@ -173,6 +184,7 @@ def compute_shared_results(*, data_dir: Path, year: int, ci_method: str = "logit
         priorities=priorities,
         respondents=respondents,
         communes=communes,
+        previous_communes=previous_communes,
     )
 
 
@@ -229,6 +241,20 @@ def _commune_indices(survey: pd.DataFrame) -> pd.DataFrame | None:
             continue  # a district whose villages cannot carry the commune estimates: its report leaves them out
         found.append(tidy.assign(district_code=str(code)))
     return pd.concat(found, ignore_index=True) if found else None
+
+
+def _previous_commune_indices(survey: pd.DataFrame, year: int) -> pd.DataFrame | None:
+    """The previous year's commune indices on the map of ``year`` (see :attr:`SharedResults.previous_communes`)."""
+    from danvan_analysis.indicators.crosswalk import onto_map_of_year
+
+    rows, merged = onto_map_of_year(survey, year=year)
+    tidy = _commune_indices(rows)
+    if tidy is None:
+        return None
+    sampled = set(survey["commune_code"].astype("str").unique())
+    partial = [new for new, olds in merged.items() if not set(olds) <= sampled]
+    tidy = tidy[~tidy["domain"].isin(partial)].reset_index(drop=True)
+    return tidy.assign(recomputed_from=tidy["domain"].map(lambda c: ";".join(merged.get(c, ()))).astype("str"))
 
 
 def write_shared_results(results: SharedResults, out: Path) -> Path:

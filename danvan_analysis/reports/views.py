@@ -126,9 +126,13 @@ def build_district_view(params: DistrictParams) -> DistrictView:
         indicators=tables,
         model=model,
         priorities=shared.priorities,
-        communes=_with_commune_satisfaction(
-            tabulate_units(tables, kind="commune", district=code, boards=bundle.boards, year=year),
-            shared.district_communes(code) if has_survey(params) else None,
+        communes=_with_previous_satisfaction(
+            _with_commune_satisfaction(
+                tabulate_units(tables, kind="commune", district=code, boards=bundle.boards, year=year),
+                shared.district_communes(code) if has_survey(params) else None,
+                min_n=params.suppression_threshold,
+            ),
+            shared.district_communes(code, previous=True) if has_survey(params) else None,
             min_n=params.suppression_threshold,
         ),
     )
@@ -263,6 +267,24 @@ def _with_commune_satisfaction(communes: pd.DataFrame, tidy: pd.DataFrame | None
     return merged
 
 
+def _with_previous_satisfaction(communes: pd.DataFrame, tidy: pd.DataFrame | None, *, min_n: int) -> pd.DataFrame:
+    """Add the previous year's overall satisfaction of each commune on this year's map (``tidy``: the shared
+    results' ``previous_communes``, 2023's communes merged as in 2024), withheld below ``min_n`` respondents as this
+    year's are, and ``recomputed_from``: the old communes of a figure recomputed onto this year's map. ``None`` (no
+    previous year on another map, or no survey in the report) leaves the table as it is."""
+    if tidy is None:
+        return communes
+    previous = _with_commune_satisfaction(communes[["unit_code"]], tidy.drop(columns="recomputed_from"), min_n=min_n)
+    merged = communes.merge(
+        previous[["unit_code", "satisfied"]].rename(columns={"satisfied": "satisfied_previous"}),
+        on="unit_code",
+        how="left",
+    )
+    origin = tidy.drop_duplicates("domain").set_index("domain")["recomputed_from"]
+    merged["recomputed_from"] = merged["unit_code"].map(origin).fillna("").astype("str")
+    return merged
+
+
 #: The value columns withheld in a comparison or a year-on-year change (the rest of the province, a difference and
 #: its test all reveal the district's figure).
 COMPARISON_VALUES = ("estimate", "estimate_rest", "difference", "se", "ci_low", "ci_high", "t", "p_value", "p_holm")
@@ -333,20 +355,25 @@ def previous_scorecard(
     shared: SharedResults, satisfaction: pd.DataFrame, *, params: DistrictParams | ProvinceParams, district: str | None
 ) -> Any:
     """The unit's scorecard of the previous year, same plan and period, or ``None`` when the data lack that year."""
+    from danvan_analysis.registers import register_for, register_of_year
     from danvan_analysis.scorecard import score_targets
+    from danvan_analysis.units import using_register
 
     year = shared.year - 1
     if year not in shared.bundle.years:
         return None
     last = satisfaction[satisfaction["year"] == year] if has_survey(params) else satisfaction.iloc[0:0]
-    return score_targets(
-        shared.bundle,
-        year=year,
-        district=district,
-        satisfaction=last if len(last) else None,
-        plan=params.plan,
-        period=params.period,
-    )
+    # On the previous year's own map (2023's 177 communes beside 2024's 172): a district-level figure of each year
+    # counts that year's communes; districts did not change.
+    with using_register(register_of_year(year, params.period) or register_for(2023)):
+        return score_targets(
+            shared.bundle,
+            year=year,
+            district=district,
+            satisfaction=last if len(last) else None,
+            plan=params.plan,
+            period=params.period,
+        )
 
 
 def headline_figures(view: DistrictView | ProvinceView) -> dict[str, Any]:

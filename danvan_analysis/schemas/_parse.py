@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from danvan_analysis.errors import UnitError
-from danvan_analysis.schemas._base import PROBLEM_COLUMNS, ColumnMeta, DatasetSpec, codes_of_kinds
+from danvan_analysis.schemas._base import _UNIT_KIND_WORDS, PROBLEM_COLUMNS, ColumnMeta, DatasetSpec, codes_of_kinds
 from danvan_analysis.text import CONTROLS, fold, show_controls, strip_controls
 
 #: Cell texts read as "no value" in non-text columns (after folding): empty, R's NA, Excel's #N/A, a lone dash.
@@ -305,6 +305,11 @@ def _parse_codes(uniques: list[str], outcome: _Outcome, meta: ColumnMeta) -> Non
                     outcome.values[i] = code
                 else:
                     outcome.error[i] = f"a code and name that agree; {code} is {unit.name}"
+            continue
+        if text.isdigit() and (gone := register().explain(text, kinds[0] if len(kinds) == 1 else None)):
+            # A unit of another date's map (a commune merged before the map of the rows' year): say what became of it.
+            what = " / ".join(_UNIT_KIND_WORDS[k] for k in kinds)
+            outcome.error[i] = f"a code of {what} on the map of the row's year, {register().label}; {gone}"
 
 
 def _unit_kinds(meta: ColumnMeta) -> tuple[str, ...]:
