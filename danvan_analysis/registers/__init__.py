@@ -42,7 +42,7 @@ from danvan_analysis.registers.maps import (
     reference_date,
 )
 from danvan_analysis.text import nfc
-from danvan_analysis.units import Kind, Register, Unit
+from danvan_analysis.units import Kind, Register, Unit, province_code
 
 __all__ = [
     "MAPS",
@@ -134,16 +134,24 @@ def register_for(
     return _register(map_for(when, period).id, _province_code(province), check_lang(lang))
 
 
-def register_of_year(year: int, period: str | None = None) -> MapRegister | None:
-    """The register a report or a data file of ``year`` (``period``) of Thái Nguyên is checked against: the
-    register of the two-level map for a year or period on it (from the second half of 2025), else ``None``: the
+def register_of_year(year: int, period: str | None = None, *, province: str | None = None) -> MapRegister | None:
+    """The register a report or a data file of ``year`` (``period``) is checked against: the register of
+    ``province`` on the two-level map for a year or period on it (from the second half of 2025), else ``None``: the
     shipped 2023 register (:func:`danvan_analysis.units.register`), as always for a year with districts. (The map
-    just before 01/07/2025, 172 communes, is not yet what the reports and demo data of 2024 and early 2025 use.)"""
+    just before 01/07/2025, 172 communes, is not yet what the reports and demo data of 2024 and early 2025 use.)
+
+    ``province`` ``None``: the province of the register in use (Thái Nguyên unless a report of another province
+    put its register in use, :func:`danvan_analysis.units.set_register`), so a loader inside that report checks the
+    files against that province's communes."""
     try:
         admin_map = map_for(int(year), period)
     except ParameterError:
         return None
-    return register_for(int(year), period) if admin_map.two_level else None
+    if not admin_map.two_level:
+        return None
+    if province is None:
+        province = province_code()
+    return register_for(int(year), period, province=province)
 
 
 def _province_code(province: object) -> str:
@@ -178,7 +186,8 @@ def _register(map_id: str, province: str, lang: str) -> MapRegister:
             "Hint: provinces merged on 01/07/2025 use the code of the merged province."
         )
     name = table["province_name"].iloc[0]
-    name_en = "Thái Nguyên province" if province == DEFAULT_PROVINCE else name
+    short = name.removeprefix("Tỉnh ").removeprefix("Thành phố ")
+    name_en = f"{short} {'city' if name.startswith('Thành phố') else 'province'}"
     keep = [c for c in table.columns if c.startswith(("district_", "commune_"))]
     is_2023 = admin_map is MAP_2023
     return MapRegister(
