@@ -211,7 +211,6 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
         raise ParameterError(f"--lang {settings.lang!r} is not a report language; expected one of {LANGUAGES}.")
     if settings.timeout <= 0:
         raise ParameterError(f"--timeout {settings.timeout!r}: expected a positive number of seconds.")
-    data_dir = _data_dir(settings)
     out_dir = Path(settings.out_dir) if settings.out_dir is not None else paths.reports_dir(settings.year)
     if settings.out_dir is None and settings.period is not None:
         out_dir = out_dir / str(settings.period).strip().upper()  # each period's set in its own folder
@@ -234,6 +233,7 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
             f"--communes: {settings.year} has districts; the commune reports are those of a two-level year (from "
             "01/07/2025). Hint: choose districts with --districts."
         )
+    data_dir = _data_dir(settings)
     if settings.districts is None:
         from danvan_analysis.units import district_codes
 
