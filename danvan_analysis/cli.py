@@ -58,6 +58,19 @@ def _parse_districts(text: str | None) -> tuple[str, ...] | None:
     return items
 
 
+def _parse_communes(text: str | None) -> tuple[str, ...] | None:
+    """``--communes``: as ``--districts`` (an empty value is an error, not "all")."""
+    if text is None:
+        return None
+    items = tuple(part.strip() for part in text.split(",") if part.strip())
+    if not items:
+        raise ParameterError(
+            f"--communes {text!r}: no commune given. Expected commune codes or names separated by commas, e.g. "
+            "--communes 05443,05446; leave the option out for every commune (`danvan units --year YEAR`)."
+        )
+    return items
+
+
 @app.command()
 def demo(
     year: Annotated[int, typer.Option(help="The year the reports are for (the last year generated).")] = 2023,
@@ -229,6 +242,10 @@ def reports(
     districts: Annotated[
         str | None, typer.Option(help="Comma-separated district codes or names (default: all 9).")
     ] = None,
+    communes: Annotated[
+        str | None,
+        typer.Option(help="A two-level year: comma-separated commune codes or names (default: all of the province)."),
+    ] = None,
     data: Annotated[
         Path | None, typer.Option(help="Data folder with <year>/<dataset> files (default: demo data).")
     ] = None,
@@ -248,7 +265,13 @@ def reports(
     agencies: Annotated[
         bool, typer.Option(help="Also write one report per provincial agency (its targets, tasks and reports).")
     ] = False,
-    province: Annotated[str, typer.Option(help="GSO province code (default 19, Thái Nguyên).")] = "19",
+    province: Annotated[
+        str,
+        typer.Option(
+            help="GSO province code (default 19, Thái Nguyên). Another province: a two-level year (2026 …), with "
+            "--data and a --plan file naming that province."
+        ),
+    ] = "19",
     formats: Annotated[
         str,
         typer.Option(
@@ -270,11 +293,11 @@ def reports(
     and an Excel appendix beside each (and a PDF copy with --formats ...,pdf)."""
     from danvan_analysis.batch import BatchSettings, run_batch
 
-    _check_report_map(year, period, province)
-
     settings = BatchSettings(
         year=year,
         districts=_parse_districts(districts),
+        communes=_parse_communes(communes),
+        province_code=province,
         data_dir=data,
         out_dir=out_dir,
         jobs=jobs,
@@ -299,29 +322,6 @@ def reports(
         raise typer.Exit(1) from None
     if not result.ok:
         raise typer.Exit(1)
-
-
-def _check_report_map(year: int, period: str | None, province: str) -> None:
-    """Stop (exit 2) before a batch that would evaluate units that do not exist on the year's map."""
-    from danvan_analysis.registers import PERIOD_ENDS, map_for, register_for
-
-    code = str(period).strip().upper() if period else None
-    try:
-        admin_map = map_for(year, code if code in PERIOD_ENDS else None)
-    except ParameterError:  # a year before the shipped maps keeps the 2023 register, as before
-        admin_map = None
-    reg = register_for(
-        year if admin_map else 2023, code if admin_map and code in PERIOD_ENDS else None, province=province
-    )
-    if reg.province_code != "19":  # a two-level year of Thái Nguyên: commune reports (reports.commune)
-        what = f"{reg.label}" + (f" ({reg.note})" if reg.note else "")
-        err.print(
-            f"danvan reports cannot run {year}{f' {period}' if period else ''} for {what} yet: the report notebooks "
-            "evaluate Thái Nguyên only (its districts before 01/07/2025, its communes from then), and only its "
-            "demo data and plans ship. `danvan units --year YEAR --province CODE` lists the units of that map; see README, "
-            '"A two-level year".'
-        )
-        raise typer.Exit(2)
 
 
 @app.command()

@@ -21,7 +21,7 @@ from danvan_analysis import fmt, vocab
 from danvan_analysis.indicators import REASONS, THEMES, Indicator, Shortfall
 from danvan_analysis.numbers import check_lang as _check_lang
 from danvan_analysis.scorecard import NO_DATA, NOT_MET, CheckResult, Scorecard, ScorecardSet, TargetScore
-from danvan_analysis.units import PROVINCE_CODE
+from danvan_analysis.units import province_code, province_unit
 
 _NO_UNITS = ("các đơn vị liên quan", "the units concerned")
 # How a dataset is named in "no data" sentences.
@@ -90,7 +90,7 @@ def describe_scorecard(card: Scorecard, *, lang: str = "vi") -> list[str]:
             f"{labels[NOT_MET].lower()} {counts[NOT_MET]}; {labels[NO_DATA].lower()} {counts[NO_DATA]}."
         )
     else:
-        name = "Thái Nguyên province" if card.unit_code == "19" else card.unit_name
+        name = province_unit().name_en if card.unit_code == province_code() else card.unit_name
         opening = (
             f"In {card.year}, {name} met {counts['met']} of {total} targets; "
             f"{counts[NOT_MET]} not met; {counts[NO_DATA]} without sufficient data."
@@ -132,9 +132,9 @@ def recommend_actions(
     _check_lang(lang)
     out = []
     for row in card.rows:
-        if card.unit_code != PROVINCE_CODE and row.level == "province":
+        if card.unit_code != province_code() and row.level == "province":
             continue  # province-level indices belong to the provincial report, not to a district's actions
-        behind = _district_rows(districts, row.target) if card.unit_code == PROVINCE_CODE else []
+        behind = _district_rows(districts, row.target) if card.unit_code == province_code() else []
         said = evidence(row, lang=lang).rstrip(".")
         action = card.plan.target(row.target).action
         if row.status == NOT_MET or behind:
@@ -176,7 +176,7 @@ def _district_rows(districts: ScorecardSet | None, target: str) -> list[tuple[Sc
         return []
     rows = []
     for code, district in districts.scorecards.items():
-        if code == PROVINCE_CODE:
+        if code == province_code():
             continue
         for row in district.rows:
             if row.target == target and row.level != "province" and row.status == NOT_MET:
@@ -569,7 +569,7 @@ def remaining_work(card: Scorecard, *, lang: str = "vi") -> list[str]:
     _check_lang(lang)
     out = []
     for row in card.rows:
-        if row.status != NOT_MET or (card.unit_code != PROVINCE_CODE and row.level == "province"):
+        if row.status != NOT_MET or (card.unit_code != province_code() and row.level == "province"):
             continue
         target = card.plan.target(row.target)
         name = target.short(lang) if target.short is not None else row.label(lang)

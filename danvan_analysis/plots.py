@@ -62,7 +62,8 @@ from danvan_analysis import fmt, vocab
 from danvan_analysis.disclosure import ensure_no_respondents
 from danvan_analysis.errors import ParameterError, ReportError, SchemaError, UnitError
 from danvan_analysis.numbers import check_lang as _check_lang
-from danvan_analysis.units import PROVINCE_CODE, register
+from danvan_analysis.units import province_code as _province_code
+from danvan_analysis.units import register
 
 #: The font every figure uses; it covers Vietnamese.
 FONT_FAMILY = "DejaVu Sans"
@@ -476,7 +477,7 @@ def plot_district_ranking(
     variable: str = "overall",
     lang: str = "vi",
     title: str | None = None,
-    province_code: str = PROVINCE_CODE,
+    province_code: str | None = None,
     highlight: str | None = None,
 ) -> Figure:
     """Dot plot of the districts' estimates of one variable, sorted, with CIs and the province as a line.
@@ -488,7 +489,7 @@ def plot_district_ranking(
     variable : which variable to show.
     lang : ``"vi"`` or ``"en"``.
     title : figure title.
-    province_code : the domain of the provincial estimate.
+    province_code : the domain of the provincial estimate (``None``: the province of the register in use).
     highlight : a district code to bring forward (the district of a district report): its row is shaded, its name
         and value bold, its dot and interval orange, so it stands out in colour and in grey print.
 
@@ -507,7 +508,7 @@ def plot_district_ranking(
         raise SchemaError(
             f"No district estimate of {variable!r} to plot; domains present: {sorted(set(rows['domain']))}."
         )
-    province = rows[rows["domain"] == province_code]
+    province = rows[rows["domain"] == (province_code or _province_code())]
     names = [register().unit(c).short_name for c in points["domain"]]
     codes = list(points["domain"])
     if highlight is not None and str(highlight) not in codes:
@@ -740,7 +741,7 @@ def _symbol_marker(symbol: str) -> tuple[MplPath, float]:
 
 
 def _unit_label(code: str, lang: str) -> str:
-    if code == PROVINCE_CODE:
+    if code == _province_code():
         return _t("province", lang)
     try:
         return register().unit(code).short_name
@@ -803,7 +804,7 @@ def plot_trends(
         ax = fig.add_subplot()
         ends: list[tuple[float, float, str, dict[str, Any]]] = []
         named: set[str] = set()  # the groups' labels: in the legend only under the "legend" scheme
-        coloured = [k for k, _ in groups if k != PROVINCE_CODE or len(groups) == 1]
+        coloured = [k for k, _ in groups if k != _province_code() or len(groups) == 1]
         for key, part in groups:
             label = None if key is None else (group_labels or {}).get(key) or _unit_label(key, lang)
             named |= {label} if label else set()
@@ -811,7 +812,7 @@ def plot_trends(
             style = _trend_style(key, k, scheme, highlight=highlight, compared=len(groups) > 1)
             xs, ys = part[x].to_numpy(), part[y].to_numpy(dtype=float)
             ax.plot(xs, ys, label=label, **style["line"])
-            banded = len(groups) <= MAX_BANDS if scheme != "highlight" else key in (highlight, PROVINCE_CODE)
+            banded = len(groups) <= MAX_BANDS if scheme != "highlight" else key in (highlight, _province_code())
             if has_ci and banded:
                 low, high = part["ci_low"].to_numpy(dtype=float), part["ci_high"].to_numpy(dtype=float)
                 ax.fill_between(xs, low, high, color=style["line"]["color"], alpha=0.15, linewidth=0)
@@ -819,7 +820,7 @@ def plot_trends(
             if label is not None and style["end_label"] is not None and shown.any():
                 ends.append((float(xs[shown][-1]), float(ys[shown][-1]), label, style["end_label"]))
         if scheme == "highlight" and len(groups) > 2:
-            others = set(k for k, _ in groups) - {highlight, PROVINCE_CODE}
+            others = set(k for k, _ in groups) - {highlight, _province_code()}
             what = "other_districts" if others <= set(register().district_codes) else "other_groups"
             ax.plot([], [], color=_OTHER_COLOUR, linewidth=1.0, label=_t(what, lang))
         if threshold is not None:
@@ -861,7 +862,7 @@ def _check_highlight(highlight: str | None, group: str | None, keys: list[str | 
 
 def _trend_style(key: str | None, k: int, scheme: str, *, highlight: str | None, compared: bool) -> dict[str, Any]:
     """The line style of one group, and the style of its end label (``None``: named in the legend only)."""
-    if key == PROVINCE_CODE and compared:
+    if key == _province_code() and compared:
         # The reference: dark and dashed, so it stands out in colour and in grey print, and never reads as a district.
         line = {"color": _PROVINCE_LINE, "linestyle": "--", "linewidth": 2.2, "marker": "s", "markersize": 4}
         end_label = None if scheme == "legend" else {"color": _PROVINCE_LINE, "fontweight": "bold"}

@@ -51,7 +51,7 @@ from danvan_analysis.indicators import (
 from danvan_analysis.paths import package_data
 from danvan_analysis.plan import Check, Plan, Target, load_plan
 from danvan_analysis.plan.periods import data_for_period
-from danvan_analysis.units import PROVINCE_CODE, register
+from danvan_analysis.units import province_code, register
 
 MET, NOT_MET, NO_DATA = vocab.Status.MET.value, vocab.Status.NOT_MET.value, vocab.Status.NO_DATA.value
 
@@ -410,12 +410,13 @@ def score_all_districts(
         (:func:`danvan_analysis.plots.plot_target_heatmap`).
     """
     plan = plan or load_plan()
-    codes = ([PROVINCE_CODE] if include_province else []) + register().district_codes
+    province = province_code()
+    codes = ([province] if include_province else []) + register().district_codes
     cards = {
         code: score_targets(
             data,
             year=year,
-            district=None if code == PROVINCE_CODE else code,
+            district=None if code == province else code,
             satisfaction=satisfaction,
             plan=plan,
             period=period,
@@ -500,7 +501,7 @@ def _score(target: Target, checks: tuple[Check, ...], context: _Context) -> Targ
         label_vi=label_vi,
         label_en=label_en,
         level="province" if provincial else scope.level,
-        unit_code=PROVINCE_CODE if provincial else scope.code,
+        unit_code=province_code() if provincial else scope.code,
         status=_status(met),
         threshold_source=target.threshold_source,
         checks=results,
@@ -584,7 +585,7 @@ def _index_check(check: Check, context: _Context) -> CheckResult:
     code, what = check.indicator.split(".")
     indices = context.indices()
     match = indices[
-        (indices["province_code"].astype(str).str.strip() == PROVINCE_CODE)
+        (indices["province_code"].astype(str).str.strip() == province_code())
         & (indices["index_code"].astype(str).str.strip() == code)
         & (pd.to_numeric(indices["year"], errors="coerce") == context.year)
     ]

@@ -62,6 +62,9 @@ AGENCIES: tuple[tuple[str, str, str], ...] = (
     ("PTTH", "Đài Phát thanh - Truyền hình", "Radio and Television Station"),
 )
 
+#: The agency named after its province (``Báo Thái Nguyên``): another province's register names it after that one.
+PROVINCE_NEWSPAPER = "BTN"
+
 #: Codes retired in 2023 and the code that replaced them (GSO kept 05851 for the merged Thị trấn Quân Chu).
 RETIRED_CODES = {"05764": "05851"}
 
@@ -172,8 +175,11 @@ class Register:
                 self._units[row.commune_code] = Unit(
                     row.commune_code, row.commune_name, "commune", row.commune_type, district
                 )
-        for code, name, name_en in AGENCIES:
-            self._units[code] = Unit(code, name, "agency", "Cơ quan", None, name_en)
+        place = _TYPE_PREFIX.sub("", name)
+        for code, name_vi, agency_en in AGENCIES:
+            if code == PROVINCE_NEWSPAPER:  # the province's own newspaper: named after the province it serves
+                name_vi, agency_en = f"Báo {place}", f"{place} Newspaper"
+            self._units[code] = Unit(code, name_vi, "agency", "Cơ quan", None, agency_en)
         self._by_name: dict[str, list[Unit]] = {}
         self._by_fold: dict[str, list[Unit]] = {}
         for unit in self._units.values():
@@ -354,6 +360,18 @@ def using_register(reg: Register | None) -> Iterator[Register]:
 def resolve_unit(text: object, *, kind: Kind | None = None, district: str | None = None) -> Unit:
     """Resolve a unit code or name against the shipped register; see :meth:`Register.resolve`."""
     return register().resolve(text, kind=kind, district=district)
+
+
+def province_code() -> str:
+    """The code of the province of the register in use (``"19"``, Thái Nguyên, unless a report of another
+    province put that province's register in use): the province's own rows and its survey domain carry it."""
+    return register().province_code
+
+
+def province_unit() -> Unit:
+    """The province of the register in use, as a unit (``"Tỉnh Thái Nguyên"``, ``"Thành phố Hà Nội"``, …)."""
+    reg = register()
+    return reg.unit(reg.province_code)
 
 
 def district_codes() -> list[str]:

@@ -55,6 +55,7 @@ from danvan_analysis.files import (
     write_atomic,
 )
 from danvan_analysis.reports.params import LANGUAGES, PROVINCE_STEM, SHARED_CACHE_FORMAT, report_stem
+from danvan_analysis.units import PROVINCE_CODE
 
 SHARED_DIR = "_shared"
 LOGS_DIR = "logs"
@@ -74,7 +75,12 @@ class BatchSettings:
     Attributes
     ----------
     year : year reported on.
-    districts : district codes or names; ``None`` = all 9.
+    districts : district codes or names; ``None`` = all 9 (a year with districts only).
+    communes : a two-level year: commune codes or names of the province; ``None`` = all of them. The province report
+        links to these and to the commune reports already in the folder.
+    province_code : the GSO province reported on (default ``"19"``, Thái Nguyên). Another province is reported on in a
+        two-level year only, with its own data and plan file (``plan``, whose ``plan.province_code`` must be this
+        code); a year with districts has Thái Nguyên's 2023 register only.
     data_dir : folder with ``<year>/<dataset>`` files; ``None`` = the demo data (written when missing).
     out_dir : output folder; ``None`` = ``reports/<year>``.
     jobs : parallel workers; ``None`` = the cores available to this process.
@@ -127,6 +133,8 @@ class BatchSettings:
     signer_name: str | None = None
     signer_title: str | None = None
     keep_edits: bool = False
+    communes: tuple[str, ...] | None = None
+    province_code: str = "19"
 
 
 @dataclass(frozen=True)
@@ -193,7 +201,8 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
     Raises
     ------
     ParameterError
-        Unknown language, district, data folder without the year, missing notebook.
+        Unknown language, district, commune or province, a plan of another province, data folder without the
+        year, missing notebook.
     """
     from danvan_analysis.plan import load_plan
     from danvan_analysis.units import resolve_unit
@@ -202,25 +211,35 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
         raise ParameterError(f"--lang {settings.lang!r} is not a report language; expected one of {LANGUAGES}.")
     if settings.timeout <= 0:
         raise ParameterError(f"--timeout {settings.timeout!r}: expected a positive number of seconds.")
-    data_dir = _data_dir(settings)
     out_dir = Path(settings.out_dir) if settings.out_dir is not None else paths.reports_dir(settings.year)
     if settings.out_dir is None and settings.period is not None:
         out_dir = out_dir / str(settings.period).strip().upper()  # each period's set in its own folder
     out_dir = out_dir.resolve()
     district_nb = _notebook(settings.district_notebook, "district_report.ipynb")
     province_nb = _notebook(settings.province_notebook, "province_report.ipynb") if settings.province else None
+    plan = load_plan(settings.plan)  # a broken plan file stops the batch before any report, listing its problems
+    period = plan.period_code(settings.period, what="--period")
+    two_level = _two_level_register(settings.year, period, settings.province_code)
+    if two_level is not None and settings.plan is None:  # the 2023 plan has districts: score the EXAMPLE plan
+        plan = load_plan(paths.package_data("plans/example_two_level.yaml"))
+    _check_plan_province(plan, two_level, settings)
+    if two_level is not None and settings.districts is not None:
+        raise ParameterError(
+            f"--districts {','.join(settings.districts)}: {settings.year} is on the two-level map (from 01/07/2025), "
+            "which has no district. Hint: choose communes with --communes (`danvan units --year YEAR` lists them)."
+        )
+    if two_level is None and settings.communes is not None:
+        raise ParameterError(
+            f"--communes: {settings.year} has districts; the commune reports are those of a two-level year (from "
+            "01/07/2025). Hint: choose districts with --districts."
+        )
+    data_dir = _data_dir(settings)
     if settings.districts is None:
         from danvan_analysis.units import district_codes
 
         codes = district_codes()
     else:
         codes = list(dict.fromkeys(resolve_unit(d, kind="district").code for d in settings.districts))
-
-    plan = load_plan(settings.plan)  # a broken plan file stops the batch before any report, listing its problems
-    period = plan.period_code(settings.period, what="--period")
-    two_level = _two_level_register(settings.year, period)
-    if two_level is not None and settings.plan is None:  # the 2023 plan has districts: score the EXAMPLE plan
-        plan = load_plan(paths.package_data("plans/example_two_level.yaml"))
     extra_formats, word = _formats(settings, plan)
     # A report reads its year and the years before it (trends, last year's figures): adding a later year's folder
     # must not rebuild an unchanged set.
@@ -240,7 +259,11 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
         "period": period or "",
     }
     ci_method = plan.rules.ci_method
-    shared_key = hash_bytes(repr((SHARED_CACHE_FORMAT, settings.year, data_digest, ci_method, sorted(package.items()))))
+    # A two-level year names its province in every report's parameters (the register it is evaluated on).
+    region = {"province": two_level.province_code} if two_level is not None else {}
+    shared_key = hash_bytes(
+        repr((SHARED_CACHE_FORMAT, settings.year, data_digest, ci_method, sorted(package.items()), *region.values()))
+    )
     shared_dir = out_dir / SHARED_DIR / shared_key[:16]
     use_shared = settings.share_results
     common["shared_cache"] = str(shared_dir) if use_shared else ""
@@ -267,24 +290,28 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
         from danvan_analysis.reports.commune import commune_stem
 
         commune_nb = _notebook(None, "commune_report.ipynb")
-        communes = two_level.units("commune")
+        communes = _chosen_communes(two_level, settings.communes)
         tasks = [
-            task(u.code, "district", u.name, commune_nb, {"commune": u.code, **common}, commune_stem(u))
+            task(u.code, "district", u.name, commune_nb, {"commune": u.code, **common, **region}, commune_stem(u))
             for u in communes
         ]
         if settings.province:
-            province_nb = _notebook(None, "province_two_level_report.ipynb")
-            linked = ",".join(u.code for u in communes)
-            province_params = {**common, "linked_communes": linked}
-            tasks.append(
-                task(PROVINCE_STEM, "province", "Tỉnh Thái Nguyên", province_nb, province_params, PROVINCE_STEM)
+            # The province links to the commune reports this run makes and those already made in the folder.
+            earlier = mf.read_manifest(out_dir)
+            chosen = {u.code for u in communes}
+            linked = ",".join(
+                u.code for u in two_level.units("commune") if u.code in chosen or _made(earlier.get(u.code), out_dir)
             )
+            province_nb = _notebook(None, "province_two_level_report.ipynb")
+            province_params = {**common, "linked_communes": linked, **region}
+            name = two_level.unit(two_level.province_code).name
+            tasks.append(task(PROVINCE_STEM, "province", name, province_nb, province_params, PROVINCE_STEM))
             province_nb = None
-    if settings.agencies and two_level is None:  # agency reports of a two-level year: not built yet
+    if settings.agencies:
         from danvan_analysis.units import register
 
         agency_nb = _notebook(settings.agency_notebook, "agency_report.ipynb")
-        agency_common = {k: v for k, v in common.items() if k != "suppression_threshold"}
+        agency_common = {k: v for k, v in common.items() if k != "suppression_threshold"} | region
         tasks += [
             task(
                 unit.code,
@@ -294,18 +321,17 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
                 {"agency": unit.code, **agency_common},
                 report_stem(unit.code),
             )
-            for unit in register().units("agency")
+            for unit in (two_level or register()).units("agency")
         ]
     previous = mf.read_manifest(out_dir)
     if province_nb is not None:
         # The province links to the district reports this run makes and those already made in the folder.
-        from danvan_analysis.units import district_codes
+        from danvan_analysis.units import district_codes, register
 
         linked = [c for c in district_codes() if c in codes or _made(previous.get(c), out_dir)]
         province_parameters = {**common, "linked_districts": ",".join(linked)}
-        tasks.append(
-            task(PROVINCE_STEM, "province", "Tỉnh Thái Nguyên", province_nb, province_parameters, PROVINCE_STEM)
-        )
+        name = register().unit(PROVINCE_CODE).name
+        tasks.append(task(PROVINCE_STEM, "province", name, province_nb, province_parameters, PROVINCE_STEM))
 
     to_run = [t for t in tasks if settings.force or not mf.is_current(previous.get(t.name), t.key, out_dir)]
     skipped = tuple(previous[t.name] for t in tasks if t not in to_run)
@@ -317,7 +343,13 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
             "shared",
             "shared results",
             shared_nb,
-            {"year": settings.year, "data_dir": str(data_dir), "out": str(shared_dir), "ci_method": ci_method},
+            {
+                "year": settings.year,
+                "data_dir": str(data_dir),
+                "out": str(shared_dir),
+                "ci_method": ci_method,
+                **region,
+            },
             SHARED_NAME,
         )
     notebooks = [t.notebook for t in to_run] + ([shared.notebook] if shared else [])
@@ -577,12 +609,72 @@ def _data_dir(settings: BatchSettings) -> Path:
     return folder.resolve()
 
 
-def _two_level_register(year: int, period: str | None) -> Any:
-    """The register of a two-level year (Thái Nguyên's communes, no district), else ``None``."""
-    from danvan_analysis.registers import register_of_year
+def _two_level_register(year: int, period: str | None, province: str) -> Any:
+    """The register of ``province`` in a two-level year (its communes, no district), else ``None``.
 
-    reg = register_of_year(year, period)
-    return reg if reg is not None and reg.two_level else None
+    Raises
+    ------
+    ParameterError
+        ``province`` is no province of the year's map; another province than Thái Nguyên in a year with districts
+        (the toolkit ships the 2023 register of Thái Nguyên only, and the district reports are built on it).
+    """
+    from danvan_analysis.registers import register_for, register_of_year
+
+    try:
+        reg = register_of_year(year, period, province=province)
+    except ParameterError as error:
+        raise ParameterError(f"--province {province}: {error}") from None
+    if reg is not None and reg.two_level:
+        return reg
+    if province.strip().zfill(2) != PROVINCE_CODE:
+        try:
+            name = register_for(2026, province=province).unit(province.strip().zfill(2)).name
+        except ParameterError:
+            name = "not a province code of the two-level map"
+        raise ParameterError(
+            f"--province {province} ({name}): {year}{f' {period}' if period else ''} has districts, and the reports of "
+            "such a year evaluate Thái Nguyên (19) only: the toolkit ships no 2023 register of another province, so "
+            "its district reports cannot be built. Hint: another province's reports run in a two-level year (from "
+            "01/07/2025), e.g. `danvan reports --year 2026 --province CODE --data DIR --plan PLAN`."
+        )
+    return None
+
+
+def _check_plan_province(plan: Any, two_level: Any, settings: BatchSettings) -> None:
+    """Stop before any report when the plan is another province's than ``--province`` (the plan names its own)."""
+    from danvan_analysis.reports.commune import check_province
+    from danvan_analysis.units import register
+
+    if two_level is not None:
+        try:
+            check_province(two_level.unit(two_level.province_code), plan)
+        except ParameterError as error:
+            raise ParameterError(str(error).replace("Parameter province:", "--province")) from None
+        return
+    wanted = str(plan.spec.plan.province_code).strip().zfill(2)
+    if wanted != PROVINCE_CODE:
+        raise ParameterError(
+            f"--plan {plan.source}: the plan of province {wanted}, but {settings.year} has districts and its reports "
+            f"evaluate {register().unit(PROVINCE_CODE).name} (19) only. Hint: a plan of another province is scored "
+            "in a two-level year (from 01/07/2025), with --province set to its code."
+        )
+
+
+def _chosen_communes(reg: Any, chosen: tuple[str, ...] | None) -> list[Any]:
+    """The communes of ``--communes`` (codes or names on the two-level map), in register order; ``None``: all."""
+    from danvan_analysis.errors import UnitError
+
+    if chosen is None:
+        return reg.units("commune")
+    codes = set()
+    for item in chosen:
+        try:
+            codes.add(reg.resolve(item, kind="commune").code)
+        except UnitError as error:
+            raise ParameterError(
+                f"--communes {item!r}: {error} Hint: `danvan units --year YEAR --province CODE` lists the communes."
+            ) from None
+    return [u for u in reg.units("commune") if u.code in codes]
 
 
 def _notebook(given: Path | None, default_name: str) -> Path:

@@ -35,7 +35,7 @@ import pandas as pd
 from danvan_analysis import vocab
 from danvan_analysis.errors import ParameterError, SchemaError, UnitError
 from danvan_analysis.numbers import check_lang, format_count, format_number, format_percent
-from danvan_analysis.units import PROVINCE_CODE, RETIRED_CODES, Unit, register, resolve_unit
+from danvan_analysis.units import RETIRED_CODES, Unit, province_code, register, resolve_unit
 
 Kind = Literal["percent", "count"]
 Rule = Literal[">=", ">", "<=", "<", "=="]
@@ -313,7 +313,7 @@ class Scope:
             return [reg.unit(self.code)] if "commune" in kinds else []
         for kind in kinds:
             if kind == "province":
-                chosen += [reg.unit(PROVINCE_CODE)] if self.is_province else []
+                chosen += [reg.unit(reg.province_code)] if self.is_province else []
             elif kind == "agency":
                 chosen += reg.units("agency") if self.is_province else []
             elif kind == "district":
@@ -347,8 +347,9 @@ def resolve_scope(district: str | None) -> Scope:
     ParameterError
         ``district`` names no district of the 2023 register.
     """
-    if district is None or str(district).strip() in ("", PROVINCE_CODE):
-        return Scope(PROVINCE_CODE, "province")
+    province = province_code()
+    if district is None or str(district).strip() in ("", province):
+        return Scope(province, "province")
     if not register().district_codes:  # the two-level map: a commune is the scope below the province
         try:
             return Scope(resolve_unit(district, kind="commune").code, "commune")

@@ -23,7 +23,7 @@ from danvan_analysis.indicators._base import (
     resolve_scope,
     rows_of_year,
 )
-from danvan_analysis.units import PROVINCE_CODE, register
+from danvan_analysis.units import province_code, register
 
 LABELS = {
     "inspections_province": (
@@ -77,11 +77,12 @@ def compute_inspection_indicators(
         )
 
     if scope.is_province:
-        provincial = [PROVINCE_CODE, *(u.code for u in register().units("agency"))]
+        province = province_code()
+        provincial = [province, *(u.code for u in register().units("agency"))]
         count = int(by_inspector.reindex(provincial).fillna(0).sum())
         builder.add(
             "inspections_province",
-            unit_code=PROVINCE_CODE,
+            unit_code=province,
             period="Y",
             numerator=count,
             kind="count",
@@ -89,7 +90,7 @@ def compute_inspection_indicators(
             rule=">=",
         )
         if count == 0:
-            builder.short("inspections_province", PROVINCE_CODE, "Y", [PROVINCE_CODE], "not_done")
+            builder.short("inspections_province", province, "Y", [province], "not_done")
 
     districts = [s.code for s in scope.district_scopes() if s.level == "district"]  # none on the two-level map
     done = []

@@ -42,7 +42,7 @@ from danvan_analysis.registers.maps import (
     reference_date,
 )
 from danvan_analysis.text import nfc
-from danvan_analysis.units import Kind, Register, Unit
+from danvan_analysis.units import Kind, Register, Unit, province_code
 
 __all__ = [
     "MAPS",
@@ -135,15 +135,19 @@ def register_for(
     return _register(map_for(when, period).id, _province_code(province), check_lang(lang))
 
 
-def register_of_year(year: int, period: str | None = None) -> MapRegister | None:
-    """The register a report or a data file of ``year`` (``period``) of Thái Nguyên is checked against, or ``None``
-    on the 2023 map (the shipped 2023 register, :func:`danvan_analysis.units.register`, as always).
+def register_of_year(year: int, period: str | None = None, *, province: str | None = None) -> MapRegister | None:
+    """The register a report or a data file of ``year`` (``period``) is checked against, or ``None`` on the 2023 map
+    (the shipped 2023 register, :func:`danvan_analysis.units.register`, as always).
 
     The rule: **a year with districts to its end is on the map of its end, every period of it**: 2023 on the 2023
     map (177 communes), 2024 on the map before 01/07/2025 (172; its Q1–9M too: a year's data and reports keep one
     map of communes, and its year-end figures are those of the 172 communes); 2025, the year the district level
     ended, is on the map at the period's end (:func:`map_for`: Q1 and H1 on the map before 01/07/2025, 9M and Y on
     the two-level map); later years on the two-level map.
+
+    ``province`` ``None``: the province of the register in use (Thái Nguyên unless a report of another province
+    put its register in use, :func:`danvan_analysis.units.set_register`), so a loader inside that report checks the
+    files against that province's communes.
     """
     try:
         admin_map = map_for(int(year), period)
@@ -152,7 +156,11 @@ def register_of_year(year: int, period: str | None = None) -> MapRegister | None
         return None
     if not year_end.two_level:
         admin_map = year_end
-    return None if admin_map is MAP_2023 else register_for(int(year), None if admin_map is year_end else period)
+    if admin_map is MAP_2023:
+        return None
+    if province is None:
+        province = province_code()
+    return register_for(int(year), None if admin_map is year_end else period, province=province)
 
 
 def _province_code(province: object) -> str:
@@ -187,7 +195,8 @@ def _register(map_id: str, province: str, lang: str) -> MapRegister:
             "Hint: provinces merged on 01/07/2025 use the code of the merged province."
         )
     name = table["province_name"].iloc[0]
-    name_en = "Thái Nguyên province" if province == DEFAULT_PROVINCE else name
+    short = name.removeprefix("Tỉnh ").removeprefix("Thành phố ")
+    name_en = f"{short} {'city' if name.startswith('Thành phố') else 'province'}"
     keep = [c for c in table.columns if c.startswith(("district_", "commune_"))]
     # Thái Nguyên's map before 01/07/2025 keeps the 2023 register's spelling alias and retired code (05764 → 05851):
     # both units are on it unchanged (the code that replaced the retired one, the ward spelled two ways).

@@ -7,8 +7,10 @@ sample size is known; below the suppression threshold nothing is shown). The pro
 grouped by how many targets each missed, so a 92-row list stays readable, and never names a district.
 
 Parameters are validated like the district report's (:func:`validate_commune_params`); validating them puts the
-year's register in use in the kernel (:func:`danvan_analysis.units.set_register`), so every later call resolves
-units on the two-level map.
+register of the report's province on the year's map in use in the kernel (:func:`danvan_analysis.units.set_register`),
+so every later call resolves units on the two-level map of that province. Any province of that map can be reported
+on (``province``, default ``"19"`` Thái Nguyên) with its own data and plan file; the plan must be that province's
+(:func:`check_province`), and every title, issuer and name comes from the register, never from a constant.
 """
 
 from __future__ import annotations
@@ -42,8 +44,8 @@ GROUPS = (
 _WORDS = {
     "vi": {
         "commune_title": "Báo cáo đánh giá công tác dân vận chính quyền năm {year}: {unit}",
-        "province_title": "Báo cáo đánh giá công tác dân vận chính quyền năm {year}: tỉnh Thái Nguyên (chính quyền "
-        "địa phương hai cấp)",
+        "province_title": "Báo cáo đánh giá công tác dân vận chính quyền năm {year}: {province} (chính quyền địa "
+        "phương hai cấp)",
         "communes": "Kết quả theo xã, phường",
         "commune": "Xã, phường",
         "met": "Chỉ tiêu đạt",
@@ -62,8 +64,7 @@ _WORDS = {
     },
     "en": {
         "commune_title": "Evaluation of mass-mobilisation work in {year}: {unit}",
-        "province_title": "Evaluation of mass-mobilisation work in {year}: Thái Nguyên province (two-level local "
-        "government)",
+        "province_title": "Evaluation of mass-mobilisation work in {year}: {province} (two-level local government)",
         "communes": "Results by commune",
         "commune": "Commune or ward",
         "met": "Targets met",
@@ -97,6 +98,7 @@ class CommuneParams:
     plan: Plan
     demo: bool = False
     period: str | None = None
+    province: Unit | None = None  # the province reported on (its register is in use)
 
     @property
     def district(self) -> Unit:
@@ -117,20 +119,73 @@ class TwoLevelProvinceParams:
     demo: bool = False
     period: str | None = None
     linked_districts: tuple[str, ...] = ()  # the commune reports beside this one (the shared sections' name)
+    province: Unit | None = None  # the province reported on (its register is in use)
 
 
-def use_year_map(year: int, period: str | None = None) -> None:
-    """Put the register of the year's map in use, or raise when the year is not on the two-level map."""
+def use_year_map(year: int, period: str | None = None, *, province: str | None = None) -> Unit:
+    """Put the register of ``province`` (``None``: the province of the register in use) on the year's map in use and
+    return the province; raise when the year is not on the two-level map or the province not on it."""
     from danvan_analysis.registers import register_of_year
-    from danvan_analysis.units import set_register
+    from danvan_analysis.units import province_unit, set_register
 
-    reg = register_of_year(year, period)
+    try:
+        reg = register_of_year(year, period, province=province)
+    except ParameterError as error:
+        raise ParameterError(
+            f"Parameter province: {error} Hint: `danvan units --year {year} --province CODE` lists a province's units."
+        ) from None
     if reg is None or not reg.two_level:
         raise ParameterError(
             f"Parameter year: {year}{' ' + period if period else ''} is not on the two-level map (from 01/07/2025); "
             "expected a year such as 2026. Hint: the district report (district_report.ipynb) covers earlier years."
         )
     set_register(reg)
+    return province_unit()
+
+
+def use_province(*, year: object, province: object = "19", period: object = "") -> None:
+    """Check ``province`` and put its register on the map of ``year`` in use (the batch's shared step, before it loads
+    the data). A year with districts has Thái Nguyên's 2023 register only: another province is refused there."""
+    from danvan_analysis.registers import register_of_year
+    from danvan_analysis.units import set_register
+
+    year_value = _params._check_year(year)
+    code = _check_province_text(province)
+    period_code = _params._check_text("period", period).strip().upper() or None
+    on_map = register_of_year(year_value, period_code, province="19")
+    if on_map is not None and on_map.two_level:
+        use_year_map(year_value, period_code, province=code)
+        return
+    if code != "19":
+        raise ParameterError(
+            f"Parameter province: {province!r} in {year_value}: the reports of a year with districts evaluate Thái "
+            "Nguyên (19) only (the toolkit ships no 2023 register of another province); expected '19'."
+        )
+    set_register(None)
+
+
+def check_province(province: Unit, plan: Plan) -> None:
+    """Refuse a plan file of another province than the one reported on (the plan names its province)."""
+    if str(plan.spec.plan.province_code).zfill(2) != province.code:
+        source = "the shipped EXAMPLE plan (Thái Nguyên's)" if is_example_plan(plan) else f"the plan file {plan.source}"
+        raise ParameterError(
+            f"Parameter province: {province.code} ({province.name}) is reported on, but {source} is the plan of "
+            f"province {plan.spec.plan.province_code} (its plan.province_code); the plan must be that province's. "
+            f"Hint: give the plan file of {province.name} (plan_file, `danvan reports --plan FILE`), whose "
+            f"plan.province_code is '{province.code}', or set the province to the one the plan names."
+        )
+
+
+def is_example_plan(plan: Plan) -> bool:
+    """Whether ``plan`` is the shipped EXAMPLE two-level plan (the reports then say it is not the province's)."""
+    return Path(plan.source).resolve() == Path(str(package_data(EXAMPLE_PLAN))).resolve()
+
+
+def _check_province_text(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ParameterError(f"Parameter province: expected a 2-digit GSO province code such as '19', got {value!r}.")
+    text = _params._check_text("province", str(value)).strip()
+    return text.zfill(2) if text.isdigit() else text
 
 
 def _plan_of(plan_file: object) -> object:
@@ -147,6 +202,7 @@ def validate_commune_params(
     shared_cache: object = "",
     plan_file: object = "",
     period: object = "",
+    province: object = "19",
 ) -> CommuneParams:
     """Check the parameters of ``commune_report.ipynb`` (the district report's rules; ``commune`` is a code or a
     name of the two-level map) and put the year's register in use.
@@ -161,7 +217,8 @@ def validate_commune_params(
 
     year_value = _params._check_year(year)
     common = _params._common(year_value, data_dir, lang, shared_cache, _plan_of(plan_file), period)
-    use_year_map(year_value, common["period"])  # type: ignore[arg-type]
+    region = use_year_map(year_value, common["period"], province=_check_province_text(province))  # type: ignore[arg-type]
+    check_province(region, common["plan"])  # type: ignore[arg-type]
     text = _params._check_text("commune", commune if isinstance(commune, str) else str(commune))
     try:
         unit = resolve_unit(text, kind="commune")
@@ -169,7 +226,8 @@ def validate_commune_params(
         raise ParameterError(
             f"Parameter commune: {error} Hint: `danvan units --year {year_value}` lists the communes and wards."
         ) from error
-    return CommuneParams(commune=unit, suppression_threshold=_params._check_threshold(suppression_threshold), **common)  # type: ignore[arg-type]
+    threshold = _params._check_threshold(suppression_threshold)
+    return CommuneParams(commune=unit, suppression_threshold=threshold, province=region, **common)  # type: ignore[arg-type]
 
 
 def validate_two_level_province_params(
@@ -182,21 +240,26 @@ def validate_two_level_province_params(
     plan_file: object = "",
     linked_communes: object = "",
     period: object = "",
+    province: object = "19",
 ) -> TwoLevelProvinceParams:
     """Check the parameters of ``province_two_level_report.ipynb`` and put the year's register in use."""
     from danvan_analysis.units import resolve_unit
 
     year_value = _params._check_year(year)
     common = _params._common(year_value, data_dir, lang, shared_cache, _plan_of(plan_file), period)
-    use_year_map(year_value, common["period"])  # type: ignore[arg-type]
+    region = use_year_map(year_value, common["period"], province=_check_province_text(province))  # type: ignore[arg-type]
+    check_province(region, common["plan"])  # type: ignore[arg-type]
     text = _params._check_text("linked_communes", linked_communes)
     try:
         linked = tuple(resolve_unit(p.strip(), kind="commune").code for p in text.split(",") if p.strip())
     except UnitError as error:
         raise ParameterError(f"Parameter linked_communes: {error}") from error
     return TwoLevelProvinceParams(
-        suppression_threshold=_params._check_threshold(suppression_threshold), linked_districts=linked, **common
-    )  # type: ignore[arg-type]
+        suppression_threshold=_params._check_threshold(suppression_threshold),
+        linked_districts=linked,
+        province=region,
+        **common,  # type: ignore[arg-type]
+    )
 
 
 def commune_stem(unit: Unit) -> str:
@@ -358,7 +421,8 @@ def show_commune_title(view: CommuneView) -> None:
     words = sections._WORDS[view.lang]
     title = _WORDS[view.lang]["commune_title"].format(year=view.params.year, unit=view.unit.name)
     sections._show_title(view, title, _figures(view, view.unit.code), view.lang, words, fmt)
-    display(sections.text(_WORDS[view.lang]["example_plan"], css_class="note"))
+    if is_example_plan(view.params.plan):
+        display(sections.text(_WORDS[view.lang]["example_plan"], css_class="note"))
 
 
 def show_commune_survey(view: CommuneView) -> None:
@@ -413,12 +477,22 @@ def show_province_title(view: TwoLevelProvinceView) -> None:
 
     from danvan_analysis import fmt
     from danvan_analysis.reports import sections
-    from danvan_analysis.units import PROVINCE_CODE
+    from danvan_analysis.units import province_unit
 
     words = sections._WORDS[view.lang]
-    title = _WORDS[view.lang]["province_title"].format(year=view.params.year)
-    sections._show_title(view, title, _figures(view, PROVINCE_CODE), view.lang, words, fmt)
-    display(sections.text(_WORDS[view.lang]["example_plan"], css_class="note"))
+    title = _WORDS[view.lang]["province_title"].format(year=view.params.year, province=province_name(view.lang))
+    sections._show_title(view, title, _figures(view, province_unit().code), view.lang, words, fmt)
+    if is_example_plan(view.params.plan):
+        display(sections.text(_WORDS[view.lang]["example_plan"], css_class="note"))
+
+
+def province_name(lang: str = "vi") -> str:
+    """The province of the register in use as a title names it: ``"tỉnh Thái Nguyên"``, ``"thành phố Hà Nội"``
+    (``"Thái Nguyên province"`` in English)."""
+    from danvan_analysis.units import province_unit
+
+    unit = province_unit()
+    return f"{unit.type_name.lower()} {unit.short_name}" if lang == "vi" else (unit.name_en or unit.name)
 
 
 def commune_table(view: TwoLevelProvinceView) -> pd.DataFrame:

@@ -126,11 +126,36 @@ def validate_agency_params(
     shared_cache: object = "",
     plan_file: object = "",
     period: object = "",
+    province: object = "19",
 ) -> AgencyParams:
-    """Check the parameters of ``agency_report.ipynb``: ``agency`` is an agency code (``SNV``) or name."""
+    """Check the parameters of ``agency_report.ipynb``: ``agency`` is an agency code (``SNV``) or name.
+
+    In a year on the two-level map (from the second half of 2025) the register of ``province`` on that map is put in
+    use (the agencies report to the province there as before) and, with no ``plan_file``, the shipped EXAMPLE
+    two-level plan is scored; the plan must be the province's. A year with districts is Thái Nguyên's only."""
+    from danvan_analysis.reports import commune
+
     year_value = _check_year(year)
-    unit = _check_agency(agency)
-    return AgencyParams(agency=unit, **_common(year_value, data_dir, lang, shared_cache, plan_file, period))
+    text = _check_text("period", period).strip().upper()
+    two_level = _is_two_level(year_value, text or None)
+    if two_level:
+        plan_file = commune._plan_of(plan_file)
+    common = _common(year_value, data_dir, lang, shared_cache, plan_file, period)
+    commune.use_province(year=year_value, province=province, period=common["period"] or "")
+    if two_level:
+        from danvan_analysis.units import province_unit
+
+        commune.check_province(province_unit(), common["plan"])  # type: ignore[arg-type]
+    return AgencyParams(agency=_check_agency(agency), **common)  # type: ignore[arg-type]
+
+
+def _is_two_level(year: int, period: str | None) -> bool:
+    from danvan_analysis.registers import PERIOD_ENDS, map_for
+
+    try:
+        return map_for(year, period if period in PERIOD_ENDS else None).two_level
+    except ParameterError:
+        return False
 
 
 def _common(
@@ -238,9 +263,9 @@ def report_stem(unit_code: str) -> str:
 
     Built from the register (code + folded short name), so it is stable, ASCII and safe on every file system.
     """
-    from danvan_analysis.units import PROVINCE_CODE, register, resolve_unit
+    from danvan_analysis.units import province_code, register, resolve_unit
 
-    if unit_code == PROVINCE_CODE:
+    if unit_code == province_code():
         return PROVINCE_STEM
     if unit_code in {u.code for u in register().units("agency")}:
         return f"agency-{unit_code.lower()}"

@@ -307,6 +307,7 @@ def show_satisfaction(view: Any) -> None:
 
     from danvan_analysis import disclosure, plots
     from danvan_analysis.reports.views import has_survey
+    from danvan_analysis.units import province_code
 
     lang, code, year = view.lang, view.unit.code, view.params.year
     if not has_survey(view.params):
@@ -341,7 +342,7 @@ def show_satisfaction(view: Any) -> None:
     overall = table[(table["year"] == year) & (table["variable"] == "overall")]
     _show_figure(plots.plot_district_ranking(overall, lang=lang, highlight=code), section_title("ranking", lang))
     display(heading("sat_trend", lang=lang, level=3))
-    trend = table[table["domain"].isin([code, "19"]) & (table["variable"] == "overall")]
+    trend = table[table["domain"].isin([code, province_code()]) & (table["variable"] == "overall")]
     _show_figure(
         plots.plot_trends(trend, group="domain", lang=lang, threshold=view.satisfaction_threshold, highlight=code),
         section_title("sat_trend", lang),
@@ -947,19 +948,21 @@ _SUBJECT = {
 
 def _meta_block(view: Any, title: str, today: Any, source: str) -> dict[str, Any]:
     """The report's facts: what the Word copy's header, title and signature need (shown nowhere in the HTML)."""
-    from danvan_analysis.units import resolve_unit
+    from danvan_analysis.units import province_unit
 
     params, lang = view.params, view.lang
+    province = province_unit()  # the province of the report's register: "UBND tỉnh Thái Nguyên", "UBND thành phố …"
+    province_issuer = f"UBND {province.type_name.lower()} {province.short_name}"
     if getattr(params, "agency", None) is not None:
         kind, unit = "agency", params.agency
-        issuer, parent, place, symbol = unit.name, "UBND tỉnh Thái Nguyên", "Thái Nguyên", f"BC-{unit.code}"
+        issuer, parent, place, symbol = unit.name, province_issuer, province.short_name, f"BC-{unit.code}"
     elif getattr(params, "district", None) is not None:
         kind, unit = "district", params.district
         issuer = f"UBND {unit.type_name.lower()} {unit.short_name}"
         parent, place, symbol = None, unit.short_name, "BC-UBND"
     else:
-        kind, unit = "province", resolve_unit("19")
-        issuer, parent, place, symbol = "UBND tỉnh Thái Nguyên", None, "Thái Nguyên", "BC-UBND"
+        kind, unit = "province", province
+        issuer, parent, place, symbol = province_issuer, None, province.short_name, "BC-UBND"
     period_label = None
     if params.period is None:
         when = f"năm {params.year}" if lang == "vi" else str(params.year)

@@ -144,9 +144,10 @@ def build_province_view(params: ProvinceParams) -> ProvinceView:
     from danvan_analysis.indicators.units import tabulate_units
     from danvan_analysis.reports.shared import load_shared_results
     from danvan_analysis.scorecard import compute_plan_tables, score_all_districts, score_targets
+    from danvan_analysis.units import province_unit
 
     shared = load_shared_results(params)
-    refuse_rejected(shared, None, what="Tỉnh Thái Nguyên")
+    refuse_rejected(shared, None, what=province_unit().name)
     satisfaction = published_satisfaction(shared, min_n=params.suppression_threshold)
     this_year = satisfaction[satisfaction["year"] == params.year] if has_survey(params) else None
     common = {"year": params.year, "satisfaction": this_year, "plan": params.plan, "period": params.period}
@@ -381,9 +382,9 @@ def headline_figures(view: DistrictView | ProvinceView) -> dict[str, Any]:
     import pandas as pd
 
     summary = view.scorecard.summary()
-    from danvan_analysis.units import PROVINCE_CODE
+    from danvan_analysis.units import province_code
 
-    domain = view.unit.code if isinstance(view, DistrictView) else PROVINCE_CODE
+    domain = view.unit.code if isinstance(view, DistrictView) else province_code()
     table = view.satisfaction
     row = table[(table["year"] == view.params.year) & (table["domain"] == domain) & (table["variable"] == "overall")]
     overall = row.iloc[0] if len(row) and has_survey(view.params) else None

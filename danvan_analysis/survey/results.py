@@ -151,7 +151,7 @@ class SipasIndices(SurveyResult):
         >>> sipas_indices(survey_2023, SurveyDesign()).tidy(year=2023)  # doctest: +SKIP
         """
         from danvan_analysis.errors import ParameterError
-        from danvan_analysis.units import PROVINCE_CODE
+        from danvan_analysis.units import province_code
 
         table = self._table
         present = list(pd.unique(table["measure"].astype(str)))
@@ -164,7 +164,7 @@ class SipasIndices(SurveyResult):
             )
         t = table[(table["measure"] == measure).to_numpy()].reset_index(drop=True)
         by = pd.Series("all", index=t.index, dtype=object)
-        domain = pd.Series(PROVINCE_CODE, index=t.index, dtype=object)
+        domain = pd.Series(province_code(), index=t.index, dtype=object)
         for label, rows in t.groupby("by", sort=False):
             columns = [c for c in str(label).split("+") if c not in ("all", "year")]
             if not columns:

@@ -100,3 +100,10 @@ def test_two_level_reports_render_in_a_real_browser(
         assert "Đạt" in text or "đạt" in text
     finally:
         page.close()
+
+
+def test_reports_scored_on_the_example_plan_say_so(two_level_batch: tuple[BatchResult, Path]) -> None:
+    """Without --plan a two-level year is scored against the shipped EXAMPLE plan, and every report says so."""
+    _, out = two_level_batch
+    for path in [out / "province.html", sorted(out.glob("0*.html"))[0]]:
+        assert "kế hoạch MẪU" in path.read_text(encoding="utf-8"), path.name

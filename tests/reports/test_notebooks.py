@@ -12,7 +12,14 @@ import nbformat
 import pytest
 
 NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
-NAMES = ("district_report.ipynb", "province_report.ipynb", "agency_report.ipynb", "explore.ipynb")
+NAMES = (
+    "district_report.ipynb",
+    "province_report.ipynb",
+    "agency_report.ipynb",
+    "explore.ipynb",
+    "commune_report.ipynb",
+    "province_two_level_report.ipynb",
+)
 ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.MatMult)
 
 
@@ -62,8 +69,13 @@ PROVINCE_BASE = ["year", "data_dir", "lang", "suppression_threshold", "shared_ca
             "province_report.ipynb",
             [*PROVINCE_BASE, "linked_districts", "period"],
         ),
-        ("agency_report.ipynb", ["agency", "year", "data_dir", "lang", "shared_cache", "plan_file", "period"]),
+        (
+            "agency_report.ipynb",
+            ["agency", "year", "data_dir", "lang", "shared_cache", "plan_file", "period", "province"],
+        ),
         ("explore.ipynb", ["data_dir", "year", "district", "lang", "plan_file"]),
+        ("commune_report.ipynb", ["commune", *PROVINCE_BASE, "period", "province"]),
+        ("province_two_level_report.ipynb", [*PROVINCE_BASE, "linked_communes", "period", "province"]),
     ],
 )
 def test_parameters_are_documented(name: str, expected: list[str]) -> None:
@@ -77,7 +89,7 @@ def test_parameters_are_documented(name: str, expected: list[str]) -> None:
     assert found["data_dir"]["default"] == '"../data/demo"'
 
 
-@pytest.mark.parametrize("name", ["district_report.ipynb", "province_report.ipynb"])
+@pytest.mark.parametrize("name", ["district_report.ipynb", "province_report.ipynb", *NAMES[2:3], *NAMES[4:]])
 def test_parameters_are_validated_right_after_the_parameters_cell(name: str) -> None:
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     tags = [cell.metadata.get("tags", []) for cell in nb.cells]
