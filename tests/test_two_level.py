@@ -40,7 +40,13 @@ def test_two_level_demo_has_no_district_and_every_commune(two_level_data: Path) 
 
 
 def test_two_level_demo_loads_and_validates(two_level_data: Path) -> None:
-    bundle = load_bundle(two_level_data, years=[2025, 2026])
+    """Clean demo data load without a single warning (no empty indices file for years nothing is published for)."""
+    import warnings
+
+    assert not (two_level_data / "2026" / "indices.csv").exists()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bundle = load_bundle(two_level_data, years=[2025, 2026])
     assert bundle.survey["district_code"].isna().all()
     assert set(bundle.religion["commune_code"].dropna()) <= {u.code for u in register_for(2026).units("commune")}
     assert register() is not register_for(2026)  # loading does not leave the two-level register in use

@@ -215,8 +215,6 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
     if settings.out_dir is None and settings.period is not None:
         out_dir = out_dir / str(settings.period).strip().upper()  # each period's set in its own folder
     out_dir = out_dir.resolve()
-    district_nb = _notebook(settings.district_notebook, "district_report.ipynb")
-    province_nb = _notebook(settings.province_notebook, "province_report.ipynb") if settings.province else None
     plan = load_plan(settings.plan)  # a broken plan file stops the batch before any report, listing its problems
     period = plan.period_code(settings.period, what="--period")
     two_level = _two_level_register(settings.year, period, settings.province_code)
@@ -234,6 +232,8 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
             "01/07/2025). Hint: choose districts with --districts."
         )
     data_dir = _data_dir(settings)
+    district_nb = _notebook(settings.district_notebook, "district_report.ipynb")
+    province_nb = _notebook(settings.province_notebook, "province_report.ipynb") if settings.province else None
     if settings.districts is None:
         from danvan_analysis.units import district_codes
 

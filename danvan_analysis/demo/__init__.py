@@ -218,6 +218,9 @@ def write_demo(
             (folder / "survey.csv").unlink(missing_ok=True)
         del survey
         for name, frame in frames.items():
+            if name == "indices" and frame.empty:  # nothing published for that year yet: no file, not an empty one
+                (folder / "indices.csv").unlink(missing_ok=True)
+                continue
             _write_atomic(folder / f"{name}.csv", lambda tmp, frame=frame: _to_csv(frame, tmp))
     return folders
 
