@@ -70,12 +70,13 @@ def test_reports_receive_slices_not_survey_rows(demo: Path, tmp_path: Path) -> N
 
 
 def test_the_compact_survey_gives_the_estimates_of_the_loaded_one(demo: Path) -> None:
-    """The shared step keeps only the columns the estimates read, text codes as categoricals, one year at a time:
-    every shared result equals, value for value and dtype for dtype, the estimate made on the survey as loaded."""
+    """The shared step keeps the survey without its IDs, text codes as categoricals, each year's rows taken without
+    a copy, and compares two years on their rows alone: every shared result equals, value for value and dtype for
+    dtype, the estimate made on the survey as loaded (all three years for the change)."""
     import pandas as pd
 
     from danvan_analysis.io import load_bundle
-    from danvan_analysis.reports.shared import _compact_survey, _count_respondents, compute_shared_results
+    from danvan_analysis.reports.shared import _count_respondents, _survey_columns, compute_shared_results
     from danvan_analysis.survey import (
         SATISFACTION_PREDICTORS,
         SurveyDesign,
@@ -88,8 +89,8 @@ def test_the_compact_survey_gives_the_estimates_of_the_loaded_one(demo: Path) ->
 
     shared = compute_shared_results(data_dir=demo, year=2023)
     survey = load_bundle(demo, years=[2022, 2023]).survey
-    compact = _compact_survey(survey)
-    assert len(compact.columns) < len(survey.columns) and "respondent_id" not in compact.columns
+    compact = load_bundle(demo, years=[2022, 2023], columns={"survey": _survey_columns()}).survey
+    assert list(compact.columns) == [c for c in survey.columns if c != "respondent_id"]
     assert isinstance(compact["commune_code"].dtype, pd.CategoricalDtype)
     assert compact.memory_usage(deep=True).sum() < survey.memory_usage(deep=True).sum() / 2
     design = SurveyDesign()
@@ -98,7 +99,7 @@ def test_the_compact_survey_gives_the_estimates_of_the_loaded_one(demo: Path) ->
         "indices 2022": (shared.indices[2022], sipas_indices(survey[survey["year"] == 2022], design)),
         "indices 2023": (shared.indices[2023], sipas_indices(this_year, design)),
         "comparison": (shared.comparison, compare_districts(this_year, design)),
-        "change": (shared.change, compare_years(survey, design, years=(2022, 2023))),
+        "change": (shared.change, compare_years(load_bundle(demo).survey, design, years=(2022, 2023))),
         "priorities": (shared.priorities, priority_shares(this_year, design)),
         "model": (
             shared.model,
