@@ -133,3 +133,25 @@ def test_start_gives_up_with_a_clear_error() -> None:
     warm = WarmKernel(KernelSettings(start_attempts=2), start_factory=lambda name: _FlakyManager())
     with pytest.raises(ReportError, match=r"did not start after 2 attempts: address already in use"):
         warm.start()
+
+
+def test_kernel_environment_adds_to_the_batch_s_own(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """settings.env reaches the kernel (one BLAS thread when a pool has a kernel per core); a variable the batch's
+    environment sets itself is kept as it is."""
+    import nbformat
+
+    from danvan_analysis.batch.pool import single_threaded
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    settings = single_threaded(KernelSettings(cwd=FIXTURES, env=(("DANVAN_PROBE", "x"),)))
+    warm = WarmKernel(settings)
+    names = ("DANVAN_PROBE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    code = f"import os\nprint([os.environ.get(n) for n in {names!r}])"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), tmp_path / "env.ipynb")
+    try:
+        warm.start()
+        done = warm.execute(prepare_notebook(tmp_path / "env.ipynb", {}), timeout=60)
+    finally:
+        warm.shutdown()
+    assert done.status == "ok", done.error
+    assert [o.split(" ", 1)[1] for o in _outputs(done.nb)] == ["stream: ['x', '1', '3', '1']\n"]
