@@ -134,7 +134,9 @@ def load_bundle(
         categoricals (sorted categories; same values), in a fraction of the memory. Each file is made compact as
         soon as it is checked, and only its key is kept for the checks across files, so the load's peak is one
         file's, not the whole dataset's. The checks of the columns read are unchanged; **a problem in a column not
-        read is not found**: a caller that must vouch for every cell (``danvan validate``) lists them all.
+        read is not found**, so a caller that must vouch for every cell reads them all: nothing checks them later
+        (the reports of a batch read the shared step's results, never the files; the shared step reads every
+        survey column and keeps all but the respondent ID).
 
     Returns
     -------

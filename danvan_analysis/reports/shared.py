@@ -110,9 +110,10 @@ def compute_shared_results(*, data_dir: Path, year: int, ci_method: str = "logit
     """Load the data folder and compute the shared estimates (see the module docstring); ``ci_method`` is the
     plan file's interval for survey shares (``rules.ci_method``).
 
-    The survey is kept in the columns the estimates read, its text columns as categoricals (codes, not one string
-    per row), and each year's rows are taken when needed and let go after: at 1M respondents a year the survey's
-    rows, not the estimates, decide this step's memory.
+    The survey is read and checked in every column (:func:`_survey_columns`) and kept without its IDs, its text
+    columns as categoricals (codes, not one string per row), each file made compact as soon as it is checked; each
+    year's rows are then taken without a copy. At 1M respondents a year the survey's rows, not the estimates,
+    decide this step's memory.
     """
     from danvan_analysis.errors import EstimationError
     from danvan_analysis.indicators import THEMES
