@@ -61,8 +61,6 @@ class KernelSettings:
     warmup : code run once after start, normally the notebooks' import cells (:func:`collect_warmup`).
     startup_timeout : seconds to wait for a kernel to answer after start.
     start_attempts : tries before a failed start is reported.
-    env : environment variables of the kernel besides the batch's own (``(name, value)`` pairs; a variable the
-        batch's environment already sets is kept as it is).
     """
 
     kernel_name: str = "python3"
@@ -70,7 +68,6 @@ class KernelSettings:
     warmup: str = ""
     startup_timeout: float = 120.0
     start_attempts: int = 3
-    env: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -159,7 +156,6 @@ class WarmKernel:
                 self._stderr = tempfile.TemporaryFile()  # noqa: SIM115  # lives as long as the kernel
                 run_sync(km.start_kernel)(
                     cwd=cwd,
-                    env={**dict(self.settings.env), **os.environ},
                     # nbclient's default: IPython history in memory, no sqlite file shared between kernels.
                     extra_arguments=["--HistoryManager.hist_file=:memory:"],
                     stdout=subprocess.DEVNULL,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
-import dataclasses
 import datetime as dt
 import io
 import multiprocessing
@@ -197,9 +196,10 @@ def _kernel_for(options: WorkerOptions) -> WarmKernel:
     return kernel
 
 
-def _init_worker(options: WorkerOptions) -> None:
-    """Process-pool initializer: watch the parent, start the kernel, import the exporter (and start the PDF browser)
-    while it boots."""
+def _init_worker(options: WorkerOptions, env: tuple[tuple[str, str], ...] = ()) -> None:
+    """Process-pool initializer: set ``env`` (variables the environment does not set already; the kernels inherit
+    them), watch the parent, start the kernel, import the exporter (and start the PDF browser) while it boots."""
+    os.environ.update({name: value for name, value in env if name not in os.environ})
     _watch_parent()
     skip_unused_validator_import()
     try:
@@ -301,33 +301,24 @@ def open_pool(worker: WorkerOptions, *, jobs: int, scheduler: str | None) -> Ite
         with _dask_pool(jobs=jobs, scheduler=scheduler) as pool:
             yield pool
         return
-    if jobs >= (os.cpu_count() or 1):
-        worker = dataclasses.replace(worker, kernel=single_threaded(worker.kernel))
-    pool = _LocalPool(worker, jobs=jobs)
+    pool = _LocalPool(worker, jobs=jobs, env=SINGLE_THREAD if jobs >= (os.cpu_count() or 1) else ())
     try:
         yield pool
     finally:
         pool.shutdown()
 
 
-#: Thread pools of the numerical libraries, each limited to one thread (OpenBLAS, OpenMP, MKL, NumExpr).
+#: One thread per numerical library (OpenBLAS, OpenMP, MKL, NumExpr): the environment of a local pool's workers,
+#: and so of their kernels, when it has a worker per core. Each kernel is then one busy process per core. With
+#: OpenBLAS' default of a thread per core, the reports' many tiny matrix products (a design's few PSUs, a model's
+#: few cells) each woke a thread on every core, spinning against the other kernels' threads: 0.05-0.25 s a product
+#: on a loaded 2-core machine, against 0.5 ms on one thread. A variable the batch's environment sets is kept.
 SINGLE_THREAD = (
     ("OPENBLAS_NUM_THREADS", "1"),
     ("OMP_NUM_THREADS", "1"),
     ("MKL_NUM_THREADS", "1"),
     ("NUMEXPR_NUM_THREADS", "1"),
 )
-
-
-def single_threaded(kernel: KernelSettings) -> KernelSettings:
-    """``kernel`` with one thread per numerical library: for as many kernels as cores.
-
-    Each kernel is then one busy process per core. With OpenBLAS' default of a thread per core, the reports' many
-    tiny matrix products (a design's few PSUs, a model's few cells) each woke every core's thread, which spin while
-    the other kernels' threads want the same cores: 0.05-0.25 s a product on a loaded 2-core machine, against
-    0.5 ms on one thread. The reports stay equal byte for byte to a plain papermill run (tests/batch).
-    """
-    return dataclasses.replace(kernel, env=tuple(dict([*kernel.env, *SINGLE_THREAD]).items()))
 
 
 @contextlib.contextmanager
@@ -375,11 +366,11 @@ class _DaskPool:
 class _Slot:
     """One worker process, in a process pool of its own: when it dies, only the task it was running is lost."""
 
-    def __init__(self, worker: WorkerOptions) -> None:
+    def __init__(self, worker: WorkerOptions, env: tuple[tuple[str, str], ...] = ()) -> None:
         # spawn: a clean interpreter per worker (forking a process that runs threads is unsafe).
         context = multiprocessing.get_context("spawn")
         self.executor = cf.ProcessPoolExecutor(
-            max_workers=1, mp_context=context, initializer=_init_worker, initargs=(worker,)
+            max_workers=1, mp_context=context, initializer=_init_worker, initargs=(worker, env)
         )
         self.executor.submit(_prime)  # starts the process (and its kernel's warm-up) now
         # The process object, kept to read how it died (ProcessPoolExecutor does not say).
@@ -413,11 +404,12 @@ class _LocalPool:
     naming the signal), is replaced by a fresh worker, and the queue goes on.
     """
 
-    def __init__(self, worker: WorkerOptions, *, jobs: int) -> None:
+    def __init__(self, worker: WorkerOptions, *, jobs: int, env: tuple[tuple[str, str], ...] = ()) -> None:
         self.worker = worker
+        self.env = env
         self._lock = threading.Lock()
         self._queue: deque[tuple[cf.Future, Callable[..., Any], tuple[Any, ...]]] = deque()
-        self._idle = [_Slot(worker) for _ in range(jobs)]
+        self._idle = [_Slot(worker, env) for _ in range(jobs)]
         self._slots = list(self._idle)
         self._closed = False
 
@@ -445,7 +437,7 @@ class _LocalPool:
             future.set_exception(WorkerDied(slot.death()))
             with self._lock:  # the broken pool winds itself down; a fresh worker takes the dead one's place
                 self._slots.remove(slot)
-                slot = _Slot(self.worker) if not self._closed else slot
+                slot = _Slot(self.worker, self.env) if not self._closed else slot
                 self._slots.append(slot)
         except BaseException as exc:
             future.set_exception(exc)

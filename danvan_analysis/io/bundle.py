@@ -181,7 +181,12 @@ def load_bundle(
             frame, found, apart = _set_aside(frame, found)
             rejected.append(apart)
         problems.append(found)
-        keys[name].append((path, frame[[c for c in DATASETS[name].key if c in frame.columns]]))
+        key = frame[[c for c in DATASETS[name].key if c in frame.columns]]
+        if set_aside and year is not None and "year" in key.columns:
+            # Rows of another year than the folder's were set aside: every row left is of this folder's year, so
+            # none can share a key with another folder's file. One row keeps the year for the check across files.
+            key = key.iloc[:1]
+        keys[name].append((path, key))
         if name in kept:
             frame = _compact(frame, kept[name])
             release_memory()  # the file's full frame is gone: its memory goes back before the next file is read

@@ -135,23 +135,23 @@ def test_start_gives_up_with_a_clear_error() -> None:
         warm.start()
 
 
-def test_kernel_environment_adds_to_the_batch_s_own(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """settings.env reaches the kernel (one BLAS thread when a pool has a kernel per core); a variable the batch's
-    environment sets itself is kept as it is."""
-    import nbformat
+def test_a_pool_of_a_worker_per_core_runs_one_numerical_thread_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers (and so their kernels, which inherit their environment) get one BLAS/OpenMP thread each; a
+    variable the batch's environment sets itself is kept as it is."""
+    import os
 
-    from danvan_analysis.batch.pool import single_threaded
+    from danvan_analysis.batch.pool import SINGLE_THREAD, WorkerOptions, open_pool
 
+    names = [name for name, _ in SINGLE_THREAD]
+    for name in names:
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
-    settings = single_threaded(KernelSettings(cwd=FIXTURES, env=(("DANVAN_PROBE", "x"),)))
-    warm = WarmKernel(settings)
-    names = ("DANVAN_PROBE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-    code = f"import os\nprint([os.environ.get(n) for n in {names!r}])"
-    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), tmp_path / "env.ipynb")
-    try:
-        warm.start()
-        done = warm.execute(prepare_notebook(tmp_path / "env.ipynb", {}), timeout=60)
-    finally:
-        warm.shutdown()
-    assert done.status == "ok", done.error
-    assert [o.split(" ", 1)[1] for o in _outputs(done.nb)] == ["stream: ['x', '1', '3', '1']\n"]
+    worker = WorkerOptions(kernel=KernelSettings(cwd=FIXTURES), warm=False)  # no kernel needed to read the env
+    with open_pool(worker, jobs=os.cpu_count() or 1, scheduler=None) as pool:
+        got = {name: pool.submit(os.getenv, name).result() for name in names}
+    assert got == {
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "3",
+        "MKL_NUM_THREADS": "1",
+        "NUMEXPR_NUM_THREADS": "1",
+    }

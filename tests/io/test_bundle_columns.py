@@ -106,3 +106,18 @@ def test_unknown_columns_are_refused() -> None:
         load_bundle(GOOD, columns={"survey": ["year", "q99"]})
     with pytest.raises(ParameterError, match="'q99' is not a column of survey"):
         read_columns(get_spec("survey"), ["q99"])
+
+
+def test_rows_of_another_year_set_aside_leave_no_key_to_compare(tmp_path: Path) -> None:
+    """With set_aside, the 2022 file's row of year 2023 is set aside (its folder's year is the rule), as in a full
+    load; what is left has one year per file, so no key is compared across files and none is reported."""
+    root = _two_years(tmp_path)
+    text = (root / "2022" / "survey.csv").read_text(encoding="utf-8").replace("R001,2022,", "R001,2023,")
+    (root / "2022" / "survey.csv").write_text(text, encoding="utf-8")
+    full = load_bundle(root, datasets=["survey"], set_aside=True)
+    some = load_bundle(root, datasets=["survey"], set_aside=True, columns={"survey": COLUMNS})
+    for bundle in (full, some):
+        assert "repeated_across_files" not in set(bundle.rejected["check"])
+        assert "year_folder" in set(bundle.rejected["check"])
+        assert len(bundle.survey) == 11
+    pd.testing.assert_frame_equal(some.rejected, full.rejected)
