@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,6 +112,7 @@ def load_bundle(
     optional: Iterable[str] = (),
     set_aside: bool = False,
     columns: Mapping[str, Iterable[str]] | None = None,
+    each_file: Callable[[str, int | None, pd.DataFrame], pd.DataFrame] | None = None,
 ) -> DataBundle:
     """Load ``data_dir/<year>/<dataset>.<parquet|xlsx|csv>`` for every year folder (or the given ``years``).
 
@@ -137,6 +138,13 @@ def load_bundle(
         read is not found**, so a caller that must vouch for every cell reads them all: nothing checks them later
         (the reports of a batch read the shared step's results, never the files; the shared step reads every
         survey column and keeps all but the respondent ID).
+    each_file : called as ``each_file(dataset, year, frame)`` with the frame of each file without errors once
+        checked (rows set aside, in ``columns``; ``year`` is ``None`` for a multi-year table), in year order; the
+        frame it returns is kept in the bundle instead (the same columns and dtypes, e.g. no rows). A caller can so
+        use a year's rows as soon as they are loaded and keep only those it still needs: the batch's shared step
+        estimates each survey year as it comes and keeps the last two, so the load never holds every year. A file
+        with errors is not passed (the load raises once every file is checked); a later file's errors can still
+        make the load raise after earlier files were passed.
 
     Returns
     -------
@@ -185,11 +193,13 @@ def load_bundle(
         if set_aside and year is not None and "year" in key.columns:
             # Rows of another year than the folder's were set aside: every row left is of this folder's year, so
             # none can share a key with another folder's file. One row keeps the year for the check across files.
-            key = key.iloc[:1]
+            key = key.iloc[:1].copy()  # a copy: a view would keep the whole columns alive
         keys[name].append((path, key))
         if name in kept:
             frame = _compact(frame, kept[name])
             release_memory()  # the file's full frame is gone: its memory goes back before the next file is read
+        if each_file is not None and not (found["severity"] == "error").any():  # with errors the load raises
+            frame = each_file(name, year, frame)
         loaded[name].append((path, frame))
     problems += [_repeated_across_files(name, parts) for name, parts in keys.items()]
     del keys
@@ -197,7 +207,7 @@ def load_bundle(
     if (everything["severity"] == "error").any():
         spec = get_spec(plan[0][0]) if len({n for n, _, _ in plan}) == 1 else None
         raise SchemaError(describe_problems(everything, spec), everything)
-    data = {name: _concat([f for _, f in parts], DATASETS[name]) for name, parts in loaded.items()}
+    data = {name: concat_frames([f for _, f in parts], DATASETS[name]) for name, parts in loaded.items()}
     found_warnings = everything[everything["severity"] == "warning"].reset_index(drop=True)
     if len(found_warnings):
         warnings.warn(DataWarning(describe_warnings(found_warnings)), stacklevel=2)
@@ -251,10 +261,11 @@ def _compact(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame(kept, index=frame.index, copy=False)
 
 
-def _concat(frames: list[pd.DataFrame], spec: object) -> pd.DataFrame:
-    """The files' frames one below the other (a fresh RangeIndex). Categoricals get one sorted set of categories
-    (``pd.concat`` would turn categoricals of different categories into text); column by column, each column of
-    the files let go once joined, so joining needs one column's memory more, not the whole frame's."""
+def concat_frames(frames: list[pd.DataFrame], spec: object) -> pd.DataFrame:
+    """The files' frames of dataset ``spec`` one below the other (a fresh RangeIndex; ``spec``'s empty frame when
+    there is none). Categoricals get one sorted set of categories (``pd.concat`` would turn categoricals of
+    different categories into text); column by column, each column of the files let go once joined (**the frames
+    are emptied**), so joining needs one column's memory more, not the whole frame's."""
     if not frames:
         return spec.empty_frame()  # type: ignore[attr-defined]
     if len(frames) == 1 or not any(isinstance(d, pd.CategoricalDtype) for f in frames for d in f.dtypes):

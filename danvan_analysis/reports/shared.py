@@ -115,9 +115,12 @@ def compute_shared_results(*, data_dir: Path, year: int, ci_method: str = "logit
     year's rows are then taken without a copy. At 1M respondents a year the survey's rows, not the estimates,
     decide this step's memory.
     """
+    import pandas as pd
+
     from danvan_analysis.errors import EstimationError
     from danvan_analysis.indicators import THEMES
     from danvan_analysis.io import load_bundle
+    from danvan_analysis.io.bundle import concat_frames
     from danvan_analysis.registers import register_of_year
     from danvan_analysis.schemas import get_spec
     from danvan_analysis.survey import (
@@ -139,6 +142,24 @@ def compute_shared_results(*, data_dir: Path, year: int, ci_method: str = "logit
     # A report-data file missing for the year gives "no data" for the targets it feeds; the survey stays required.
     # Only the reported year and the years before it: a later year's folder is not this report's business.
     folders = [int(p.name) for p in Path(data_dir).iterdir() if p.is_dir() and p.name.isdigit()]
+    design = SurveyDesign()
+    settings = EstimationSettings(ci_method=ci_method)
+    indices: dict[int, SipasIndices] = {}
+    counts: list[pd.DataFrame] = []
+    kept: dict[int, pd.DataFrame] = {}  # the survey years still needed: the latest before ``year``, and ``year``
+
+    def each_file(name: str, file_year: int | None, frame: pd.DataFrame) -> pd.DataFrame:
+        """A survey year is estimated as soon as it is loaded (its rows, once checked, are all of its folder's
+        year); only the rows of the change's two years are kept, so the load never holds every year."""
+        if name != "survey" or file_year is None or frame.empty:
+            return frame
+        indices[file_year] = sipas_indices(frame, design, settings=settings)
+        counts.append(_count_respondents(frame))
+        if file_year < year:
+            kept.clear()  # an earlier year than this one is not compared
+        kept[file_year] = frame
+        return frame.iloc[0:0].copy()  # a copy: an empty view would keep the rows alive
+
     # A row with an error is set aside (bundle.rejected), so only the reports it concerns fail, naming it.
     bundle = load_bundle(
         data_dir,
@@ -146,34 +167,31 @@ def compute_shared_results(*, data_dir: Path, year: int, ci_method: str = "logit
         optional=tuple(THEMES),
         set_aside=True,
         columns={"survey": _survey_columns()},
+        each_file=each_file,
     )
-    survey = bundle.survey
     # The rows stay here (module docstring): the results carry the survey's columns, as loaded by a full load.
     bundle = dataclasses.replace(bundle, survey=get_spec("survey").empty_frame())
-    design = SurveyDesign()
-    settings = EstimationSettings(ci_method=ci_method)
-    respondents = _count_respondents(survey)
+    respondents = (
+        pd.concat(counts, ignore_index=True) if counts else _count_respondents(get_spec("survey").empty_frame())
+    )
+    years = sorted(kept)
+    survey = concat_frames([kept.pop(y) for y in years], get_spec("survey"))
     rows = _year_rows(survey)
-    years = sorted(rows)
     # The change reads the two years it compares only (the estimates of other years are not needed).
-    previous = years[years.index(year) - 1] if years.index(year) else None
-    change = compare_years(_rows_of(survey, rows, previous, year), design, years=(previous, year)) if previous else None
-    indices = {}
-    for y in years:
-        this_year = _rows_of(survey, rows, y)
-        indices[y] = sipas_indices(this_year, design, settings=settings)
-        if y == year:
-            comparison = compare_districts(this_year, design)
-            try:
-                model: ModelResult | None = fit_satisfaction_model(
-                    this_year, design, predictors=(*SATISFACTION_PREDICTORS, "district_code")
-                )
-                model_error = ""
-            except EstimationError as error:
-                model, model_error = None, str(error)
-            priorities = priority_shares(this_year, design)
-            communes = _commune_indices(this_year)
-        del this_year
+    previous = years[0] if len(years) == 2 else None
+    change = compare_years(survey, design, years=(previous, year)) if previous else None
+    this_year = _rows_of(survey, rows, year)
+    comparison = compare_districts(this_year, design)
+    try:
+        model: ModelResult | None = fit_satisfaction_model(
+            this_year, design, predictors=(*SATISFACTION_PREDICTORS, "district_code")
+        )
+        model_error = ""
+    except EstimationError as error:
+        model, model_error = None, str(error)
+    priorities = priority_shares(this_year, design)
+    communes = _commune_indices(this_year)
+    del this_year, survey
     return SharedResults(
         year=year,
         bundle=bundle,

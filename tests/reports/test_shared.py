@@ -110,3 +110,24 @@ def test_the_compact_survey_gives_the_estimates_of_the_loaded_one(demo: Path) ->
         pd.testing.assert_frame_equal(got.to_frame(), want.to_frame(), check_exact=True, obj=name)
         assert got.caveats == want.caveats, name
     pd.testing.assert_frame_equal(shared.respondents, _count_respondents(survey), check_exact=True)
+
+
+def test_every_earlier_year_is_estimated_though_only_two_are_kept(demo: Path) -> None:
+    """Reporting on 2024: 2022 is estimated as it is loaded and let go (only 2023 and 2024 are compared), its indices
+    those of the survey as loaded; the change is 2023 to 2024."""
+    import pandas as pd
+
+    from danvan_analysis.io import load_bundle
+    from danvan_analysis.reports.shared import compute_shared_results
+    from danvan_analysis.survey import SurveyDesign, compare_years, sipas_indices
+
+    shared = compute_shared_results(data_dir=demo, year=2024)
+    survey = load_bundle(demo).survey
+    design = SurveyDesign()
+    assert sorted(shared.indices) == [2022, 2023, 2024]
+    for y in (2022, 2023, 2024):
+        want = sipas_indices(survey[survey["year"] == y], design)
+        pd.testing.assert_frame_equal(shared.indices[y].to_frame(), want.to_frame(), check_exact=True, obj=str(y))
+    want = compare_years(survey, design, years=(2023, 2024))
+    pd.testing.assert_frame_equal(shared.change.to_frame(), want.to_frame(), check_exact=True)
+    assert sorted(set(shared.respondents["year"])) == [2022, 2023, 2024]
