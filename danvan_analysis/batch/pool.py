@@ -372,7 +372,7 @@ class _Slot:
         self.executor = cf.ProcessPoolExecutor(
             max_workers=1, mp_context=context, initializer=_init_worker, initargs=(worker, env)
         )
-        self.executor.submit(_prime)  # starts the process (and its kernel's warm-up) now
+        self.primed = self.executor.submit(_prime)  # starts the process (and its kernel's warm-up) now
         # The process object, kept to read how it died (ProcessPoolExecutor does not say).
         self.process = next(iter((getattr(self.executor, "_processes", None) or {}).values()), None)
 
@@ -402,23 +402,46 @@ class _LocalPool:
     dies (``BrokenProcessPool``), and cannot say which task the dead worker had. Here each worker is its own pool
     and takes a task only when it is idle, so a dead worker fails exactly its own task (with :class:`WorkerDied`
     naming the signal), is replaced by a fresh worker, and the queue goes on.
+
+    One worker starts at once, the others when the first task is known: when it is the batch's shared step, which
+    every report waits for, they start once the first worker is ready. Each worker's start (interpreter, kernel,
+    warm-up imports: 2-3 s of CPU) would otherwise take cores from the first worker's, which the shared step waits
+    for; started after it, they boot while the shared step runs.
     """
 
     def __init__(self, worker: WorkerOptions, *, jobs: int, env: tuple[tuple[str, str], ...] = ()) -> None:
         self.worker = worker
         self.env = env
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a callback of a finished future runs at once, in the thread that adds it
         self._queue: deque[tuple[cf.Future, Callable[..., Any], tuple[Any, ...]]] = deque()
-        self._idle = [_Slot(worker, env) for _ in range(jobs)]
+        self._idle = [_Slot(worker, env)]
         self._slots = list(self._idle)
+        self._to_start = jobs - 1
         self._closed = False
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future:
         future: cf.Future = cf.Future()
         with self._lock:
             self._queue.append((future, fn, args))
+            if self._to_start:
+                first = self._slots[0]
+                if args and getattr(args[0], "kind", None) == "shared" and not first.primed.done():
+                    first.primed.add_done_callback(lambda _: self._start_others())
+                else:
+                    self._start_others()
             self._dispatch()
         return future
+
+    def _start_others(self) -> None:
+        """Start the workers not started yet (see the class docstring)."""
+        with self._lock:
+            if self._closed or not self._to_start:
+                return
+            started = [_Slot(self.worker, self.env) for _ in range(self._to_start)]
+            self._to_start = 0
+            self._slots += started
+            self._idle += started
+            self._dispatch()
 
     def _dispatch(self) -> None:
         """Give queued tasks to idle workers (called with the lock held)."""

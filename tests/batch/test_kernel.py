@@ -155,3 +155,26 @@ def test_a_pool_of_a_worker_per_core_runs_one_numerical_thread_each(monkeypatch:
         "MKL_NUM_THREADS": "1",
         "NUMEXPR_NUM_THREADS": "1",
     }
+
+
+def test_a_pool_starts_its_other_workers_once_the_first_is_ready_for_the_shared_step() -> None:
+    """The shared step, which every report waits for, has the first worker's start to itself: the others start
+    once it is ready (then all take tasks); a batch without it starts them all with its first task."""
+    from types import SimpleNamespace
+
+    from danvan_analysis.batch.pool import WorkerOptions, _LocalPool
+
+    worker = WorkerOptions(kernel=KernelSettings(cwd=FIXTURES), warm=False)
+    for kind, started in (("shared", 1), ("district", 3)):
+        pool = _LocalPool(worker, jobs=3)
+        try:
+            assert len(pool._slots) == 1
+            first = pool.submit(str, SimpleNamespace(kind=kind))
+            assert len(pool._slots) == started, kind
+            first.result(timeout=120)
+            pool._slots[0].primed.result(timeout=120)
+            others = [pool.submit(str, SimpleNamespace(kind="district")) for _ in range(3)]
+            assert all(f.result(timeout=120) for f in others)
+            assert len(pool._slots) == 3, kind
+        finally:
+            pool.shutdown()
