@@ -178,3 +178,18 @@ def test_a_pool_starts_its_other_workers_once_the_first_is_ready_for_the_shared_
             assert len(pool._slots) == 3, kind
         finally:
             pool.shutdown()
+
+
+def test_a_large_output_does_not_cost_the_next_report_a_fresh_kernel(kernel: WarmKernel, tmp_path: Path) -> None:
+    """pyzmq starts a thread on the first message it sends without copying (a page or figure over 64 KiB, as the
+    province report's): kernel machinery, part of the baseline, so the next report reuses the kernel."""
+    import nbformat
+
+    code = "from IPython.display import display\ndisplay({'text/html': '<p>' + 'x' * 300_000 + '</p>'}, raw=True)"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), tmp_path / "large.ipynb")
+    kernel.prepare()
+    done = kernel.execute(prepare_notebook(tmp_path / "large.ipynb", {}), timeout=60)
+    assert done.status == "ok", done.error
+    restarts = kernel.restarts
+    assert kernel.prepare().startswith("kernel: reused"), "the state differed after a large output"
+    assert kernel.restarts == restarts
