@@ -469,10 +469,12 @@ class _LocalPool:
             self._dispatch()
 
     def shutdown(self) -> None:
-        """Cancel the queued tasks, wait for the running ones, stop every worker."""
+        """Cancel the queued tasks, wait for the running ones, stop every worker (all at once: each stops its
+        kernel as it exits)."""
         with self._lock:
             self._closed = True
             while self._queue:
                 self._queue.popleft()[0].cancel()
-        for slot in list(self._slots):
-            slot.executor.shutdown(wait=True, cancel_futures=True)
+        slots = list(self._slots)
+        with cf.ThreadPoolExecutor(max(len(slots), 1)) as stopping:
+            list(stopping.map(lambda slot: slot.executor.shutdown(wait=True, cancel_futures=True), slots))
