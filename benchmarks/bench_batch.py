@@ -24,7 +24,7 @@ side, so compare ratios within a run)::
 
 Also printed: the peak resident memory (VmHWM) of every report kernel of (c), read from ``/proc`` by a watcher while
 the batch runs (the kernels are the ``ipykernel_launcher`` children of the batch; the highest is the kernel that ran
-the shared step, which loads the whole survey), the floor workers' own peak, the time of the shared step (serial:
+the shared step, which reads the survey), the floor workers' own peak, the time of the shared step (serial:
 the reports wait for it) and the 1-minute load average after each row.
 Aims (issue 13): 10 reports cold ≤ 8 s and c/d ≤ 1.3; at 1M respondents ≤ 2× the default batch and ≤ 600 MiB per
 kernel; a/c ≥ 12.
