@@ -15,15 +15,16 @@ side, so compare ratios within a run)::
 (d) the floor: the least work the same output needs. The shared results are computed once (in the batch's first
     process), then ``jobs`` long-lived plain Python processes, each importing everything once, run every report's
     notebook cells with their display outputs captured (no Jupyter kernel, no messaging, no papermill execution
-    engine) and render the HTML with the same exporter. Its pages are checked equal to (c)'s, so c/d is what Jupyter
-    and the runner cost on top of the work.
+    engine) and render the HTML with the same exporter, with one BLAS thread each when there is a worker per core,
+    as (c)'s kernels. Its pages are checked equal to (c)'s, so c/d is what Jupyter and the runner cost on top of the
+    work.
 (e) ``danvan reports --force --formats html,docx,pdf,xlsx``: every format (the Word draft and the Excel appendix
     written from the blocks, the PDF printed by one Chromium per worker) against HTML alone (c). Aim: e/c ≤ 1.5.
 (big) (c) and (d) again on a survey of ``--respondents`` per year (written once into ``--big-data``).
 
 Also printed: the peak resident memory (VmHWM) of every report kernel of (c), read from ``/proc`` by a watcher while
 the batch runs (the kernels are the ``ipykernel_launcher`` children of the batch; the highest is the kernel that ran
-the shared step, which loads the whole survey), the floor workers' own peak, the time of the shared step (serial:
+the shared step, which reads the survey), the floor workers' own peak, the time of the shared step (serial:
 the reports wait for it) and the 1-minute load average after each row.
 Aims (issue 13): 10 reports cold ≤ 8 s and c/d ≤ 1.3; at 1M respondents ≤ 2× the default batch and ≤ 600 MiB per
 kernel; a/c ≥ 12.
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
+import contextlib
 import multiprocessing
 import os
 import re
@@ -42,6 +44,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -225,6 +228,22 @@ def _floor_report(name: str, notebook: str, parameters: dict[str, object], title
     return name, html, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+@contextlib.contextmanager
+def _single_threaded(jobs: int) -> Iterator[None]:
+    """The floor's workers get what (c)'s kernels get: one BLAS/OpenMP thread each when there is a worker per core
+    (``danvan_analysis.batch.pool.single_threaded``); spawned workers inherit the environment."""
+    from danvan_analysis.batch.pool import SINGLE_THREAD
+
+    before = dict(os.environ)
+    if jobs >= (os.cpu_count() or 1):
+        os.environ.update({k: v for k, v in SINGLE_THREAD if k not in os.environ})
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(before)
+
+
 def _pid(_: int) -> int:
     time.sleep(0.2)  # long enough for every worker to take one
     return os.getpid()
@@ -244,7 +263,10 @@ def floor(data: Path, work: Path, jobs: int) -> tuple[float, dict[str, str], lis
     records = read_manifest(work.parent / "c")  # the titles (c) gave each page
     context = multiprocessing.get_context("spawn")
     started = time.perf_counter()
-    with cf.ProcessPoolExecutor(jobs, mp_context=context, initializer=_floor_init) as pool:
+    with (
+        _single_threaded(jobs),
+        cf.ProcessPoolExecutor(jobs, mp_context=context, initializer=_floor_init) as pool,
+    ):
         list(pool.map(_pid, range(jobs)))  # start the workers (and their imports) now, like (c)'s pool
         shared = work / "shared"
         from danvan_analysis.plan import load_plan

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from pathlib import Path
 
 import pandas as pd
 import pandera.errors
@@ -18,6 +19,8 @@ from danvan_analysis.schemas import DATASETS, get_spec, validate_frame
 from danvan_analysis.schemas._parse import parse_column
 from danvan_analysis.text import fold
 from danvan_analysis.vocab import ITEMS, PRIORITY_COLUMNS, Level, Period, Topic
+
+GOOD_SURVEY = Path(__file__).resolve().parent / "data" / "good" / "survey.csv"
 
 # -- transcribed from docs/design.md, "Data contracts" ------------------------------------------------------------
 CONTRACT = {
@@ -550,3 +553,21 @@ def test_clean_identifiers_skip_the_cleaning_with_the_same_result(cells: list, m
     careful, careful_problems = _parse.parse_column(series, meta)
     pd.testing.assert_series_equal(fast, careful)
     assert [p.to_dict("list") for p in fast_problems] == [p.to_dict("list") for p in careful_problems]
+
+
+def test_schemas_are_built_without_importing_dask() -> None:
+    """Importing the package and checking a file import no dask (~1 s a process: every report kernel, the shared
+    step); a dask model built afterwards still finds pandera's dask typing (its cached lists were cleared)."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("dask")
+    code = (
+        "import sys, warnings\n"
+        "from danvan_analysis.io import load_survey\n"
+        f"load_survey({str(GOOD_SURVEY)!r})\n"
+        "assert 'dask' not in sys.modules, 'dask imported'\n"
+        "import pandera.typing as t, pandera.typing.dask as d\n"
+        "assert d.Series in t.get_series_types() and d.Index in t.get_index_types()\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)

@@ -46,6 +46,7 @@ def capture_baseline() -> None:
         # Resolve the backend now: the inline backend registers its display formatters and configuration on
         # first use, which must be part of the baseline rather than look like a change made by a report.
         plt.close(plt.figure())
+    _start_zmq_garbage_thread()
     _reset_ipython()
     _baseline = _snapshot()
     _fingerprint = _fingerprint_state()
@@ -54,6 +55,22 @@ def capture_baseline() -> None:
     # made. The objects are still freed normally by reference counting; only cycle detection skips them.
     gc.collect()
     gc.freeze()
+
+
+def _start_zmq_garbage_thread() -> None:
+    """Start pyzmq's garbage-collection thread now, as part of the baseline.
+
+    pyzmq starts it on the first message sent without copying (over 64 KiB: a report's large page or figure, e.g.
+    the province report's), and it then lives as long as the kernel: kernel machinery, not a report's state, yet a
+    thread the fingerprint would see appear, so the next report would get a fresh kernel (~2 s) for nothing. No
+    message is being sent here (the warm-up prints nothing), so no other thread can be starting it.
+    """
+    if "zmq" not in sys.modules:
+        return
+    from zmq.utils.garbage import gc as zmq_garbage
+
+    if not zmq_garbage.is_alive():
+        zmq_garbage.start()
 
 
 def restore_state() -> list[str]:

@@ -196,9 +196,10 @@ def _kernel_for(options: WorkerOptions) -> WarmKernel:
     return kernel
 
 
-def _init_worker(options: WorkerOptions) -> None:
-    """Process-pool initializer: watch the parent, start the kernel, import the exporter (and start the PDF browser)
-    while it boots."""
+def _init_worker(options: WorkerOptions, env: tuple[tuple[str, str], ...] = ()) -> None:
+    """Process-pool initializer: set ``env`` (variables the environment does not set already; the kernels inherit
+    them), watch the parent, start the kernel, import the exporter (and start the PDF browser) while it boots."""
+    os.environ.update({name: value for name, value in env if name not in os.environ})
     _watch_parent()
     skip_unused_validator_import()
     try:
@@ -300,11 +301,24 @@ def open_pool(worker: WorkerOptions, *, jobs: int, scheduler: str | None) -> Ite
         with _dask_pool(jobs=jobs, scheduler=scheduler) as pool:
             yield pool
         return
-    pool = _LocalPool(worker, jobs=jobs)
+    pool = _LocalPool(worker, jobs=jobs, env=SINGLE_THREAD if jobs >= (os.cpu_count() or 1) else ())
     try:
         yield pool
     finally:
         pool.shutdown()
+
+
+#: One thread per numerical library (OpenBLAS, OpenMP, MKL, NumExpr): the environment of a local pool's workers,
+#: and so of their kernels, when it has a worker per core. Each kernel is then one busy process per core. With
+#: OpenBLAS' default of a thread per core, the reports' many tiny matrix products (a design's few PSUs, a model's
+#: few cells) each woke a thread on every core, spinning against the other kernels' threads: 0.05-0.25 s a product
+#: on a loaded 2-core machine, against 0.5 ms on one thread. A variable the batch's environment sets is kept.
+SINGLE_THREAD = (
+    ("OPENBLAS_NUM_THREADS", "1"),
+    ("OMP_NUM_THREADS", "1"),
+    ("MKL_NUM_THREADS", "1"),
+    ("NUMEXPR_NUM_THREADS", "1"),
+)
 
 
 @contextlib.contextmanager
@@ -352,13 +366,13 @@ class _DaskPool:
 class _Slot:
     """One worker process, in a process pool of its own: when it dies, only the task it was running is lost."""
 
-    def __init__(self, worker: WorkerOptions) -> None:
+    def __init__(self, worker: WorkerOptions, env: tuple[tuple[str, str], ...] = ()) -> None:
         # spawn: a clean interpreter per worker (forking a process that runs threads is unsafe).
         context = multiprocessing.get_context("spawn")
         self.executor = cf.ProcessPoolExecutor(
-            max_workers=1, mp_context=context, initializer=_init_worker, initargs=(worker,)
+            max_workers=1, mp_context=context, initializer=_init_worker, initargs=(worker, env)
         )
-        self.executor.submit(_prime)  # starts the process (and its kernel's warm-up) now
+        self.primed = self.executor.submit(_prime)  # starts the process (and its kernel's warm-up) now
         # The process object, kept to read how it died (ProcessPoolExecutor does not say).
         self.process = next(iter((getattr(self.executor, "_processes", None) or {}).values()), None)
 
@@ -388,22 +402,46 @@ class _LocalPool:
     dies (``BrokenProcessPool``), and cannot say which task the dead worker had. Here each worker is its own pool
     and takes a task only when it is idle, so a dead worker fails exactly its own task (with :class:`WorkerDied`
     naming the signal), is replaced by a fresh worker, and the queue goes on.
+
+    One worker starts at once, the others when the first task is known: when it is the batch's shared step, which
+    every report waits for, they start once the first worker is ready. Each worker's start (interpreter, kernel,
+    warm-up imports: 2-3 s of CPU) would otherwise take cores from the first worker's, which the shared step waits
+    for; started after it, they boot while the shared step runs.
     """
 
-    def __init__(self, worker: WorkerOptions, *, jobs: int) -> None:
+    def __init__(self, worker: WorkerOptions, *, jobs: int, env: tuple[tuple[str, str], ...] = ()) -> None:
         self.worker = worker
-        self._lock = threading.Lock()
+        self.env = env
+        self._lock = threading.RLock()  # a callback of a finished future runs at once, in the thread that adds it
         self._queue: deque[tuple[cf.Future, Callable[..., Any], tuple[Any, ...]]] = deque()
-        self._idle = [_Slot(worker) for _ in range(jobs)]
+        self._idle = [_Slot(worker, env)]
         self._slots = list(self._idle)
+        self._to_start = jobs - 1
         self._closed = False
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future:
         future: cf.Future = cf.Future()
         with self._lock:
             self._queue.append((future, fn, args))
+            if self._to_start:
+                first = self._slots[0]
+                if args and getattr(args[0], "kind", None) == "shared" and not first.primed.done():
+                    first.primed.add_done_callback(lambda _: self._start_others())
+                else:
+                    self._start_others()
             self._dispatch()
         return future
+
+    def _start_others(self) -> None:
+        """Start the workers not started yet (see the class docstring)."""
+        with self._lock:
+            if self._closed or not self._to_start:
+                return
+            started = [_Slot(self.worker, self.env) for _ in range(self._to_start)]
+            self._to_start = 0
+            self._slots += started
+            self._idle += started
+            self._dispatch()
 
     def _dispatch(self) -> None:
         """Give queued tasks to idle workers (called with the lock held)."""
@@ -422,7 +460,7 @@ class _LocalPool:
             future.set_exception(WorkerDied(slot.death()))
             with self._lock:  # the broken pool winds itself down; a fresh worker takes the dead one's place
                 self._slots.remove(slot)
-                slot = _Slot(self.worker) if not self._closed else slot
+                slot = _Slot(self.worker, self.env) if not self._closed else slot
                 self._slots.append(slot)
         except BaseException as exc:
             future.set_exception(exc)
@@ -431,10 +469,12 @@ class _LocalPool:
             self._dispatch()
 
     def shutdown(self) -> None:
-        """Cancel the queued tasks, wait for the running ones, stop every worker."""
+        """Cancel the queued tasks, wait for the running ones, stop every worker (all at once: each stops its
+        kernel as it exits)."""
         with self._lock:
             self._closed = True
             while self._queue:
                 self._queue.popleft()[0].cancel()
-        for slot in list(self._slots):
-            slot.executor.shutdown(wait=True, cancel_futures=True)
+        slots = list(self._slots)
+        with cf.ThreadPoolExecutor(max(len(slots), 1)) as stopping:
+            list(stopping.map(lambda slot: slot.executor.shutdown(wait=True, cancel_futures=True), slots))

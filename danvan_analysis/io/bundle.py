@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,6 +111,8 @@ def load_bundle(
     drop_pii: bool = False,
     optional: Iterable[str] = (),
     set_aside: bool = False,
+    columns: Mapping[str, Iterable[str]] | None = None,
+    each_file: Callable[[str, int | None, pd.DataFrame], pd.DataFrame] | None = None,
 ) -> DataBundle:
     """Load ``data_dir/<year>/<dataset>.<parquet|xlsx|csv>`` for every year folder (or the given ``years``).
 
@@ -127,6 +129,22 @@ def load_bundle(
         belong to, instead of stopping the load (the reports then fail only for the units those rows concern: one
         bad cell never stops a clean district's report). Problems of a whole file (its header, a missing column)
         still stop the load. Nothing is dropped silently: every set-aside row is in ``rejected``.
+    columns : dataset → the columns to keep (e.g. ``{"survey": ["year", "district_code", …]}``): its files are read
+        in these columns only, plus what their checks need (the key, ``year``; see
+        :func:`~danvan_analysis.io.load.read_columns`), and its frame holds these columns, text codes as
+        categoricals (sorted categories; same values), in a fraction of the memory. Each file is made compact as
+        soon as it is checked, and only its key is kept for the checks across files, so the load's peak is one
+        file's, not the whole dataset's. The checks of the columns read are unchanged; **a problem in a column not
+        read is not found**, so a caller that must vouch for every cell reads them all: nothing checks them later
+        (the reports of a batch read the shared step's results, never the files; the shared step reads every
+        survey column and keeps all but the respondent ID).
+    each_file : called as ``each_file(dataset, year, frame)`` with the frame of each file without errors once
+        checked (rows set aside, in ``columns``; ``year`` is ``None`` for a multi-year table), in year order; the
+        frame it returns is kept in the bundle instead (the same columns and dtypes, e.g. no rows). A caller can so
+        use a year's rows as soon as they are loaded and keep only those it still needs: the batch's shared step
+        estimates each survey year as it comes and keeps the last two, so the load never holds every year. A file
+        with errors is not passed (the load raises once every file is checked); a later file's errors can still
+        make the load raise after earlier files were passed.
 
     Returns
     -------
@@ -147,6 +165,7 @@ def load_bundle(
     folders, else the shipped ``published_indices.csv`` (all its years). A key repeated in two files is an error.
     The bundle emits one :class:`DataWarning` when its ``warnings`` table is not empty.
     """
+    kept = _kept_columns(columns)
     root = Path(data_dir)
     if not root.is_dir():
         raise InputFileError(f"{root}: no such data folder. Hint: `danvan demo` writes data/demo/<year>/ files.")
@@ -159,31 +178,111 @@ def load_bundle(
     wanted = [get_spec(n).name for n in datasets] if datasets is not None else list(DATASETS)
     plan, notes = _plan_files(root, folders, chosen, wanted, optional=set(optional))
     loaded: dict[str, list[tuple[Path, pd.DataFrame]]] = {n: [] for n in DATASETS}
+    keys: dict[str, list[tuple[Path, pd.DataFrame]]] = {n: [] for n in DATASETS}
     problems: list[pd.DataFrame] = [*notes]
     rejected: list[pd.DataFrame] = []
     for name, year, path in plan:
-        frame, found, _ = load_with_problems(name, path, pii="drop" if drop_pii else "raise")
+        pii = "drop" if drop_pii else "raise"
+        frame, found, _ = load_with_problems(name, path, pii=pii, columns=kept.get(name))
         found = combine_problems(found, _wrong_year(frame, year, path))
         if set_aside:
             frame, found, apart = _set_aside(frame, found)
             rejected.append(apart)
         problems.append(found)
+        key = frame[[c for c in DATASETS[name].key if c in frame.columns]]
+        if set_aside and year is not None and "year" in key.columns:
+            # Rows of another year than the folder's were set aside: every row left is of this folder's year, so
+            # none can share a key with another folder's file. One row keeps the year for the check across files.
+            key = key.iloc[:1].copy()  # a copy: a view would keep the whole columns alive
+        keys[name].append((path, key))
+        if name in kept:
+            frame = _compact(frame, kept[name])
+            release_memory()  # the file's full frame is gone: its memory goes back before the next file is read
+        if each_file is not None and not (found["severity"] == "error").any():  # with errors the load raises
+            frame = each_file(name, year, frame)
         loaded[name].append((path, frame))
-    problems += [_repeated_across_files(name, parts) for name, parts in loaded.items()]
+    problems += [_repeated_across_files(name, parts) for name, parts in keys.items()]
+    del keys
     everything = combine_problems(*problems)
     if (everything["severity"] == "error").any():
         spec = get_spec(plan[0][0]) if len({n for n, _, _ in plan}) == 1 else None
         raise SchemaError(describe_problems(everything, spec), everything)
-    data = {
-        name: pd.concat([f for _, f in parts], ignore_index=True) if parts else DATASETS[name].empty_frame()
-        for name, parts in loaded.items()
-    }
+    data = {name: concat_frames([f for _, f in parts], DATASETS[name]) for name, parts in loaded.items()}
     found_warnings = everything[everything["severity"] == "warning"].reset_index(drop=True)
     if len(found_warnings):
         warnings.warn(DataWarning(describe_warnings(found_warnings)), stacklevel=2)
     files = {name: tuple(path for path, _ in parts) for name, parts in loaded.items()}
     apart = pd.concat(rejected, ignore_index=True) if rejected else _no_rejected()
     return DataBundle(**data, warnings=found_warnings, files=files, years=tuple(chosen), rejected=apart)
+
+
+def release_memory() -> None:
+    """Hand memory freed by Python back to the system: pyarrow's pool and the C library's heap keep what they freed
+    for reuse, but not for each other, so the next file's reading (pyarrow) and parsing (NumPy) would each add their
+    own. At 1M respondents a file this takes ~30 ms. Where the C library has no ``malloc_trim`` (not glibc) only
+    pyarrow's pool is released."""
+    import contextlib
+    import ctypes
+
+    import pyarrow
+
+    pyarrow.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc
+        ctypes.CDLL(None).malloc_trim(0)
+
+
+def _kept_columns(columns: Mapping[str, Iterable[str]] | None) -> dict[str, tuple[str, ...]]:
+    """``columns`` by dataset name, each checked against its dataset's columns."""
+    from danvan_analysis.errors import ParameterError
+
+    kept = {}
+    for name, wanted in (columns or {}).items():
+        spec = get_spec(name)
+        wanted = tuple(dict.fromkeys([wanted] if isinstance(wanted, str) else wanted))
+        unknown = [c for c in wanted if c not in spec.column_names]
+        if unknown:
+            raise ParameterError(
+                f"columns={{{name!r}: …}}: {', '.join(map(repr, unknown))} is not a column of {spec.name}; its "
+                f"columns are {', '.join(spec.column_names)}."
+            )
+        kept[spec.name] = tuple(c for c in spec.column_names if c in wanted)  # in contract order
+    return kept
+
+
+def _compact(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``frame`` in ``columns`` only, text columns as categoricals (sorted categories: grouping sorts as the text
+    would; estimators factorise either the same way)."""
+    kept = {}
+    for name in columns:
+        if name not in frame.columns:
+            continue
+        column = frame[name]
+        kept[name] = column.astype("category") if pd.api.types.is_string_dtype(column.dtype) else column
+    return pd.DataFrame(kept, index=frame.index, copy=False)
+
+
+def concat_frames(frames: list[pd.DataFrame], spec: object) -> pd.DataFrame:
+    """The files' frames of dataset ``spec`` one below the other (a fresh RangeIndex; ``spec``'s empty frame when
+    there is none). Categoricals get one sorted set of categories (``pd.concat`` would turn categoricals of
+    different categories into text); column by column, each column of the files let go once joined (**the frames
+    are emptied**), so joining needs one column's memory more, not the whole frame's."""
+    if not frames:
+        return spec.empty_frame()  # type: ignore[attr-defined]
+    if len(frames) == 1 or not any(isinstance(d, pd.CategoricalDtype) for f in frames for d in f.dtypes):
+        return pd.concat(frames, ignore_index=True)
+    columns = {}
+    for name in list(frames[0].columns):
+        parts = [f[name] for f in frames]
+        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
+            categories = parts[0].cat.categories
+            for part in parts[1:]:
+                categories = categories.union(part.cat.categories)
+            parts = [p.cat.set_categories(categories.sort_values()) for p in parts]
+        columns[name] = pd.concat(parts, ignore_index=True)
+        del parts
+        for frame in frames:
+            del frame[name]
+    return pd.DataFrame(columns, copy=False)
 
 
 def _no_rejected() -> pd.DataFrame:
@@ -250,6 +349,8 @@ def _repeated_across_files(name: str, parts: list[tuple[Path, pd.DataFrame]]) ->
     key = list(DATASETS[name].key)
     if len(parts) < 2 or not all(set(key) <= set(f.columns) for _, f in parts):
         return None
+    if "year" in key and _years_apart([f["year"] for _, f in parts]):
+        return None  # one year per file (year folders): no key can be in two files (3M survey keys: 5 s, 400 MB)
     both = pd.concat([f[key].assign(_file=str(p), _row=f.index.to_numpy()) for p, f in parts], ignore_index=True)
     across = duplicated_rows(both, key) & ~duplicated_rows(both, [*key, "_file"])
     if not across.any():
@@ -262,6 +363,17 @@ def _repeated_across_files(name: str, parts: list[tuple[Path, pd.DataFrame]]) ->
         for file, group in bad.groupby("_file", sort=False)
     ]
     return pd.concat(tables, ignore_index=True)
+
+
+def _years_apart(years: list[pd.Series]) -> bool:
+    """Whether no year occurs in two of the files (missing years count as one value)."""
+    seen: set[object] = set()
+    for column in years:
+        distinct = {None if pd.isna(y) else int(y) for y in column.unique()}
+        if distinct & seen:
+            return False
+        seen |= distinct
+    return True
 
 
 def _plan_files(

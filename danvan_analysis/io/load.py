@@ -8,7 +8,7 @@ one :class:`~danvan_analysis.errors.SchemaError` or warn, :func:`validate_file` 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -45,28 +45,40 @@ def load_with_problems(
     single_psu: Literal["error", "warn"] = "error",
     rename: Mapping[str, str] | None = None,
     require_weight: bool = True,
+    columns: Collection[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, DatasetSpec]:
     """Read, parse and check one file; return (frame indexed by row number, every problem, spec). Never raises
-    SchemaError: the caller decides."""
+    SchemaError: the caller decides.
+
+    ``columns``: read, parse and check only these contract columns (see :func:`read_columns`); the frame holds
+    them and the dataset's key. A problem in a column not read is not found: the header is still mapped in full
+    (a missing required column is still reported), and a cross-column rule runs only when all its columns are read.
+    """
     spec = get_spec(name)
+    wanted = read_columns(spec, columns) if columns is not None else None
     if single_psu not in ("error", "warn"):
         raise ParameterError(f"single_psu={single_psu!r}; expected 'error' or 'warn'.")
     if name != "survey" and (rename or not require_weight):
         raise ParameterError("rename and require_weight apply to the survey only.")
     path = Path(path)
     optional = ("district_code",) if require_weight else ("weight", "district_code")
-    table = read_table(path, spec, sheet=sheet, encoding=encoding, pii=pii, rename=rename, optional=optional)
+    table = read_table(
+        path, spec, sheet=sheet, encoding=encoding, pii=pii, rename=rename, optional=optional, columns=wanted
+    )
     file = table.label
     raw = table.raw
     # Units are checked against the map of each row's year: no district level from the second half of 2025.
     groups = _rows_by_map(raw)
     absent = "district_code" in spec.required_columns and "district_code" not in raw.columns
+    absent = absent and (wanted is None or "district_code" in wanted)  # not read: not looked for
     if absent and any(reg is None or reg.district_codes for reg, _ in groups):
         meta = spec.column("district_code")
         expected = f"a column district_code (header '{meta.vi}', '{meta.en}' or 'district_code')"
         row = table.header.row if table.header is not None else 1
         table.problems.append(problem_table([row], "district_code", [""], expected, "missing_column", file=file))
-    frame, problems = _parse_and_check(spec, table, raw, groups, file=file, single_psu=single_psu)
+    frame, problems = _parse_and_check(spec, table, raw, groups, file=file, single_psu=single_psu, columns=wanted)
+    if wanted is not None:
+        return frame[[c for c in frame.columns if c in columns or c in spec.key]], problems, spec
     if "district_code" in spec.column_names and "district_code" not in frame.columns:
         # The two-level map has no district: the column is there, empty, as for an absent optional column.
         position = min(spec.column_names.index("district_code"), len(frame.columns))
@@ -116,6 +128,29 @@ def _latest_period(raw: pd.DataFrame, years: pd.Series, year: int) -> str | None
     return order[-1] if order and order[-1] != "Y" else None
 
 
+def read_columns(spec: DatasetSpec, columns: Collection[str]) -> frozenset[str]:
+    """The columns to read so that ``columns`` are parsed and checked as in a full load: those, the dataset's key
+    (its uniqueness rule), ``year`` (the map the units are checked on), the columns a missing one is copied from
+    (``psu`` from ``commune_code``) and ``district_code`` for commune and unit codes (names resolve within it).
+
+    Raises
+    ------
+    ParameterError
+        A name in ``columns`` is not a column of the dataset.
+    """
+    unknown = sorted(set(columns) - set(spec.column_names))
+    if unknown:
+        raise ParameterError(
+            f"columns={sorted(columns)!r}: {', '.join(map(repr, unknown))} is not a column of {spec.name}; "
+            f"its columns are {', '.join(spec.column_names)}."
+        )
+    wanted = set(columns) | set(spec.key) | ({"year"} & set(spec.column_names))
+    wanted |= {spec.column(c).default_from for c in columns if spec.column(c).default_from}
+    if any(spec.column(c).kind in ("commune", "unit") for c in columns) and "district_code" in spec.column_names:
+        wanted.add("district_code")
+    return frozenset(wanted)
+
+
 def _parse_and_check(
     spec: DatasetSpec,
     table: object,
@@ -124,6 +159,7 @@ def _parse_and_check(
     *,
     file: str,
     single_psu: str,
+    columns: frozenset[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     if table.header is not None and table.header.mapping is not None:
         raw, export_problems = adapt_export(raw, table.header.source_headers, file=file)
@@ -138,6 +174,11 @@ def _parse_and_check(
         part = raw if len(groups) == 1 else raw.loc[rows]
         with using_register(reg):
             frame, parse_problems = parse_frame(spec, part, file=file)
+            if columns is not None:
+                # Parsing fills absent optional columns (empty, or from their default_from column): a column left
+                # unread must not be checked as if the file lacked it (a stratum copied from the district is not
+                # the file's).
+                frame = frame[[c for c in frame.columns if c in columns]]
             checked = check_frame(spec, frame, raw=part, file=file, downgrade=downgrade)
         frames.append(frame)
         found += [parse_problems, checked]

@@ -13,7 +13,7 @@ import itertools
 import re
 import warnings
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,15 @@ def _drop_empty_rows(raw: pd.DataFrame) -> pd.DataFrame:
         if not blank.any():
             return raw
     return raw[~blank]
+
+
+def _positions(header: Header, columns: Collection[str] | None) -> list[int]:
+    """Positions of the header's columns to read: all, or those named in ``columns`` (an export's form fields are
+    always read: they become contract columns only after the export is adapted)."""
+    names = header.names
+    if columns is None:
+        return sorted(names)
+    return sorted(p for p, name in names.items() if name in columns or p in header.sources)
 
 
 # -- CSV ------------------------------------------------------------------------------------------------------------
@@ -138,7 +147,16 @@ def _sniff_delimiter(line: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(path: Path, spec: DatasetSpec, *, encoding: str | None, pii: PiiMode, file: str, **mapping: Any) -> Table:
+def _read_csv(
+    path: Path,
+    spec: DatasetSpec,
+    *,
+    encoding: str | None,
+    pii: PiiMode,
+    file: str,
+    columns: Collection[str] | None = None,
+    **mapping: Any,
+) -> Table:
     chosen = _detect_encoding(path, encoding, file=file)
     with path.open(encoding=chosen, newline="") as handle:
         first = handle.readline()
@@ -151,13 +169,13 @@ def _read_csv(path: Path, spec: DatasetSpec, *, encoding: str | None, pii: PiiMo
     index, header, problems = locate_header(top, spec, pii=pii, file=file, **mapping)
     width = len(top[index])
     names = header.names
-    keep = sorted(names)
+    keep = _positions(header, columns)
     # Identifiers and decimals are (nearly) all distinct: read as plain text, not as dictionaries.
     ids = {p for p in keep if p in header.columns and spec.column(header.columns[p]).kind in ("id", "float")}
     cells = _read_csv_arrow(path, chosen, delimiter, skip=index + 1, width=width, keep=keep, ids=ids)
     if cells is None:
         # Columns identifying people are left unread (usecols); pandas then ignores surplus cells instead of failing.
-        usecols = keep if header.pii else None
+        usecols = keep if header.pii or columns is not None else None
         cells = _read_csv_pandas(path, chosen, delimiter, skip=index + 1, width=width, usecols=usecols, file=file)
         cells = cells[keep]
     cells = cells.set_axis([names[p] for p in keep], axis=1)
@@ -336,7 +354,16 @@ def _pick_sheet(
     return visible[best], tops[best], xmls[best]
 
 
-def _read_xlsx(path: Path, spec: DatasetSpec, *, sheet: str | None, pii: PiiMode, file: str, **mapping: Any) -> Table:
+def _read_xlsx(
+    path: Path,
+    spec: DatasetSpec,
+    *,
+    sheet: str | None,
+    pii: PiiMode,
+    file: str,
+    columns: Collection[str] | None = None,
+    **mapping: Any,
+) -> Table:
     """Read a workbook: the sheet, its header and its problems through openpyxl, the data rows through calamine.
 
     openpyxl (streaming, formula mode) picks the sheet and reads the first rows, so sheet choice, header location
@@ -353,7 +380,7 @@ def _read_xlsx(path: Path, spec: DatasetSpec, *, sheet: str | None, pii: PiiMode
             raise InputFileError(f"{label}: the sheet is empty (no header row found).")
         index, header, problems = locate_header(top, spec, pii=pii, file=label, **mapping)
         names = header.names
-        positions = sorted(names)
+        positions = _positions(header, columns)
         first_row = index + 2
         columns = [names[p] for p in positions]
         cells = _calamine_cells(path, ws.title, first_row, positions, columns) if _plain(xml) else None
@@ -482,7 +509,9 @@ def _formula_values(
 
 
 # -- Parquet --------------------------------------------------------------------------------------------------------
-def _read_parquet(path: Path, spec: DatasetSpec, *, pii: PiiMode, file: str, **mapping: Any) -> Table:
+def _read_parquet(
+    path: Path, spec: DatasetSpec, *, pii: PiiMode, file: str, columns: Collection[str] | None = None, **mapping: Any
+) -> Table:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -494,7 +523,7 @@ def _read_parquet(path: Path, spec: DatasetSpec, *, pii: PiiMode, file: str, **m
     # The schema's field names are the header: one row, with nothing above it.
     _, header, problems = locate_header([names], spec, pii=pii, file=file, **mapping)
     targets = header.names
-    positions = sorted(targets)
+    positions = _positions(header, columns)
     # Text columns other than identifiers are read as dictionaries (pandas categoricals): the parser then works on
     # the few distinct values without hashing a million strings.
     dictionary = [
@@ -519,10 +548,15 @@ def read_table(
     pii: PiiMode,
     rename: Mapping[str, str] | None = None,
     optional: Sequence[str] = (),
+    columns: Collection[str] | None = None,
 ) -> Table:
-    """Read one file with the reader of its suffix; ``rename`` and ``optional`` go to the header mapping."""
+    """Read one file with the reader of its suffix; ``rename`` and ``optional`` go to the header mapping.
+
+    ``columns``: read only these contract columns (the header is still located and mapped in full, so a missing
+    required column or a column identifying people is reported as before); ``None`` reads every column.
+    """
     file = str(path)
-    mapping: dict[str, Any] = {"rename": rename, "optional": optional}
+    mapping: dict[str, Any] = {"rename": rename, "optional": optional, "columns": columns}
     if not path.exists():
         near = sorted(p.name for p in path.parent.glob(f"{path.stem[:3]}*")) if path.parent.is_dir() else []
         hint = f" Files with a similar name: {', '.join(near[:5])}." if near else ""

@@ -33,6 +33,7 @@ from danvan_analysis.files import write_atomic
 from danvan_analysis.reports.params import SHARED_CACHE_FORMAT
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from danvan_analysis.io import DataBundle
@@ -117,14 +118,19 @@ def compute_shared_results(*, data_dir: Path, year: int, ci_method: str = "logit
     """Load the data folder and compute the shared estimates (see the module docstring); ``ci_method`` is the
     plan file's interval for survey shares (``rules.ci_method``).
 
-    The survey is kept in the columns the estimates read, its text columns as categoricals (codes, not one string
-    per row), and each year's rows are taken when needed and let go after: at 1M respondents a year the survey's
-    rows, not the estimates, decide this step's memory.
+    The survey is read and checked in every column (:func:`_survey_columns`) and kept without its IDs, its text
+    columns as categoricals (codes, not one string per row), each file made compact as soon as it is checked; each
+    year's rows are then taken without a copy. At 1M respondents a year the survey's rows, not the estimates,
+    decide this step's memory.
     """
+    import pandas as pd
+
     from danvan_analysis.errors import EstimationError
     from danvan_analysis.indicators import THEMES
     from danvan_analysis.io import load_bundle
+    from danvan_analysis.io.bundle import concat_frames
     from danvan_analysis.registers import register_of_year
+    from danvan_analysis.schemas import get_spec
     from danvan_analysis.survey import (
         SATISFACTION_PREDICTORS,
         EstimationSettings,
@@ -144,35 +150,60 @@ def compute_shared_results(*, data_dir: Path, year: int, ci_method: str = "logit
     # A report-data file missing for the year gives "no data" for the targets it feeds; the survey stays required.
     # Only the reported year and the years before it: a later year's folder is not this report's business.
     folders = [int(p.name) for p in Path(data_dir).iterdir() if p.is_dir() and p.name.isdigit()]
-    # A row with an error is set aside (bundle.rejected), so only the reports it concerns fail, naming it.
-    bundle = load_bundle(data_dir, years=[y for y in folders if y <= year], optional=tuple(THEMES), set_aside=True)
-    survey = _compact_survey(bundle.survey)
-    # The rows stay here (module docstring); dropping the loaded frame now frees it before the estimates.
-    bundle = dataclasses.replace(bundle, survey=bundle.survey.iloc[0:0])
     design = SurveyDesign()
-    years = sorted(int(y) for y in survey["year"].unique())
     settings = EstimationSettings(ci_method=ci_method)
-    respondents = _count_respondents(survey)
-    change = compare_years(survey, design, years=(years[years.index(year) - 1], year)) if years.index(year) else None
-    indices = {}
+    indices: dict[int, SipasIndices] = {}
+    counts: list[pd.DataFrame] = []
+    kept: dict[int, pd.DataFrame] = {}  # the survey years still needed: the latest before ``year``, and ``year``
     previous_communes = None
-    for y in years:
-        this_year = survey[survey["year"] == y]
-        indices[y] = sipas_indices(this_year, design, settings=settings)
-        if y == year - 1 and reg is not None and register_of_year(y) is None:  # 2023 beside 2024: two maps
-            previous_communes = _previous_commune_indices(this_year, year)
-        if y == year:
-            comparison = compare_districts(this_year, design)
-            try:
-                model: ModelResult | None = fit_satisfaction_model(
-                    this_year, design, predictors=(*SATISFACTION_PREDICTORS, "district_code")
-                )
-                model_error = ""
-            except EstimationError as error:
-                model, model_error = None, str(error)
-            priorities = priority_shares(this_year, design)
-            communes = _commune_indices(this_year)
-        del this_year
+
+    def each_file(name: str, file_year: int | None, frame: pd.DataFrame) -> pd.DataFrame:
+        """A survey year is estimated as soon as it is loaded (its rows, once checked, are all of its folder's
+        year); only the rows of the change's two years are kept, so the load never holds every year."""
+        nonlocal previous_communes
+        if name != "survey" or file_year is None or frame.empty:
+            return frame
+        indices[file_year] = sipas_indices(frame, design, settings=settings)
+        counts.append(_count_respondents(frame))
+        if file_year == year - 1 and reg is not None and register_of_year(file_year) is None:  # two maps
+            previous_communes = _previous_commune_indices(frame, year)
+        if file_year < year:
+            kept.clear()  # an earlier year than this one is not compared
+        kept[file_year] = frame
+        return frame.iloc[0:0].copy()  # a copy: an empty view would keep the rows alive
+
+    # A row with an error is set aside (bundle.rejected), so only the reports it concerns fail, naming it.
+    bundle = load_bundle(
+        data_dir,
+        years=[y for y in folders if y <= year],
+        optional=tuple(THEMES),
+        set_aside=True,
+        columns={"survey": _survey_columns()},
+        each_file=each_file,
+    )
+    # The rows stay here (module docstring): the results carry the survey's columns, as loaded by a full load.
+    bundle = dataclasses.replace(bundle, survey=get_spec("survey").empty_frame())
+    respondents = (
+        pd.concat(counts, ignore_index=True) if counts else _count_respondents(get_spec("survey").empty_frame())
+    )
+    years = sorted(kept)
+    survey = concat_frames([kept.pop(y) for y in years], get_spec("survey"))
+    rows = _year_rows(survey)
+    # The change reads the two years it compares only (the estimates of other years are not needed).
+    previous = years[0] if len(years) == 2 else None
+    change = compare_years(survey, design, years=(previous, year)) if previous else None
+    this_year = _rows_of(survey, rows, year)
+    comparison = compare_districts(this_year, design)
+    try:
+        model: ModelResult | None = fit_satisfaction_model(
+            this_year, design, predictors=(*SATISFACTION_PREDICTORS, "district_code")
+        )
+        model_error = ""
+    except EstimationError as error:
+        model, model_error = None, str(error)
+    priorities = priority_shares(this_year, design)
+    communes = _commune_indices(this_year)
+    del this_year, survey
     return SharedResults(
         year=year,
         bundle=bundle,
@@ -188,30 +219,47 @@ def compute_shared_results(*, data_dir: Path, year: int, ci_method: str = "logit
     )
 
 
-def _compact_survey(survey: pd.DataFrame) -> pd.DataFrame:
-    """The survey in the columns the shared estimates read, text columns as categoricals (same values).
+def _survey_columns() -> tuple[str, ...]:
+    """The survey columns the shared step reads: every column but the respondent's ID.
 
-    A text column holds a few dozen distinct codes (districts, communes, villages, age groups…) over up to millions
-    of rows: as a categorical it takes one small integer a row. The estimators factorise their columns, so the
-    figures are those of the text columns (tested: the shared results are the same either way).
+    Every column is read so that every cell is checked here: in a batch this is the only load of the survey (the
+    reports read its results, never its rows), so a bad cell in a column no estimate uses still sets its row aside
+    and fails its district's report. The ID, the survey's key, is read and checked (unique within the year) but not
+    kept: it is the one column of (nearly) distinct text, as large as all the others together once they are
+    categoricals. The columns are kept with text codes as categoricals (:func:`~danvan_analysis.io.load_bundle`'s
+    ``columns``): a few dozen distinct codes over up to millions of rows take one small integer a row, and the
+    estimators factorise them as they would the text (tested: the shared results are the same either way).
     """
-    import pandas as pd
+    from danvan_analysis.schemas import get_spec
 
-    from danvan_analysis.survey import SATISFACTION_PREDICTORS, SurveyDesign, commune_design, sipas_items
-    from danvan_analysis.vocab import PriorityArea
+    return tuple(c for c in get_spec("survey").column_names if c != "respondent_id")
 
-    wanted = {"year", "district_code", "commune_code", *SATISFACTION_PREDICTORS}
-    wanted.update(SurveyDesign().columns(), commune_design().columns(), sipas_items()["item"])
-    wanted.update(f"pr_{area.value}" for area in PriorityArea)
-    columns = {}
-    for name in survey.columns:
-        if name not in wanted:
-            continue
-        column = survey[name]
-        if pd.api.types.is_string_dtype(column.dtype):
-            column = column.astype("category")  # sorted categories: grouping sorts as the text would
-        columns[name] = column
-    return pd.DataFrame(columns, index=survey.index, copy=False)
+
+def _year_rows(survey: pd.DataFrame) -> dict[int, slice | np.ndarray]:
+    """Each year's rows of ``survey``: a slice when they are contiguous (the bundle puts one year folder after
+    another), which takes them without a copy; their positions otherwise."""
+    import numpy as np
+
+    values = survey["year"].to_numpy(dtype="int64", na_value=-1)
+    found: dict[int, slice | np.ndarray] = {}
+    for y in np.unique(values[values >= 0]):
+        positions = np.flatnonzero(values == y)
+        contiguous = positions[-1] - positions[0] + 1 == len(positions)
+        found[int(y)] = slice(int(positions[0]), int(positions[-1]) + 1) if contiguous else positions
+    return found
+
+
+def _rows_of(survey: pd.DataFrame, rows: dict[int, slice | np.ndarray], *years: int) -> pd.DataFrame:
+    """The rows of ``years`` (a view when they are one contiguous block)."""
+    from itertools import pairwise
+
+    import numpy as np
+
+    parts = [rows[y] for y in years]
+    if all(isinstance(p, slice) for p in parts) and all(a.stop == b.start for a, b in pairwise(parts)):
+        return survey.iloc[parts[0].start : parts[-1].stop]
+    positions = [np.arange(p.start, p.stop) if isinstance(p, slice) else p for p in parts]
+    return survey.iloc[np.sort(np.concatenate(positions))]
 
 
 def _count_respondents(survey: pd.DataFrame) -> pd.DataFrame:
@@ -347,18 +395,12 @@ def build_shared_results(*, year: int, data_dir: str, out: str, ci_method: str =
 def _return_freed_memory() -> None:
     """Hand the memory the survey's rows took back to the system: the kernel goes on to run reports.
 
-    Memory freed by Python stays with the allocators: at 1M respondents a year, pyarrow's pool and glibc's heap kept
-    ~600 MiB of the ~900 MiB the kernel held after this step; releasing them (~30 ms) brings it back to ~300 MiB, what
-    a report kernel holds. Where the C library has no ``malloc_trim`` (not glibc) only pyarrow's pool is released.
+    At 1M respondents a year, pyarrow's pool and glibc's heap kept ~600 MiB of the ~900 MiB the kernel held after this
+    step; releasing them (~30 ms) brings it back to ~300 MiB, what a report kernel holds.
     """
-    import contextlib
-    import ctypes
+    from danvan_analysis.io.bundle import release_memory
 
-    import pyarrow
-
-    pyarrow.default_memory_pool().release_unused()
-    with contextlib.suppress(OSError, AttributeError):  # not glibc
-        ctypes.CDLL(None).malloc_trim(0)
+    release_memory()
 
 
 def _write_result(result: Any, path: Path) -> dict[str, Any]:

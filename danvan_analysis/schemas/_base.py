@@ -24,8 +24,9 @@ Register look-ups are lazy: the unit register is read the first time a check run
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, Literal
@@ -522,13 +523,18 @@ class DatasetSpec:
         grain_en: str,
         key: Iterable[str],
     ) -> DatasetSpec:
-        """Collect the column metadata and the rules declared on ``model``."""
+        """Collect the column metadata and the rules declared on ``model``.
+
+        Read from the model's fields, not from its pandera schema: building a schema makes pandera import the
+        typing modules of every dataframe library it supports (dask.dataframe: ~1 s), a cost every process that
+        imports this package would pay. The schema is built on first use (:meth:`schema`), by the loaders only.
+        """
         columns = []
-        for column_name, schema_column in model.to_schema().columns.items():
-            meta = (schema_column.metadata or {}).get(_META_KEY)
+        for _, info in model.__fields__.values():
+            meta = (info.metadata or {}).get(_META_KEY)
             if meta is None:
-                raise TypeError(f"{model.__name__}.{column_name} was not declared with schemas._base.column().")
-            columns.append(dataclasses.replace(meta, name=column_name))
+                raise TypeError(f"{model.__name__}.{info.name} was not declared with schemas._base.column().")
+            columns.append(dataclasses.replace(meta, name=info.name))
         rules = []
         for klass in reversed(model.__mro__):
             for attr_name, attr in vars(klass).items():
@@ -584,11 +590,44 @@ class DatasetSpec:
         return _column_schema(self.model, None if present is None else tuple(sorted(present)))
 
 
+@contextlib.contextmanager
+def _pandas_typing_only() -> Iterator[None]:
+    """Build pandera schemas of pandas models without importing dask.
+
+    To tell a model's series and index annotations apart, pandera lists the typing classes of every dataframe library
+    installed (``pandera.typing.get_series_types``), which imports ``dask.dataframe`` (~1 s, in the batch's shared
+    step) when dask is installed, as it is for ``--scheduler``. Our models annotate pandas series only, so while
+    they are built pandera sees dask's typing module as absent; its cached lists are cleared afterwards, so a dask
+    model built later in the same process is recognised as usual. Nothing changes when dask's typing is loaded.
+    """
+    import sys
+    import types
+
+    import pandera.typing
+
+    name = "pandera.typing.dask"
+    if name in sys.modules or "dask.dataframe" in sys.modules:
+        yield
+        return
+    cached = (pandera.typing.get_series_types, pandera.typing.get_index_types, pandera.typing.get_dataframe_types)
+    stub = types.ModuleType(name)
+    stub.DASK_INSTALLED = False  # type: ignore[attr-defined]
+    sys.modules[name] = stub
+    try:
+        yield
+    finally:
+        if sys.modules.get(name) is stub:
+            del sys.modules[name]
+        for function in cached:
+            function.cache_clear()
+
+
 @cache
 def _column_schema(model: type[pa.DataFrameModel], present: tuple[str, ...] | None) -> pa.DataFrameSchema:
     # Rules run outside pandera (see io/check_frame) so that a failing row is reported once, in its own column,
     # instead of pandera's one failure case per column of the row.
-    schema = model.to_schema()
+    with _pandas_typing_only():
+        schema = model.to_schema()
     schema = schema.remove_columns([c for c in schema.columns if present is not None and c not in present])
     schema.checks = []
     # The parser already produced the contract dtypes; pandera only checks them (coercing would copy every column).

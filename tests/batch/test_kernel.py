@@ -133,3 +133,63 @@ def test_start_gives_up_with_a_clear_error() -> None:
     warm = WarmKernel(KernelSettings(start_attempts=2), start_factory=lambda name: _FlakyManager())
     with pytest.raises(ReportError, match=r"did not start after 2 attempts: address already in use"):
         warm.start()
+
+
+def test_a_pool_of_a_worker_per_core_runs_one_numerical_thread_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers (and so their kernels, which inherit their environment) get one BLAS/OpenMP thread each; a
+    variable the batch's environment sets itself is kept as it is."""
+    import os
+
+    from danvan_analysis.batch.pool import SINGLE_THREAD, WorkerOptions, open_pool
+
+    names = [name for name, _ in SINGLE_THREAD]
+    for name in names:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    worker = WorkerOptions(kernel=KernelSettings(cwd=FIXTURES), warm=False)  # no kernel needed to read the env
+    with open_pool(worker, jobs=os.cpu_count() or 1, scheduler=None) as pool:
+        got = {name: pool.submit(os.getenv, name).result() for name in names}
+    assert got == {
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "3",
+        "MKL_NUM_THREADS": "1",
+        "NUMEXPR_NUM_THREADS": "1",
+    }
+
+
+def test_a_pool_starts_its_other_workers_once_the_first_is_ready_for_the_shared_step() -> None:
+    """The shared step, which every report waits for, has the first worker's start to itself: the others start
+    once it is ready (then all take tasks); a batch without it starts them all with its first task."""
+    from types import SimpleNamespace
+
+    from danvan_analysis.batch.pool import WorkerOptions, _LocalPool
+
+    worker = WorkerOptions(kernel=KernelSettings(cwd=FIXTURES), warm=False)
+    for kind, started in (("shared", 1), ("district", 3)):
+        pool = _LocalPool(worker, jobs=3)
+        try:
+            assert len(pool._slots) == 1
+            first = pool.submit(str, SimpleNamespace(kind=kind))
+            assert len(pool._slots) == started, kind
+            first.result(timeout=120)
+            pool._slots[0].primed.result(timeout=120)
+            others = [pool.submit(str, SimpleNamespace(kind="district")) for _ in range(3)]
+            assert all(f.result(timeout=120) for f in others)
+            assert len(pool._slots) == 3, kind
+        finally:
+            pool.shutdown()
+
+
+def test_a_large_output_does_not_cost_the_next_report_a_fresh_kernel(kernel: WarmKernel, tmp_path: Path) -> None:
+    """pyzmq starts a thread on the first message it sends without copying (a page or figure over 64 KiB, as the
+    province report's): kernel machinery, part of the baseline, so the next report reuses the kernel."""
+    import nbformat
+
+    code = "from IPython.display import display\ndisplay({'text/html': '<p>' + 'x' * 300_000 + '</p>'}, raw=True)"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), tmp_path / "large.ipynb")
+    kernel.prepare()
+    done = kernel.execute(prepare_notebook(tmp_path / "large.ipynb", {}), timeout=60)
+    assert done.status == "ok", done.error
+    restarts = kernel.restarts
+    assert kernel.prepare().startswith("kernel: reused"), "the state differed after a large output"
+    assert kernel.restarts == restarts

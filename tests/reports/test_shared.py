@@ -70,12 +70,13 @@ def test_reports_receive_slices_not_survey_rows(demo: Path, tmp_path: Path) -> N
 
 
 def test_the_compact_survey_gives_the_estimates_of_the_loaded_one(demo: Path) -> None:
-    """The shared step keeps only the columns the estimates read, text codes as categoricals, one year at a time:
-    every shared result equals, value for value and dtype for dtype, the estimate made on the survey as loaded."""
+    """The shared step keeps the survey without its IDs, text codes as categoricals, each year's rows taken without
+    a copy, and compares two years on their rows alone: every shared result equals, value for value and dtype for
+    dtype, the estimate made on the survey as loaded (all three years for the change)."""
     import pandas as pd
 
     from danvan_analysis.io import load_bundle
-    from danvan_analysis.reports.shared import _compact_survey, _count_respondents, compute_shared_results
+    from danvan_analysis.reports.shared import _count_respondents, _survey_columns, compute_shared_results
     from danvan_analysis.survey import (
         SATISFACTION_PREDICTORS,
         SurveyDesign,
@@ -88,8 +89,8 @@ def test_the_compact_survey_gives_the_estimates_of_the_loaded_one(demo: Path) ->
 
     shared = compute_shared_results(data_dir=demo, year=2023)
     survey = load_bundle(demo, years=[2022, 2023]).survey
-    compact = _compact_survey(survey)
-    assert len(compact.columns) < len(survey.columns) and "respondent_id" not in compact.columns
+    compact = load_bundle(demo, years=[2022, 2023], columns={"survey": _survey_columns()}).survey
+    assert list(compact.columns) == [c for c in survey.columns if c != "respondent_id"]
     assert isinstance(compact["commune_code"].dtype, pd.CategoricalDtype)
     assert compact.memory_usage(deep=True).sum() < survey.memory_usage(deep=True).sum() / 2
     design = SurveyDesign()
@@ -98,7 +99,7 @@ def test_the_compact_survey_gives_the_estimates_of_the_loaded_one(demo: Path) ->
         "indices 2022": (shared.indices[2022], sipas_indices(survey[survey["year"] == 2022], design)),
         "indices 2023": (shared.indices[2023], sipas_indices(this_year, design)),
         "comparison": (shared.comparison, compare_districts(this_year, design)),
-        "change": (shared.change, compare_years(survey, design, years=(2022, 2023))),
+        "change": (shared.change, compare_years(load_bundle(demo).survey, design, years=(2022, 2023))),
         "priorities": (shared.priorities, priority_shares(this_year, design)),
         "model": (
             shared.model,
@@ -109,3 +110,24 @@ def test_the_compact_survey_gives_the_estimates_of_the_loaded_one(demo: Path) ->
         pd.testing.assert_frame_equal(got.to_frame(), want.to_frame(), check_exact=True, obj=name)
         assert got.caveats == want.caveats, name
     pd.testing.assert_frame_equal(shared.respondents, _count_respondents(survey), check_exact=True)
+
+
+def test_every_earlier_year_is_estimated_though_only_two_are_kept(demo: Path) -> None:
+    """Reporting on 2024: 2022 is estimated as it is loaded and let go (only 2023 and 2024 are compared), its indices
+    those of the survey as loaded; the change is 2023 to 2024."""
+    import pandas as pd
+
+    from danvan_analysis.io import load_bundle
+    from danvan_analysis.reports.shared import compute_shared_results
+    from danvan_analysis.survey import SurveyDesign, compare_years, sipas_indices
+
+    shared = compute_shared_results(data_dir=demo, year=2024)
+    survey = load_bundle(demo).survey
+    design = SurveyDesign()
+    assert sorted(shared.indices) == [2022, 2023, 2024]
+    for y in (2022, 2023, 2024):
+        want = sipas_indices(survey[survey["year"] == y], design)
+        pd.testing.assert_frame_equal(shared.indices[y].to_frame(), want.to_frame(), check_exact=True, obj=str(y))
+    want = compare_years(survey, design, years=(2023, 2024))
+    pd.testing.assert_frame_equal(shared.change.to_frame(), want.to_frame(), check_exact=True)
+    assert sorted(set(shared.respondents["year"])) == [2022, 2023, 2024]
