@@ -4,7 +4,6 @@ table of contents on page 1, the demo mark on every page."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import unicodedata
 from collections.abc import Iterator
@@ -17,10 +16,7 @@ from danvan_analysis.batch.export import export_html
 from danvan_analysis.batch.formats import pdf as pdf_format
 from danvan_analysis.errors import ParameterError
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils: scripts/setup.sh --test"),
-]
+pytestmark = pytest.mark.slow  # needs poppler-utils (pdftotext, pdffonts): scripts/setup.sh --test installs them
 ARTIFACTS = Path(__file__).parents[2] / "artifacts"
 
 
@@ -93,3 +89,18 @@ def test_missing_chromium_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(pdf_format.shutil, "which", lambda name: None)
     with pytest.raises(ParameterError, match=r"need Chromium.*apt-get install chromium.*leave pdf out of --formats"):
         pdf_format.find_chromium()
+
+
+def test_one_printer_prints_one_report_after_another_without_leftovers(tmp_path: Path) -> None:
+    """The printer reuses its page: each PDF holds its own page's text and nothing of the page before."""
+    first = "<html><body><h1>Báo cáo thứ nhất: Xã Phú Lạc</h1></body></html>"
+    second = "<html><body><h1>Báo cáo thứ hai: Phường Phan Đình Phùng</h1></body></html>"
+    texts = []
+    with pdf_format.PdfPrinter() as printer:
+        for index, html in enumerate((first, second, first)):
+            path = tmp_path / f"{index}.pdf"
+            path.write_bytes(printer.print(html))
+            texts.append(_flat(" ".join(_pages(path))))
+    assert "Xã Phú Lạc" in texts[0] and "Phan Đình Phùng" not in texts[0]
+    assert "Phan Đình Phùng" in texts[1] and "Phú Lạc" not in texts[1]
+    assert texts[2] == texts[0]
