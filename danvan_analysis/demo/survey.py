@@ -168,6 +168,15 @@ def generate_survey(year: int, *, respondents: int = 6000, seed: int = 2023) -> 
         "ssu": str_column(sample["village"], villages),
         "weight": sample["weight"],
     }
+    return _respondent_frame(columns, people, ratings, priorities)
+
+
+def _respondent_frame(
+    design: dict[str, object], people: dict[str, np.ndarray], ratings: dict[str, object], priorities: dict[str, object]
+) -> pd.DataFrame:
+    """The survey frame: the design columns, then the person's characteristics as codes, the ratings, the
+    priorities (the contract's column order, on every map)."""
+    columns = dict(design)
     for name, enum in (
         ("sex", vocab.Sex),
         ("age_group", vocab.AgeGroup),

@@ -61,6 +61,7 @@ from danvan_analysis.demo.survey import (
     _draw_people,
     _draw_priorities,
     _draw_ratings,
+    _respondent_frame,
     _respondent_ids,
     _select_pps,
 )
@@ -213,19 +214,7 @@ def generate_survey(year: int, *, respondents: int = 6000, seed: int = 2023) -> 
         "psu": str_column(sample["village"], sample["village_labels"]),
         "weight": sample["weight"],
     }
-    for name, enum in (
-        ("sex", vocab.Sex),
-        ("age_group", vocab.AgeGroup),
-        ("ethnicity", vocab.Ethnicity),
-        ("education", vocab.Education),
-        ("occupation", vocab.Occupation),
-        ("area", vocab.Area),
-        ("channel", vocab.Channel),
-    ):
-        columns[name] = str_column(people[name], enum.codes())
-    columns.update(ratings)
-    columns.update(priorities)
-    return pd.DataFrame(columns, copy=False)
+    return _respondent_frame(columns, people, ratings, priorities)
 
 
 def _draw_sample(prof: TwoLevelProfile, rng: np.random.Generator, respondents: int) -> dict[str, object]:
