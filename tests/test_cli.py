@@ -66,7 +66,7 @@ def test_validate_lists_every_problem_and_saves_them_for_the_reporting_unit(tmp_
     result = _run("validate", "complaints", str(source), "--problems-out", str(saved))
     assert result.returncode == 1, result.stderr
     assert "problem(s); the file was not changed" in result.stderr
-    problems = pd.read_excel(saved, dtype=str)
+    problems = pd.read_excel(saved, dtype=str, engine="openpyxl")
     assert {"file", "row", "column", "value", "expected"} <= set(problems.columns)
     assert (problems["severity"] == "error").sum() >= 2
     assert source.read_bytes() == before
