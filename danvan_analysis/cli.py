@@ -41,33 +41,25 @@ def _parse_years(text: str) -> list[int]:
     return sorted(set(years))
 
 
-def _parse_districts(text: str | None) -> tuple[str, ...] | None:
-    """``--districts``: the comma-separated items; ``None`` (the option left out) = all districts.
+_EMPTY_CHOICE = {
+    "districts": "no district given. Expected district codes or names separated by commas, e.g. --districts "
+    "164,170; leave the option out for all 9 districts (`danvan units` lists them).",
+    "communes": "no commune given. Expected commune codes or names separated by commas, e.g. --communes "
+    "05443,05446; leave the option out for every commune (`danvan units --year YEAR`).",
+}
+
+
+def _parse_units(option: str, text: str | None) -> tuple[str, ...] | None:
+    """``--districts`` / ``--communes``: the comma-separated items; ``None`` (the option left out) = all of them.
 
     An empty value (``--districts ""``, or only commas) is an error, not "all": a script whose variable came out
-    empty must not silently run every district.
+    empty must not silently run every unit.
     """
     if text is None:
         return None
     items = tuple(part.strip() for part in text.split(",") if part.strip())
     if not items:
-        raise ParameterError(
-            f"--districts {text!r}: no district given. Expected district codes or names separated by commas, "
-            "e.g. --districts 164,170; leave the option out for all 9 districts (`danvan units` lists them)."
-        )
-    return items
-
-
-def _parse_communes(text: str | None) -> tuple[str, ...] | None:
-    """``--communes``: as ``--districts`` (an empty value is an error, not "all")."""
-    if text is None:
-        return None
-    items = tuple(part.strip() for part in text.split(",") if part.strip())
-    if not items:
-        raise ParameterError(
-            f"--communes {text!r}: no commune given. Expected commune codes or names separated by commas, e.g. "
-            "--communes 05443,05446; leave the option out for every commune (`danvan units --year YEAR`)."
-        )
+        raise ParameterError(f"--{option} {text!r}: {_EMPTY_CHOICE[option]}")
     return items
 
 
@@ -295,8 +287,8 @@ def reports(
 
     settings = BatchSettings(
         year=year,
-        districts=_parse_districts(districts),
-        communes=_parse_communes(communes),
+        districts=_parse_units("districts", districts),
+        communes=_parse_units("communes", communes),
         province_code=province,
         data_dir=data,
         out_dir=out_dir,
