@@ -21,6 +21,22 @@ What runs inside the kernel (parameters, views, display) is :mod:`danvan_analysi
 it, never the reverse.
 """
 
-from danvan_analysis.batch.runner import BatchResult, BatchSettings, run_batch
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from danvan_analysis.batch.runner import BatchResult, BatchSettings, run_batch
 
 __all__ = ["BatchResult", "BatchSettings", "run_batch"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the runner on first use (PEP 562): a worker process imports ``danvan_analysis.batch.pool`` to run
+    reports, and the runner's imports (pandas, pandera, the report parameters: about 0.9 s of CPU) are the main
+    process's, not every worker's."""
+    if name in __all__:
+        from danvan_analysis.batch import runner
+
+        return getattr(runner, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

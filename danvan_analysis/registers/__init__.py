@@ -87,8 +87,9 @@ class MapRegister(Register):
 # -- the shipped tables -------------------------------------------------------------------------------------------
 def _read(name: str) -> pd.DataFrame:
     table = pd.read_csv(package_data(name), dtype=str, keep_default_na=False)
-    for column in table.columns:
-        table[column] = table[column].map(nfc)
+    for column in table.columns:  # each distinct text normalised once (a province's name repeats on every row)
+        distinct = table[column].unique()
+        table[column] = table[column].map(dict(zip(distinct, map(nfc, distinct), strict=True)))
     return table
 
 
