@@ -25,7 +25,7 @@ one has none; the row shows the headline check's figure. Statuses are :class:`da
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from types import MappingProxyType
@@ -400,8 +400,13 @@ def score_all_districts(
     plan: Plan | None = None,
     include_province: bool = False,
     period: str | None = None,
+    tables: Callable[[str | None], Mapping[str, IndicatorTable | None]] | None = None,
 ) -> ScorecardSet:
     """Score the targets for each district (and the province first when ``include_province``).
+
+    ``tables``: a function giving a unit's indicator tables (``None``: the province), e.g. read from where another
+    report of the batch left them (:func:`danvan_analysis.reports.plan_tables.plan_tables`); by default each
+    unit's are computed (:func:`compute_plan_tables`).
 
     Returns
     -------
@@ -420,6 +425,7 @@ def score_all_districts(
             satisfaction=satisfaction,
             plan=plan,
             period=period,
+            tables=None if tables is None else tables(None if code == province else code),
         )
         for code in codes
     }

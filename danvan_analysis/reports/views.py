@@ -98,8 +98,9 @@ def build_district_view(params: DistrictParams) -> DistrictView:
 
     from danvan_analysis.errors import ReportError
     from danvan_analysis.indicators.units import tabulate_units
+    from danvan_analysis.reports.plan_tables import plan_tables
     from danvan_analysis.reports.shared import load_shared_results
-    from danvan_analysis.scorecard import compute_plan_tables, score_targets
+    from danvan_analysis.scorecard import score_targets
 
     shared = load_shared_results(params)
     code, year, period = params.district.code, params.year, params.period
@@ -107,7 +108,7 @@ def build_district_view(params: DistrictParams) -> DistrictView:
     satisfaction = published_satisfaction(shared, min_n=params.suppression_threshold)
     this_year = satisfaction[satisfaction["year"] == year] if has_survey(params) else None
     bundle, plan = shared.bundle, params.plan
-    tables = compute_plan_tables(bundle, year=year, district=code, plan=plan, period=period)
+    tables = plan_tables(bundle, year=year, district=code, plan=plan, period=period, shared_cache=params.shared_cache)
     if not shared.district_respondents(code, year=year):
         raise ReportError(
             f"The survey data in {params.data_dir} has no respondent of {params.district.name} ({code}) in {year}; "
@@ -142,8 +143,9 @@ def build_province_view(params: ProvinceParams) -> ProvinceView:
     """Gather the results of the province report."""
 
     from danvan_analysis.indicators.units import tabulate_units
+    from danvan_analysis.reports.plan_tables import plan_tables
     from danvan_analysis.reports.shared import load_shared_results
-    from danvan_analysis.scorecard import compute_plan_tables, score_all_districts, score_targets
+    from danvan_analysis.scorecard import score_all_districts, score_targets
     from danvan_analysis.units import province_unit
 
     shared = load_shared_results(params)
@@ -151,7 +153,18 @@ def build_province_view(params: ProvinceParams) -> ProvinceView:
     satisfaction = published_satisfaction(shared, min_n=params.suppression_threshold)
     this_year = satisfaction[satisfaction["year"] == params.year] if has_survey(params) else None
     common = {"year": params.year, "satisfaction": this_year, "plan": params.plan, "period": params.period}
-    tables = compute_plan_tables(shared.bundle, year=params.year, plan=params.plan, period=params.period)
+
+    def tables_of(district: str | None) -> Any:  # each district's as its own report computed them in this batch
+        return plan_tables(
+            shared.bundle,
+            year=params.year,
+            district=district,
+            plan=params.plan,
+            period=params.period,
+            shared_cache=params.shared_cache,
+        )
+
+    tables = tables_of(None)
     agencies = tabulate_units(tables, kind="agency")
     agencies["tasks"] = [
         ", ".join(f"IV.{a.section}" for a in params.plan.assignments_of(code)) or "–" for code in agencies["unit_code"]
@@ -161,7 +174,7 @@ def build_province_view(params: ProvinceParams) -> ProvinceView:
         shared=shared,
         satisfaction=satisfaction,
         scorecard=score_targets(shared.bundle, tables=tables, **common),
-        scorecards=score_all_districts(shared.bundle, **common),
+        scorecards=score_all_districts(shared.bundle, **common, tables=tables_of),
         previous=previous_scorecard(shared, satisfaction, params=params, district=None),
         agencies=agencies,
     )
@@ -206,13 +219,13 @@ def build_agency_view(params: AgencyParams) -> AgencyView:
 
     from danvan_analysis.indicators import tabulate_submissions
     from danvan_analysis.indicators.units import UNIT_CHECKS, tabulate_units
+    from danvan_analysis.reports.plan_tables import plan_tables
     from danvan_analysis.reports.shared import load_shared_results
-    from danvan_analysis.scorecard import compute_plan_tables
 
     shared = load_shared_results(params)
     refuse_rejected(shared, ("", "?"), what=params.agency.name)
     bundle, plan, code = shared.bundle, params.plan, params.agency.code
-    tables = compute_plan_tables(bundle, year=params.year, plan=plan, period=params.period)
+    tables = plan_tables(bundle, year=params.year, plan=plan, period=params.period, shared_cache=params.shared_cache)
     units = tabulate_units(tables, kind="agency").set_index("unit_code").loc[code]
     results: dict[str, bool | None] = {}
     for column, theme, indicator, kinds in UNIT_CHECKS:
