@@ -90,7 +90,7 @@ def _dumps(tables: dict[str, IndicatorTable | None]) -> str | None:
 
 
 def _read(path: Path) -> dict[str, IndicatorTable | None] | None:
-    from danvan_analysis.indicators._base import Indicator, IndicatorTable, Note, Shortfall
+    from danvan_analysis.indicators import Indicator, IndicatorTable, Note, Shortfall
 
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
