@@ -129,3 +129,29 @@ def test_a_numeric_predictor_is_levelled_by_its_text(survey_wide):
         got = fit_satisfaction_model(data, SurveyDesign(), predictors=("sex", "band")).to_frame()
     assert got["term"].tolist() == ["(Intercept)", "sex[female]", "band[10]", "band[2]"]
     assert (got["reference"][2:] == "1").all()
+
+
+def test_the_logistic_fit_is_statsmodels_glm_with_var_weights() -> None:
+    """The IRLS written out in models._fit_logistic (to spare the shared step statsmodels' import of scipy.stats)
+    gives statsmodels' GLM coefficients, on weighted cells with a rare category and on a badly scaled design."""
+    from danvan_analysis.errors import EstimationError
+    from danvan_analysis.survey.models import _fit_logistic
+
+    rng = np.random.default_rng(11)
+    n = 4000
+    x = np.column_stack(
+        [np.ones(n), rng.random(n) < 0.4, rng.random(n) < 0.03, rng.integers(0, 3, n) == 2, rng.random(n) < 0.5]
+    ).astype(float)
+    eta = x @ np.array([0.8, -0.6, 1.4, 0.3, -1.1])
+    y = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(float)
+    w = rng.gamma(2.0, 50.0, n)
+    w = w / w.mean()
+    for weights in (w, w * 1e-3, np.ones(n)):
+        want = sm.GLM(y, x, family=sm.families.Binomial(), var_weights=weights).fit(tol=1e-10, maxiter=200).params
+        got = _fit_logistic(x, y, weights, tol=1e-10, maxiter=200)
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-11)
+    with pytest.raises(EstimationError, match="did not converge in 2 iterations"):
+        _fit_logistic(x, y, w, tol=1e-10, maxiter=2)
+    separated = np.column_stack([np.ones(200), np.repeat([0.0, 1.0], 100)])
+    with pytest.raises(EstimationError, match="perfect separation"):
+        _fit_logistic(separated, separated[:, 1], np.ones(200), tol=1e-10, maxiter=200)
