@@ -189,7 +189,7 @@ class WarmKernel:
                 tail = self.stderr_tail()
                 self.shutdown()
                 raise ReportError(f"The Jupyter kernel started but did not answer: {error}\n{tail}") from error
-            code = f"{self.settings.warmup}\n{_SIDE}.capture_baseline()"
+            code = f"{_SIDE}.begin_warmup()\n{self.settings.warmup}\n{_SIDE}.capture_baseline()"
             self._run_silently(code, what="warm-up (the notebooks' import cells)")
 
     def start(self) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import datetime as dt
+import gc
 import io
 import multiprocessing
 import os
@@ -202,6 +203,7 @@ def _init_worker(options: WorkerOptions, env: tuple[tuple[str, str], ...] = ()) 
     os.environ.update({name: value for name, value in env if name not in os.environ})
     _watch_parent()
     skip_unused_validator_import()
+    gc.disable()  # the imports below live as long as the worker: the collector's passes over them free nothing
     try:
         kernel = _kernel_for(options) if options.warm else None
         if kernel is not None:
@@ -217,6 +219,9 @@ def _init_worker(options: WorkerOptions, env: tuple[tuple[str, str], ...] = ()) 
             kernel.wait_ready()
     except Exception:  # reported by the first task, which retries the start
         _state.kernel = None
+    finally:
+        gc.enable()
+        gc.freeze()
 
 
 def _prime() -> int:
