@@ -283,7 +283,7 @@ def reports(
 ) -> None:
     """Produce the district evaluation reports and the provincial summary as self-contained HTML, with a Word draft
     and an Excel appendix beside each (and a PDF copy with --formats ...,pdf)."""
-    from danvan_analysis.batch import BatchSettings, run_batch
+    from danvan_analysis.batch.settings import BatchSettings
 
     settings = BatchSettings(
         year=year,
@@ -305,13 +305,19 @@ def reports(
         signer_title=signer_title,
         keep_edits=keep_edits,
     )
+    from danvan_analysis.batch.early import close_quietly, start_early_worker
     from danvan_analysis.errors import PlanError
 
+    early = start_early_worker(settings)  # boots while the runner's imports and the planning below run
     try:
-        result = run_batch(settings)
+        from danvan_analysis.batch.runner import run_batch
+
+        result = run_batch(settings, early=early)
     except PlanError as error:  # the input has problems (exit 1), listed with their lines
         err.print(str(error))
         raise typer.Exit(1) from None
+    finally:
+        close_quietly(early)
     if not result.ok:
         raise typer.Exit(1)
 

@@ -26,7 +26,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from danvan_analysis.batch.runner import BatchResult, BatchSettings, run_batch
+    from danvan_analysis.batch.runner import BatchResult, run_batch
+    from danvan_analysis.batch.settings import BatchSettings
 
 __all__ = ["BatchResult", "BatchSettings", "run_batch"]
 
@@ -35,6 +36,10 @@ def __getattr__(name: str) -> Any:
     """Import the runner on first use (PEP 562): a worker process imports ``danvan_analysis.batch.pool`` to run
     reports, and the runner's imports (pandas, pandera, the report parameters: about 0.9 s of CPU) are the main
     process's, not every worker's."""
+    if name == "BatchSettings":
+        from danvan_analysis.batch.settings import BatchSettings
+
+        return BatchSettings
     if name in __all__:
         from danvan_analysis.batch import runner
 

@@ -287,7 +287,7 @@ def outcome_of(future: cf.Future, task: ReportTask) -> ReportOutcome:
 
 
 @contextlib.contextmanager
-def open_pool(worker: WorkerOptions, *, jobs: int, scheduler: str | None) -> Iterator[Any]:
+def open_pool(worker: WorkerOptions, *, jobs: int, scheduler: str | None, early: Any = None) -> Iterator[Any]:
     """Start ``jobs`` workers and yield an executor (``submit`` returns a :class:`concurrent.futures.Future`).
 
     Parameters
@@ -296,6 +296,8 @@ def open_pool(worker: WorkerOptions, *, jobs: int, scheduler: str | None) -> Ite
     jobs : number of worker processes.
     scheduler : ``None`` (a local process pool), ``"local-dask"`` (a dask LocalCluster) or the address of a dask
         scheduler (``tcp://host:port``, ``tls://host:port``).
+    early : a worker started before the batch was planned (:class:`~danvan_analysis.batch.early.EarlyWorker`), taken
+        as the local pool's first worker when it is the one ``worker`` describes.
 
     Raises
     ------
@@ -306,7 +308,7 @@ def open_pool(worker: WorkerOptions, *, jobs: int, scheduler: str | None) -> Ite
         with _dask_pool(jobs=jobs, scheduler=scheduler) as pool:
             yield pool
         return
-    pool = _LocalPool(worker, jobs=jobs, env=SINGLE_THREAD if jobs >= (os.cpu_count() or 1) else ())
+    pool = _LocalPool(worker, jobs=jobs, env=SINGLE_THREAD if jobs >= available_cores() else (), early=early)
     try:
         yield pool
     finally:
@@ -368,10 +370,21 @@ class _DaskPool:
         return bridged
 
 
+def available_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 class _Slot:
     """One worker process, in a process pool of its own: when it dies, only the task it was running is lost."""
 
     def __init__(self, worker: WorkerOptions, env: tuple[tuple[str, str], ...] = ()) -> None:
+        self.kernel = worker.kernel
+        self.env = env
+        self.pdf = "pdf" in worker.formats
         # spawn: a clean interpreter per worker (forking a process that runs threads is unsafe).
         context = multiprocessing.get_context("spawn")
         self.executor = cf.ProcessPoolExecutor(
@@ -380,6 +393,18 @@ class _Slot:
         self.primed = self.executor.submit(_prime)  # starts the process (and its kernel's warm-up) now
         # The process object, kept to read how it died (ProcessPoolExecutor does not say).
         self.process = next(iter((getattr(self.executor, "_processes", None) or {}).values()), None)
+
+    def fits(self, worker: WorkerOptions, env: tuple[tuple[str, str], ...]) -> bool:
+        """Whether this worker was started as ``worker`` and ``env`` ask: the same kernel settings and environment,
+        and a PDF printer when they print PDFs (the other options travel with each task)."""
+        return self.kernel == worker.kernel and self.env == env and self.pdf == ("pdf" in worker.formats)
+
+    def kill(self) -> None:
+        """Stop the worker now, whatever it is doing (its kernel exits when it sees its parent gone)."""
+        if self.process is not None:
+            with contextlib.suppress(Exception):
+                self.process.kill()
+        self.executor.shutdown(wait=False, cancel_futures=True)
 
     def death(self) -> str:
         """How the process died, for the report's error: its signal or exit status when known."""
@@ -414,12 +439,16 @@ class _LocalPool:
     for; started after it, they boot while the shared step runs.
     """
 
-    def __init__(self, worker: WorkerOptions, *, jobs: int, env: tuple[tuple[str, str], ...] = ()) -> None:
+    def __init__(
+        self, worker: WorkerOptions, *, jobs: int, env: tuple[tuple[str, str], ...] = (), early: Any = None
+    ) -> None:
         self.worker = worker
         self.env = env
         self._lock = threading.RLock()  # a callback of a finished future runs at once, in the thread that adds it
         self._queue: deque[tuple[cf.Future, Callable[..., Any], tuple[Any, ...]]] = deque()
-        self._idle = [_Slot(worker, env)]
+        # A worker the command started while it planned (batch.early), when it is the one this pool needs.
+        first = early.take(worker, env) if early is not None else None
+        self._idle = [first or _Slot(worker, env)]
         self._slots = list(self._idle)
         self._to_start = jobs - 1
         self._closed = False

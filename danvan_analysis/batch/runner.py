@@ -41,9 +41,20 @@ from typing import Any
 
 from danvan_analysis import paths
 from danvan_analysis.batch import manifest as mf
+from danvan_analysis.batch.early import EarlyWorker, close_quietly
 from danvan_analysis.batch.kernel import KernelSettings, collect_warmup
-from danvan_analysis.batch.pool import Kind, ReportOutcome, ReportTask, WorkerOptions, open_pool, outcome_of, run_report
+from danvan_analysis.batch.pool import (
+    Kind,
+    ReportOutcome,
+    ReportTask,
+    WorkerOptions,
+    available_cores,
+    open_pool,
+    outcome_of,
+    run_report,
+)
 from danvan_analysis.batch.progress import BatchProgress, print_summary
+from danvan_analysis.batch.settings import BatchSettings
 from danvan_analysis.batch.version import package_digest, package_version
 from danvan_analysis.errors import ParameterError
 from danvan_analysis.files import (
@@ -66,75 +77,6 @@ _TITLES = {
     "vi": "Đánh giá công tác dân vận năm {year}: {unit}",
     "en": "Mass-mobilisation work in {year}: {unit}",
 }
-
-
-@dataclass(frozen=True)
-class BatchSettings:
-    """Settings of one ``danvan reports`` run (the command's options).
-
-    Attributes
-    ----------
-    year : year reported on.
-    districts : district codes or names; ``None`` = all 9 (a year with districts only).
-    communes : a two-level year: commune codes or names of the province; ``None`` = all of them. The province report
-        links to these and to the commune reports already in the folder.
-    province_code : the GSO province reported on (default ``"19"``, Thái Nguyên). Another province is reported on in a
-        two-level year only, with its own data and plan file (``plan``, whose ``plan.province_code`` must be this
-        code); a year with districts has Thái Nguyên's 2023 register only.
-    data_dir : folder with ``<year>/<dataset>`` files; ``None`` = the demo data (written when missing).
-    out_dir : output folder; ``None`` = ``reports/<year>``.
-    jobs : parallel workers; ``None`` = the cores available to this process.
-    lang : report language, ``"vi"`` or ``"en"``.
-    scheduler : ``None`` (local process pool), ``"local-dask"`` (a LocalCluster) or ``"tcp://host:port"``.
-    force : rerun reports whose inputs have not changed.
-    timeout : seconds allowed per report (the whole notebook).
-    suppression_threshold : survey cells from fewer respondents are suppressed in the reports.
-    district_notebook, province_notebook : the notebooks to run (default: ``notebooks/district_report.ipynb``
-        and ``notebooks/province_report.ipynb``).
-    warm : reuse one kernel per worker (``False``: a fresh kernel per report, papermill's default behaviour).
-    share_results : compute the province-wide results once per batch and pass them to the reports.
-    province : also produce the province report.
-    progress : show the live progress display; ``None`` = when standard error is a terminal.
-    plan : the plan file the targets are scored against; ``None`` = the shipped 2023 plan. Its content is part of
-        each report's input key, so an edited plan reruns the reports.
-    period : the report due at this period's deadline (``"Q1"``, ``"H1"``, ``"9M"``, ``"Y"``; data cut off by the
-        plan's rule), written to ``reports/<year>/<period>/`` by default; ``None`` = the evaluation of the whole year.
-    agencies : also write one short report per provincial agency (its targets, section IV tasks and reports), from
-        ``agency_notebook`` (default ``notebooks/agency_report.ipynb``).
-    formats : the formats written, beside each other (``<stem>.html``, ``.docx``, ``.pdf``, ``.xlsx``); HTML is
-        always written (the index and the incremental runs rely on it). Default HTML only; ``danvan reports``
-        defaults to :data:`~danvan_analysis.batch.formats.DEFAULT_FORMATS`.
-    signer_name, signer_title : the Word draft's signature (over the plan file's ``report:`` section).
-    keep_edits : make the Word draft again keeping the paragraphs the analyst marked as their own in the draft
-        already in the folder (and never delete that draft when the report fails).
-    """
-
-    year: int = 2023
-    districts: tuple[str, ...] | None = None
-    data_dir: Path | None = None
-    out_dir: Path | None = None
-    jobs: int | None = None
-    lang: str = "vi"
-    scheduler: str | None = None
-    force: bool = False
-    timeout: float = 600
-    suppression_threshold: int = 10
-    district_notebook: Path | None = None
-    province_notebook: Path | None = None
-    warm: bool = True
-    share_results: bool = True
-    province: bool = True
-    progress: bool | None = None
-    plan: Path | None = None
-    period: str | None = None
-    agencies: bool = False
-    agency_notebook: Path | None = None
-    formats: tuple[str, ...] = ("html",)
-    signer_name: str | None = None
-    signer_title: str | None = None
-    keep_edits: bool = False
-    communes: tuple[str, ...] | None = None
-    province_code: str = "19"
 
 
 @dataclass(frozen=True)
@@ -352,14 +294,18 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
             },
             SHARED_NAME,
         )
-    notebooks = [t.notebook for t in to_run] + ([shared.notebook] if shared else [])
+    # Every kernel warms up on the import cells of all the batch's notebooks, whichever of them run this time: the
+    # kernel's settings then follow from the settings alone (batch.early starts the first worker before planning).
+    notebooks = [t.notebook for t in tasks] + (
+        [Path(str(_template_path("shared_results.ipynb")))] if use_shared else []
+    )
     worker = WorkerOptions(
         kernel=KernelSettings(cwd=district_nb.parent, warmup=collect_warmup(dict.fromkeys(notebooks))),
         warm=settings.warm,
         formats=extra_formats,
         docx=word,
     )
-    jobs = settings.jobs or _available_cores()
+    jobs = settings.jobs or available_cores()
     if jobs < 1:
         raise ParameterError(f"--jobs {jobs}: expected at least 1 worker.")
     return BatchPlan(
@@ -379,22 +325,27 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
     )
 
 
-def run_batch(settings: BatchSettings) -> BatchResult:
+def run_batch(settings: BatchSettings, *, early: EarlyWorker | None = None) -> BatchResult:
     """Produce the reports of a year as self-contained HTML, an ``index.html`` and a ``manifest.json``.
 
     Parameters
     ----------
     settings : the run's settings (the options of ``danvan reports``).
+    early : the batch's first worker, started before planning (:func:`~danvan_analysis.batch.early.start_early_worker`);
+        taken by the pool when it fits the plan, stopped otherwise.
 
     Returns
     -------
     BatchResult
         ``result.ok`` is false when any report failed or timed out; the other reports are complete.
     """
-    return execute_plan(plan_batch(settings))
+    try:
+        return execute_plan(plan_batch(settings), early=early)
+    finally:
+        close_quietly(early)  # a no-op when the pool took it
 
 
-def execute_plan(plan: BatchPlan) -> BatchResult:
+def execute_plan(plan: BatchPlan, *, early: EarlyWorker | None = None) -> BatchResult:
     """Carry out a :class:`BatchPlan` (see the module docstring, steps 3 and 4)."""
     from rich.console import Console
 
@@ -408,7 +359,7 @@ def execute_plan(plan: BatchPlan) -> BatchResult:
     run_view: dict[str, mf.ReportRecord] = {r.name: replace(r, status=mf.SKIPPED) for r in plan.skipped}
     if plan.tasks:
         with (
-            open_pool(plan.worker, jobs=plan.jobs, scheduler=plan.scheduler) as pool,
+            open_pool(plan.worker, jobs=plan.jobs, scheduler=plan.scheduler, early=early) as pool,
             BatchProgress(console, year=plan.year, total=len(plan.tasks), show=plan.progress) as progress,
         ):
             tasks = list(plan.tasks)
@@ -691,10 +642,3 @@ def _template_path(name: str) -> Path:
     from danvan_analysis.batch.export import template_dir
 
     return template_dir() / name
-
-
-def _available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1

@@ -160,7 +160,8 @@ def test_command_exits_non_zero_when_a_report_fails(monkeypatch: pytest.MonkeyPa
 
     seen: list[BatchSettings] = []
 
-    def fake(settings: BatchSettings) -> BatchResult:
+    def fake(settings: BatchSettings, *, early: object = None) -> BatchResult:
+        assert early == ("early", settings)  # the worker the command started before planning is handed on
         seen.append(settings)
         return BatchResult(out_dir=Path("x"), records=(), seconds=0.0) if settings.force else _failed()
 
@@ -169,7 +170,9 @@ def test_command_exits_non_zero_when_a_report_fails(monkeypatch: pytest.MonkeyPa
 
         return BatchResult(Path("x"), (ReportRecord("165", "district", "t", "failed", "k"),), 0.0)
 
-    monkeypatch.setattr("danvan_analysis.batch.run_batch", fake)
+    monkeypatch.setattr("danvan_analysis.batch.runner.run_batch", fake)
+    monkeypatch.setattr("danvan_analysis.batch.early.start_early_worker", lambda settings: ("early", settings))
+    monkeypatch.setattr("danvan_analysis.batch.early.close_quietly", lambda early: None)
     runner = CliRunner()
     assert runner.invoke(cli.app, ["reports", "--districts", "165"]).exit_code == 1
     assert runner.invoke(cli.app, ["reports", "--force", "--jobs", "3", "--lang", "en"]).exit_code == 0

@@ -1,0 +1,112 @@
+"""The worker ``danvan reports`` starts before planning is the one the plan asks for, or it is stopped."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from danvan_analysis.batch import BatchSettings, run_batch
+from danvan_analysis.batch.early import EarlyWorker, predicted_worker, start_early_worker
+from danvan_analysis.batch.pool import SINGLE_THREAD, available_cores
+from danvan_analysis.batch.runner import plan_batch
+from danvan_analysis.errors import UnknownUnitError
+
+
+def _plan_env(jobs: int) -> tuple[tuple[str, str], ...]:
+    return SINGLE_THREAD if jobs >= available_cores() else ()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"agencies": True},
+        {"province": False},
+        {"share_results": False},
+        {"districts": ("170",), "jobs": 1},
+        {"formats": ("html", "docx", "xlsx")},
+        {"year": 2022},
+        {"period": "H1"},
+    ],
+    ids=lambda c: ",".join(c) or "default",
+)
+def test_the_predicted_worker_is_the_planned_one(sandbox: Path, tmp_path: Path, changes: dict[str, Any]) -> None:
+    settings = BatchSettings(data_dir=sandbox / "data" / "demo", out_dir=tmp_path, force=True, **changes)
+    predicted = predicted_worker(settings)
+    assert predicted is not None
+    worker, env = predicted
+    plan = plan_batch(settings)
+    assert worker.kernel == plan.worker.kernel
+    assert worker.formats == plan.worker.formats
+    assert env == _plan_env(plan.jobs)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"scheduler": "local-dask"},
+        {"warm": False},
+        {"year": 2026},
+        {"communes": ("05800",)},
+        {"province_code": "12"},
+        {"district_notebook": Path("notebooks/district_report.ipynb")},
+        {"jobs": -1},
+    ],
+    ids=lambda c: ",".join(c),
+)
+def test_nothing_starts_early_when_the_settings_do_not_tell(changes: dict[str, Any], tmp_path: Path) -> None:
+    settings = BatchSettings(out_dir=tmp_path, **changes)
+    assert predicted_worker(settings) is None
+    assert start_early_worker(settings) is None
+
+
+def test_a_batch_takes_the_early_worker(sandbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fitting early worker is the pool's first: the batch starts one worker fewer, and its reports are the same."""
+    from danvan_analysis.batch import pool
+
+    started: list[Any] = []
+    original = pool._Slot.__init__
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> None:
+        started.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(pool._Slot, "__init__", counting)
+    settings = BatchSettings(
+        data_dir=sandbox / "data" / "demo", out_dir=tmp_path / "early", districts=("170",), jobs=2, force=True
+    )
+    early = start_early_worker(settings)
+    assert isinstance(early, EarlyWorker) and len(started) == 1
+    result = run_batch(settings, early=early)
+    assert result.ok and early.adopted and early.slot.process.exitcode is not None  # taken, and stopped at the end
+    assert len(started) == 2  # the early one and the second job: no third
+    unfitting = dataclasses.replace(settings, out_dir=tmp_path / "late")
+    other = start_early_worker(dataclasses.replace(unfitting, agencies=True))  # warms other notebooks
+    assert other is not None and len(started) == 3
+    again = run_batch(unfitting, early=other)
+    assert again.ok and len(started) == 5  # the unfitting one stopped, two started
+    assert other.slot.process.exitcode is not None
+    pages = [(tmp_path / d / "170-vo-nhai.html").read_text(encoding="utf-8") for d in ("early", "late")]
+    assert len(pages[0]) > 10_000 and pages[0].count("<img") == pages[1].count("<img")
+
+
+def test_a_batch_that_stops_at_planning_stops_the_early_worker_and_its_kernel(sandbox: Path, tmp_path: Path) -> None:
+    settings = BatchSettings(data_dir=sandbox / "data" / "demo", out_dir=tmp_path, districts=("Không có huyện này",))
+    early = start_early_worker(settings)
+    assert early is not None
+    worker = psutil.Process(early.slot.process.pid)
+    deadline = time.monotonic() + 30
+    kernels: list[psutil.Process] = []
+    while not kernels and time.monotonic() < deadline:  # let the worker launch its kernel first: the hard case
+        kernels = [p for p in worker.children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
+        time.sleep(0.05)
+    assert kernels, "the early worker never launched its kernel"
+    with pytest.raises(UnknownUnitError, match="Không có huyện này"):
+        run_batch(settings, early=early)
+    _, alive = psutil.wait_procs([worker, *kernels], timeout=10)
+    assert not alive, f"left running: {[p.pid for p in alive]}"
