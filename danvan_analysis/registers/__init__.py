@@ -168,12 +168,20 @@ def _province_code(province: object) -> str:
     code = str(province).strip()
     if code.isdigit():
         code = code.zfill(2)
-    known = set(province_codes(MAP_2025_01)) | set(province_codes(MAP_2025_07))
-    if code not in known:
+    if code not in _known_province_codes():
         raise ParameterError(
             f"province={province!r} is not a GSO province code; expected a 2-digit code such as '19' (Thái Nguyên)."
         )
     return code
+
+
+@cache
+def _known_province_codes() -> frozenset[str]:
+    """Every province code before and from 01/07/2025, read from the tables' code column only (checking a code
+    must not parse the national tables: 0.15 s in every process that loads a plan)."""
+    names = ("registers/units_2025_legacy.csv", "registers/units_2025_07.csv")
+    columns = [pd.read_csv(package_data(n), usecols=["province_code"], dtype=str)["province_code"] for n in names]
+    return frozenset(nfc(code) for column in columns for code in column.unique())
 
 
 @cache
