@@ -12,12 +12,13 @@ side, so compare ratios within a run)::
     (stock template), each report computing everything itself;
 (c) ``danvan reports --force`` (warm kernels, shared results computed once, compact in-process export), as a user
     runs it, from a cold start (the command's own start-up included);
-(d) the floor: the least work the same output needs. The shared results are computed once (in the batch's first
-    process), then ``jobs`` long-lived plain Python processes, each importing everything once, run every report's
-    notebook cells with their display outputs captured (no Jupyter kernel, no messaging, no papermill execution
-    engine) and render the HTML with the same exporter, with one BLAS thread each when there is a worker per core,
-    as (c)'s kernels. Its pages are checked equal to (c)'s, so c/d is what Jupyter and the runner cost on top of the
-    work.
+(d) the floor: the least work the same output needs, in its best schedule. ``jobs`` long-lived plain Python
+    processes each import everything once (without the cycle collector, then frozen, as (c)'s kernels); the first,
+    once ready, computes the shared results while the others import; then each takes the next report as soon as it
+    is free and runs the report's notebook cells with their display outputs captured (no Jupyter kernel, no
+    messaging, no papermill execution engine) and renders the HTML with the same exporter, with one BLAS thread each
+    when there is a worker per core, as (c)'s kernels. Its pages are checked equal to (c)'s, so c/d is what Jupyter
+    and the runner cost on top of the work.
 (e) ``danvan reports --force --formats html,docx,pdf,xlsx``: every format (the Word draft and the Excel appendix
     written from the blocks, the PDF printed by one Chromium per worker) against HTML alone (c). Aim: e/c ≤ 1.5.
 (big) (c) and (d) again on a survey of ``--respondents`` per year (written once into ``--big-data``).
@@ -169,7 +170,19 @@ _floor_cells: dict[str, list[Any]] = {}
 
 
 def _floor_init() -> None:
-    """A floor worker: import once what the notebooks and the exporter import (the cost a warm kernel pays once)."""
+    """A floor worker: import once what the notebooks and the exporter import (the cost a warm kernel pays once),
+    without the cycle collector, then freeze what was imported (as (c)'s kernels and workers do)."""
+    import gc
+
+    gc.disable()
+    try:
+        _floor_imports()
+    finally:
+        gc.enable()
+        gc.freeze()
+
+
+def _floor_imports() -> None:
     import matplotlib
 
     matplotlib.use("Agg")  # the inline backend's renderer; figures are drawn by the package on their own canvas
@@ -244,11 +257,6 @@ def _single_threaded(jobs: int) -> Iterator[None]:
         os.environ.update(before)
 
 
-def _pid(_: int) -> int:
-    time.sleep(0.2)  # long enough for every worker to take one
-    return os.getpid()
-
-
 def _as_json(data: dict[str, Any]) -> dict[str, Any]:
     """A display bundle as the kernel sends it: binary data (PNG) base64-encoded."""
     import base64
@@ -259,34 +267,49 @@ def _as_json(data: dict[str, Any]) -> dict[str, Any]:
 def floor(data: Path, work: Path, jobs: int) -> tuple[float, dict[str, str], list[float], float]:
     """(d) the shared step once, then the reports' work in ``jobs`` long-lived plain processes; no Jupyter."""
     from danvan_analysis.batch.manifest import read_manifest
+    from danvan_analysis.plan import load_plan
+    from danvan_analysis.reports.shared import build_shared_results
 
     records = read_manifest(work.parent / "c")  # the titles (c) gave each page
+    ci_method = load_plan(None).rules.ci_method
     context = multiprocessing.get_context("spawn")
+    shared = work / "shared"
     started = time.perf_counter()
-    with (
-        _single_threaded(jobs),
-        cf.ProcessPoolExecutor(jobs, mp_context=context, initializer=_floor_init) as pool,
-    ):
-        list(pool.map(_pid, range(jobs)))  # start the workers (and their imports) now, like (c)'s pool
-        shared = work / "shared"
-        from danvan_analysis.plan import load_plan
-        from danvan_analysis.reports.shared import build_shared_results
-
-        ci_method = load_plan(None).rules.ci_method
-        shared_started = time.perf_counter()
-        pool.submit(build_shared_results, year=2023, data_dir=str(data), out=str(shared), ci_method=ci_method).result()
-        shared_seconds = time.perf_counter() - shared_started
-        futures = []
-        for name, notebook, parameters in _jobs(data):
-            parameters = {**parameters, "shared_cache": str(shared)}
-            if name == "province":
-                parameters["linked_districts"] = ",".join(DISTRICTS)
-            futures.append(pool.submit(_floor_report, name, str(notebook), parameters, records[name].title))
-        pages, peaks = {}, []
-        for future in futures:
-            name, html, peak = future.result()
-            pages[name] = html
-            peaks.append(peak)
+    # The best schedule of this work on ``jobs`` cores: the first worker imports, then computes the shared step while
+    # the others import (started once it is ready, so they do not slow its imports down); then every worker takes
+    # the next report as soon as it is free.
+    with _single_threaded(jobs):
+        workers = [cf.ProcessPoolExecutor(1, mp_context=context, initializer=_floor_init)]
+        try:
+            workers[0].submit(os.getpid).result()  # ready: imports done
+            workers += [cf.ProcessPoolExecutor(1, mp_context=context, initializer=_floor_init) for _ in range(jobs - 1)]
+            for worker in workers[1:]:
+                worker.submit(os.getpid)  # start them (and their imports) now
+            shared_started = time.perf_counter()
+            workers[0].submit(
+                build_shared_results, year=2023, data_dir=str(data), out=str(shared), ci_method=ci_method
+            ).result()
+            shared_seconds = time.perf_counter() - shared_started
+            queue = []
+            for name, notebook, parameters in _jobs(data):
+                parameters = {**parameters, "shared_cache": str(shared)}
+                if name == "province":
+                    parameters["linked_districts"] = ",".join(DISTRICTS)
+                queue.append((name, str(notebook), parameters, records[name].title))
+            running = {w.submit(_floor_report, *queue.pop(0)): w for w in workers if queue}
+            pages, peaks = {}, []
+            while running:
+                done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+                for future in done:
+                    worker = running.pop(future)
+                    name, html, peak = future.result()
+                    pages[name] = html
+                    peaks.append(peak)
+                    if queue:
+                        running[worker.submit(_floor_report, *queue.pop(0))] = worker
+        finally:
+            for worker in workers:
+                worker.shutdown(wait=True)
     return time.perf_counter() - started, pages, sorted(set(peaks)), shared_seconds
 
 
