@@ -128,6 +128,11 @@ def encode_family(data: pd.DataFrame, by: tuple[str, ...]) -> Family:
     return Family(by=tuple(by), keys=keys, codes=codes)
 
 
+#: First size of the hash tables that number cells, PSUs and strata (grown as they are found): pandas sizes them for
+#: one group a row otherwise, ~40 MB at a million rows for a few thousand groups.
+_FEW = 1024
+
+
 def build_cells(compiled: CompiledDesign, families: Sequence[Family]) -> tuple[np.ndarray, np.ndarray, list]:
     """Return each row's cell code, each cell's PSU and each cell's domain code in every family.
 
@@ -144,7 +149,7 @@ def build_cells(compiled: CompiledDesign, families: Sequence[Family]) -> tuple[n
             radix = len(uniques)
         key = key * width + (family.codes + 1)
         radix *= width
-    cell, uniques = pd.factorize(key)
+    cell, uniques = pd.factorize(key, size_hint=_FEW)
     n_cells = len(uniques)
     first = np.empty(n_cells, dtype=np.int64)
     # Reversed assignment keeps the smallest row index per cell; any row of the cell would do.

@@ -323,9 +323,10 @@ def compile_design(data: pd.DataFrame, design: SurveyDesign) -> CompiledDesign:
     stratum_raw, stratum_names = _codes(data, design.stratum_columns, role="stratum")
     psu_raw, psu_names = _codes(data, design.psu_columns, role="PSU")
     # Nest PSUs in strata, and number them stratum by stratum so each stratum's PSUs form a contiguous block.
-    stratum_index, stratum_uniques = pd.factorize(stratum_raw, sort=True)
+    # A small first hash table (grown as needed): pandas sizes it for one value a row otherwise (~40 MB at 1M rows).
+    stratum_index, stratum_uniques = pd.factorize(stratum_raw, sort=True, size_hint=1024)
     radix = int(psu_raw.max()) + 1
-    psu_index, psu_uniques = pd.factorize(stratum_index.astype(np.int64) * radix + psu_raw, sort=True)
+    psu_index, psu_uniques = pd.factorize(stratum_index.astype(np.int64) * radix + psu_raw, sort=True, size_hint=1024)
     psu_stratum = (psu_uniques // radix).astype(np.int64)
     psus_per_stratum = np.bincount(psu_stratum, minlength=len(stratum_uniques))
     stratum_labels = _labels(stratum_uniques, stratum_names)
