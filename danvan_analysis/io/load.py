@@ -29,6 +29,7 @@ from danvan_analysis.schemas import (
     describe_warnings,
     get_spec,
     parse_frame,
+    plain_text,
     problem_table,
 )
 from danvan_analysis.units import Register, using_register
@@ -55,8 +56,10 @@ def load_with_problems(
     them and the dataset's key. A problem in a column not read is not found: the header is still mapped in full
     (a missing required column is still reported), and a cross-column rule runs only when all its columns are read.
 
-    ``categorical``: text columns other than identifiers are parsed, checked and returned as categoricals (see
-    :func:`~danvan_analysis.schemas.parse_frame`): the same problems, in a fraction of the memory.
+    ``categorical``: text columns other than identifiers are returned as categoricals (see
+    :func:`~danvan_analysis.schemas.parse_frame`), in a fraction of the memory. They are parsed and checked as
+    categoricals either way (the checks judge each category once); without it they are turned into ``str``
+    columns at the end, with the same values and problems.
     """
     spec = get_spec(name)
     wanted = read_columns(spec, columns) if columns is not None else None
@@ -191,19 +194,31 @@ def _parse_and_check(
     for reg, rows in groups:
         part = raw if len(groups) == 1 else raw.loc[rows]
         with using_register(reg):
-            frame, parse_problems = parse_frame(spec, part, file=file, categorical=categorical)
+            frame, parse_problems = parse_frame(spec, part, file=file, categorical=True)
             if columns is not None:
                 # Parsing fills absent optional columns (empty, or from their default_from column): a column left
                 # unread must not be checked as if the file lacked it (a stratum copied from the district is not
                 # the file's).
                 frame = frame[[c for c in frame.columns if c in columns]]
             checked = check_frame(spec, frame, raw=part, file=file, downgrade=downgrade)
-        frames.append(frame)
+        # Parts on different maps have categories of their own: joined as text (a compact load re-encodes them).
+        frames.append(frame if categorical and len(groups) == 1 else _text_columns(frame))
         found += [parse_problems, checked]
     # Rows of years on different maps were checked apart (each against its own map), then put back in file order.
     frame = frames[0] if len(frames) == 1 else pd.concat(frames).loc[raw.index]
     problems = combine_problems(*table.problems, *found, order=spec.column_names)  # type: ignore[attr-defined]
     return frame, problems
+
+
+def _text_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its categoricals of text as ``str`` columns (:func:`~danvan_analysis.schemas.plain_text`)."""
+    categorical = [c for c, dtype in frame.dtypes.items() if isinstance(dtype, pd.CategoricalDtype)]
+    if not categorical:
+        return frame
+    frame = frame.copy(deep=False)
+    for name in categorical:
+        frame[name] = plain_text(frame[name])
+    return frame
 
 
 def map_export(

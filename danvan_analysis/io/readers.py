@@ -23,7 +23,7 @@ import pandas as pd
 
 from danvan_analysis.errors import InputFileError, ParameterError
 from danvan_analysis.io.headers import HEADER_SEARCH_ROWS, Header, PiiMode, locate_header, score_header
-from danvan_analysis.schemas import DatasetSpec, problem_table
+from danvan_analysis.schemas import RATING_VALUES, DatasetSpec, problem_table
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -170,9 +170,12 @@ def _read_csv(
     width = len(top[index])
     names = header.names
     keep = _positions(header, columns)
+    kinds = {p: spec.column(header.columns[p]).kind for p in keep if p in header.columns}
     # Identifiers and decimals are (nearly) all distinct: read as plain text, not as dictionaries.
-    ids = {p for p in keep if p in header.columns and spec.column(header.columns[p]).kind in ("id", "float")}
-    cells = _read_csv_arrow(path, chosen, delimiter, skip=index + 1, width=width, keep=keep, ids=ids)
+    ids = {p for p, kind in kinds.items() if kind in ("id", "float")}
+    # An export's cells are adapted as text first (io.exports): its ratings are read as text.
+    ratings = {p for p, kind in kinds.items() if kind == "rating"} if header.mapping is None else set()
+    cells = _read_csv_arrow(path, chosen, delimiter, skip=index + 1, width=width, keep=keep, ids=ids, ratings=ratings)
     if cells is None:
         # Columns identifying people are left unread (usecols); pandas then ignores surplus cells instead of failing.
         usecols = keep if header.pii or columns is not None else None
@@ -184,21 +187,59 @@ def _read_csv(
 
 
 def _read_csv_arrow(
-    path: Path, encoding: str, delimiter: str, *, skip: int, width: int, keep: list[int], ids: set[int]
+    path: Path,
+    encoding: str,
+    delimiter: str,
+    *,
+    skip: int,
+    width: int,
+    keep: list[int],
+    ids: set[int],
+    ratings: set[int] = frozenset(),
 ) -> pd.DataFrame | None:
-    """Fast path: pyarrow's multi-threaded reader, columns as dictionaries (``ids``: as plain text); ``None`` if the
-    file is irregular.
+    """Fast path: pyarrow's multi-threaded reader, columns as dictionaries (``ids``: as plain text; ``ratings``: as
+    8-bit integers when they can be); ``None`` if the file is irregular.
 
     Only the ``keep`` columns are converted (columns identifying people are never materialised). Blank lines are
     kept as empty rows so row numbers stay true; any parse error (e.g. a row with surplus cells) sends the file to
     the pandas reader, which reports the line.
+
+    Ratings are read as numbers only when every cell is a valid rating (:data:`RATING_VALUES`) or empty: such a
+    cell is never quoted in a problem table, and its number is the one the parser would read from its text ("05",
+    " 5" → 5). Otherwise (a cell that is no integer, such as "x", "+5" or "NA", or a number such as 6 or "06" that a
+    problem must quote as written) the file is read again with ratings as text: bad files cost a second read, the
+    clean ones skip a dictionary per rating column.
     """
+    if ratings:
+        cells = _read_csv_arrow_once(
+            path, encoding, delimiter, skip=skip, width=width, keep=keep, ids=ids, numbers=ratings
+        )
+        if cells is not None:
+            return cells
+    return _read_csv_arrow_once(path, encoding, delimiter, skip=skip, width=width, keep=keep, ids=ids)
+
+
+def _read_csv_arrow_once(
+    path: Path,
+    encoding: str,
+    delimiter: str,
+    *,
+    skip: int,
+    width: int,
+    keep: list[int],
+    ids: set[int],
+    numbers: set[int] = frozenset(),
+) -> pd.DataFrame | None:
+    """One read of :func:`_read_csv_arrow`: ``numbers`` as ``int8`` (``None`` when one holds anything but a valid
+    rating or nothing)."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pv
 
     names = [f"c{i}" for i in range(width)]
     text = pa.string()
     codes = pa.dictionary(pa.int32(), pa.string())
+    types = {names[p]: pa.int8() if p in numbers else text if p in ids else codes for p in keep}
     try:
         table = pv.read_csv(
             path,
@@ -211,14 +252,20 @@ def _read_csv_arrow(
             ),
             parse_options=pv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False),
             convert_options=pv.ConvertOptions(
-                column_types={names[p]: text if p in ids else codes for p in keep},
+                column_types=types,
                 include_columns=[names[p] for p in keep],
+                null_values=[""],  # for the numbers only: text columns keep their empty strings
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeError):
         return None
+    allowed = pa.array(RATING_VALUES, type=pa.int8())
+    for p in numbers:
+        column = table.column(names[p])
+        if pc.all(pc.or_kleene(pc.is_in(column, value_set=allowed), pc.is_null(column))).as_py() is False:
+            return None
     return _to_pandas(table).set_axis(keep, axis=1)
 
 

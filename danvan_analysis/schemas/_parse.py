@@ -171,13 +171,13 @@ def _by_distinct(
     missing = pd.NaT if dtype.startswith("datetime") else pd.NA
     # The extra last slot serves code -1 (a missing cell).
     table = pd.array([missing if v is pd.NA else v for v in outcome.values] + [missing], dtype=dtype)
-    positions = np.where(codes < 0, len(uniques), codes)
     if isinstance(table, (pd.arrays.IntegerArray, pd.arrays.BooleanArray)):
-        # numpy's take of values and mask; pandas' masked take checks and copies more (41 columns of a survey)
+        # numpy's take of values and mask, indexed by the codes as they are: -1 is the last slot in numpy's
+        # indexing. pandas' masked take checks and copies more (41 columns of a survey).
         data = table.to_numpy(dtype=table.dtype.numpy_dtype, na_value=0)
-        taken = type(table)(data[positions], np.asarray(table.isna())[positions])
+        taken = type(table)(data[codes], np.asarray(table.isna())[codes])
     else:
-        taken = table.take(positions)
+        taken = table.take(np.where(codes < 0, len(uniques), codes))
     values = pd.Series(taken, index=series.index, name=series.name)
     return values, codes, outcome, uniques
 

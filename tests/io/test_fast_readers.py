@@ -217,3 +217,42 @@ def test_fast_utf8_check_agrees_with_pythons_decoder(tmp_path: Path, parts: list
     except UnicodeDecodeError:
         valid = False
     assert readers._valid_utf8(path) == valid
+
+
+@pytest.mark.parametrize(
+    ("cells", "typed"),
+    [
+        (["05", " 5", "9", ""], True),  # numbers the parser reads alike, all valid: read as 8-bit integers
+        (["06", "4", "5", "1"], False),  # a problem must quote "06" as written
+        (["+5", "4", "5", "1"], False),  # not an integer for pyarrow
+        (["NA", "4", "-0", "x"], False),
+    ],
+    ids=["typed", "leading-zero-6", "plus-sign", "missing-token"],
+)
+def test_ratings_read_as_numbers_give_what_the_text_gives(
+    cells: list[str], typed: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ratings are read as numbers only when every cell is a valid rating or empty; otherwise as text (so "06" is
+    quoted as "06"): either way the frame, the problems and the warnings are those of the careful reader."""
+    rows = _good_rows("survey")
+    q01 = rows[0].index("q01")
+    for row, cell in zip(rows[1:], cells, strict=False):
+        row[q01] = cell
+    path = tmp_path / "survey.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    numbers = []
+    real = readers._read_csv_arrow_once
+
+    def spy(*args: object, **kwargs: object) -> pd.DataFrame | None:
+        cells = real(*args, **kwargs)  # type: ignore[arg-type]
+        if kwargs.get("numbers"):
+            numbers.append(cells is not None)
+        return cells
+
+    monkeypatch.setattr(readers, "_read_csv_arrow_once", spy)
+    assert _compare_csv(path, "survey", monkeypatch)
+    assert numbers and all(n == typed for n in numbers)
+    if cells[0] == "06":
+        problems = validate_file("survey", path)
+        assert problems.loc[problems["column"] == "q01", "value"].tolist() == ["06"]
