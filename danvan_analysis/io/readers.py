@@ -23,7 +23,7 @@ import pandas as pd
 
 from danvan_analysis.errors import InputFileError, ParameterError
 from danvan_analysis.io.headers import HEADER_SEARCH_ROWS, Header, PiiMode, locate_header, score_header
-from danvan_analysis.schemas import RATING_VALUES, DatasetSpec, problem_table
+from danvan_analysis.schemas import RATING_VALUES, ColumnMeta, DatasetSpec, problem_table
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -170,12 +170,14 @@ def _read_csv(
     width = len(top[index])
     names = header.names
     keep = _positions(header, columns)
-    kinds = {p: spec.column(header.columns[p]).kind for p in keep if p in header.columns}
+    metas = {p: spec.column(header.columns[p]) for p in keep if p in header.columns}
     # Identifiers and decimals are (nearly) all distinct: read as plain text, not as dictionaries.
-    ids = {p for p, kind in kinds.items() if kind in ("id", "float")}
-    # An export's cells are adapted as text first (io.exports): its ratings are read as text.
-    ratings = {p for p, kind in kinds.items() if kind == "rating"} if header.mapping is None else set()
-    cells = _read_csv_arrow(path, chosen, delimiter, skip=index + 1, width=width, keep=keep, ids=ids, ratings=ratings)
+    ids = {p for p, meta in metas.items() if meta.kind in ("id", "float")}
+    # Ratings and decimals are tried as numbers; an export's cells are adapted as text first (io.exports).
+    numbers = (
+        {p: meta for p, meta in metas.items() if meta.kind in ("rating", "float")} if header.mapping is None else {}
+    )
+    cells = _read_csv_arrow(path, chosen, delimiter, skip=index + 1, width=width, keep=keep, ids=ids, numbers=numbers)
     if cells is None:
         # Columns identifying people are left unread (usecols); pandas then ignores surplus cells instead of failing.
         usecols = keep if header.pii or columns is not None else None
@@ -195,24 +197,26 @@ def _read_csv_arrow(
     width: int,
     keep: list[int],
     ids: set[int],
-    ratings: set[int] = frozenset(),
+    numbers: Mapping[int, ColumnMeta] | None = None,
 ) -> pd.DataFrame | None:
-    """Fast path: pyarrow's multi-threaded reader, columns as dictionaries (``ids``: as plain text; ``ratings``: as
-    8-bit integers when they can be); ``None`` if the file is irregular.
+    """Fast path: pyarrow's multi-threaded reader, columns as dictionaries (``ids``: as plain text; ``numbers``,
+    ratings and decimals: as numbers when they can be); ``None`` if the file is irregular.
 
     Only the ``keep`` columns are converted (columns identifying people are never materialised). Blank lines are
     kept as empty rows so row numbers stay true; any parse error (e.g. a row with surplus cells) sends the file to
     the pandas reader, which reports the line.
 
-    Ratings are read as numbers only when every cell is a valid rating (:data:`RATING_VALUES`) or empty: such a
-    cell is never quoted in a problem table, and its number is the one the parser would read from its text ("05",
-    " 5" → 5). Otherwise (a cell that is no integer, such as "x", "+5" or "NA", or a number such as 6 or "06" that a
-    problem must quote as written) the file is read again with ratings as text: bad files cost a second read, the
-    clean ones skip a dictionary per rating column.
+    A column of ``numbers`` is read as numbers only when every cell holds a value its checks accept: a valid rating
+    (:data:`RATING_VALUES`) or nothing; a finite decimal within the column's bounds, empty only where the column may
+    be. Such a cell is never quoted in a problem table, and its number is the one the parser would read from its
+    text ("05", " 5" → 5; decimals are parsed by the same library). Otherwise (a cell that is no number, such as
+    "x", "+5", "NA" or "1,5", or a number a problem must quote as written, such as 6, "06" or "-2.0") the file is
+    read again with those columns as text: bad files cost a second read, clean ones skip a dictionary per rating
+    and the text of every decimal.
     """
-    if ratings:
+    if numbers:
         cells = _read_csv_arrow_once(
-            path, encoding, delimiter, skip=skip, width=width, keep=keep, ids=ids, numbers=ratings
+            path, encoding, delimiter, skip=skip, width=width, keep=keep, ids=ids, numbers=numbers
         )
         if cells is not None:
             return cells
@@ -228,18 +232,19 @@ def _read_csv_arrow_once(
     width: int,
     keep: list[int],
     ids: set[int],
-    numbers: set[int] = frozenset(),
+    numbers: Mapping[int, ColumnMeta] | None = None,
 ) -> pd.DataFrame | None:
-    """One read of :func:`_read_csv_arrow`: ``numbers`` as ``int8`` (``None`` when one holds anything but a valid
-    rating or nothing)."""
+    """One read of :func:`_read_csv_arrow`: ``numbers`` as ``int8`` (ratings) or ``float64`` (``None`` when one
+    holds a value its checks refuse)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.csv as pv
 
+    numbers = numbers or {}
     names = [f"c{i}" for i in range(width)]
     text = pa.string()
     codes = pa.dictionary(pa.int32(), pa.string())
-    types = {names[p]: pa.int8() if p in numbers else text if p in ids else codes for p in keep}
+    typed = {p: pa.int8() if meta.kind == "rating" else pa.float64() for p, meta in numbers.items()}
+    types = {names[p]: typed.get(p, text if p in ids else codes) for p in keep}
     try:
         table = pv.read_csv(
             path,
@@ -257,22 +262,39 @@ def _read_csv_arrow_once(
                 null_values=[""],  # for the numbers only: text columns keep their empty strings
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
+                # Every byte was checked before (_detect_encoding), or decoded by Python's codec: no second pass.
+                check_utf8=False,
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeError):
         return None
-    allowed = pa.array(RATING_VALUES, type=pa.int8())
-    for p in numbers:
-        column = table.column(names[p])
-        if pc.all(pc.or_kleene(pc.is_in(column, value_set=allowed), pc.is_null(column))).as_py() is False:
-            return None
-    return _to_pandas(table).set_axis(keep, axis=1)
+    if not all(_accepted(table.column(names[p]), meta) for p, meta in numbers.items()):
+        return None
+    # Ratings as the parser's Int8 (pandas would make floats of integers with gaps).
+    return _to_pandas(table, types_mapper={pa.int8(): pd.Int8Dtype()}.get).set_axis(keep, axis=1)
 
 
-def _to_pandas(table: Any) -> pd.DataFrame:
+def _accepted(column: Any, meta: ColumnMeta) -> bool:
+    """Whether every cell of a column read as numbers passes ``meta``'s checks (see :func:`_read_csv_arrow`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if meta.kind == "rating":
+        ok = pc.is_in(column, value_set=pa.array(RATING_VALUES, type=pa.int8()))
+    else:
+        ok = pc.is_finite(column)
+        for bound, compare in ((meta.gt, pc.greater), (meta.ge, pc.greater_equal), (meta.le, pc.less_equal)):
+            if bound is not None:
+                ok = pc.and_kleene(ok, compare(column, bound))
+    empty = meta.kind == "rating" or meta.nullable
+    ok = pc.or_kleene(ok, pc.is_null(column)) if empty else pc.fill_null(ok, False)
+    return pc.all(ok).as_py() is not False
+
+
+def _to_pandas(table: Any, types_mapper: Any = None) -> pd.DataFrame:
     """A pyarrow table as a pandas frame, **emptying the table**: each column's Arrow memory is let go once it is
     converted, so the conversion needs the frame's memory plus one column's, not the table's and the frame's."""
-    return table.to_pandas(split_blocks=True, self_destruct=True)
+    return table.to_pandas(split_blocks=True, self_destruct=True, types_mapper=types_mapper)
 
 
 def _read_csv_pandas(
