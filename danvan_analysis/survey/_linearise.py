@@ -42,7 +42,7 @@ import pandas as pd
 from scipy import sparse
 
 from danvan_analysis.errors import SchemaError
-from danvan_analysis.survey.design import CompiledDesign
+from danvan_analysis.survey.design import CompiledDesign, factorize_sorted
 
 #: Integer columns whose value range is at most this wide are tallied by level (one bincount per column).
 _MAX_LEVELS = 64
@@ -104,14 +104,14 @@ def encode_family(data: pd.DataFrame, by: tuple[str, ...]) -> Family:
         return Family(by=(), keys=pd.DataFrame(index=range(1)), codes=np.zeros(n, dtype=np.int64))
     if len(by) == 1:
         # One column: factorize(sort=True) already gives compact, sorted codes with -1 for missing values.
-        codes, uniques = pd.factorize(data[by[0]], sort=True)
+        codes, uniques = factorize_sorted(data[by[0]])
         keys = pd.DataFrame({by[0]: pd.array([str(v) for v in uniques], dtype="string")})
-        return Family(by=tuple(by), keys=keys, codes=codes.astype(np.int64))
+        return Family(by=tuple(by), keys=keys, codes=codes.astype(np.int64, copy=False))
     combined = np.zeros(n, dtype=np.int64)
     missing = np.zeros(n, dtype=bool)
     uniques_per_column = []
     for column in by:
-        codes, uniques = pd.factorize(data[column], sort=True)
+        codes, uniques = factorize_sorted(data[column])
         missing |= codes < 0
         combined = combined * len(uniques) + np.maximum(codes, 0)
         uniques_per_column.append(np.asarray(uniques, dtype=object))

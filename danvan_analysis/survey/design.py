@@ -438,16 +438,29 @@ def _codes(data: pd.DataFrame, columns: tuple[str, ...], *, role: str) -> tuple[
     combined = np.zeros(len(data), dtype=np.int64)
     uniques_per_column: list[np.ndarray] = []
     for column in columns:
-        codes, uniques = pd.factorize(data[column], sort=True)
+        codes, uniques = factorize_sorted(data[column])
         if (codes < 0).any():
             row = int(np.flatnonzero(codes < 0)[0])
             raise DesignError(
                 f"Column {column!r} ({role}) is missing on {(codes < 0).sum()} row(s), e.g. row index "
                 f"{data.index[row]!r}; every respondent needs a {role}. Hint: fill it from the sampling frame."
             )
-        combined = combined * len(uniques) + codes
+        combined *= len(uniques)  # in place: no new million-row arrays per column
+        combined += codes
         uniques_per_column.append(np.asarray(uniques, dtype=object).astype(str))
     return combined, uniques_per_column
+
+
+def factorize_sorted(column: pd.Series) -> tuple[np.ndarray, object]:
+    """``pandas.factorize(column, sort=True)``; a categorical's codes are renumbered over the categories present
+    (in category order, as pandas sorts a categorical) instead of hashed again: pandas sizes a hash table for one
+    value a row (~27 MB at a million rows) to find a few dozen strata or a few hundred PSUs."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return pd.factorize(column, sort=True)
+    codes = column.cat.codes.to_numpy()
+    present = np.bincount(codes + 1, minlength=len(column.cat.categories) + 1)[1:] > 0  # codes + 1: -1 counts apart
+    renumber = np.append(np.where(present, np.cumsum(present) - 1, -1), -1)  # the last slot serves code -1
+    return renumber[codes], np.asarray(column.cat.categories[present])
 
 
 def _labels(codes: np.ndarray, uniques_per_column: list[np.ndarray]) -> np.ndarray:
