@@ -10,7 +10,7 @@ import pytest
 
 from danvan_analysis.errors import DesignError, ParameterError, SchemaError
 from danvan_analysis.survey import EstimationSettings, SurveyDesign, commune_design, estimate
-from danvan_analysis.survey.design import compile_design
+from danvan_analysis.survey.design import compile_design, factorize_sorted
 
 
 def test_missing_design_column_names_it(survey):
@@ -162,3 +162,20 @@ def test_importing_the_survey_package_leaves_statsmodels_and_scipy_stats_unloade
     code = "import sys, danvan_analysis.survey; print(sorted({'statsmodels', 'scipy.stats'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "categories",
+    [["b", "a", "c", "d"], [f"{i:03d}" for i in range(300)][::-1]],
+    ids=["out-of-order", "300-reversed"],
+)
+def test_factorize_sorted_of_a_categorical_is_pandas_factorize(categories: list[str]) -> None:
+    """Strata, PSUs and domains of a categorical are numbered as pandas.factorize(sort=True) numbers them: the
+    categories present, in category order (the last category and some others absent, some cells missing)."""
+    rng = np.random.default_rng(3)
+    column = pd.Series(pd.Categorical(rng.choice([*categories[:-1:2], None], 1000), categories=categories))
+    expected_codes, expected = pd.factorize(column, sort=True)
+    codes, uniques = factorize_sorted(column)
+    assert codes.tolist() == expected_codes.tolist()
+    assert list(uniques) == list(np.asarray(expected, dtype=object))
+    assert (codes == -1).any() and len(uniques) < len(categories)
