@@ -174,11 +174,6 @@ def fit_satisfaction_model(
     --------
     >>> fit_satisfaction_model(survey_2023, SurveyDesign(), domain=("district_code", "164"))  # doctest: +SKIP
     """
-    # statsmodels is imported on first fit, not with the package (it takes seconds; the estimators never need it),
-    # and before the rows are coded: its modules then do not land amid the freed scratch of a million-row fit.
-    from statsmodels.genmod.families import Binomial
-    from statsmodels.genmod.generalized_linear_model import GLM
-
     settings = settings or ModelSettings()
     rule = rule or IndexRule()
     compiled = compile_design(data, design)
@@ -201,6 +196,10 @@ def fit_satisfaction_model(
             "predictors or a larger domain."
         )
     _check_separation(x, cells.y, cells.count, coded.terms)
+    # statsmodels is imported on first fit, not with the package (it takes seconds; the estimators never need it).
+    from statsmodels.genmod.families import Binomial
+    from statsmodels.genmod.generalized_linear_model import GLM
+
     # One row per cell of respondents with the same covariates and outcome, with their summed weight (_collapse).
     model = GLM(cells.y, x, family=Binomial(), var_weights=cells.weight / compiled.weights[rows].mean())
     fit = _quietly(lambda: model.fit(tol=settings.tol, maxiter=settings.maxiter), what="logistic model")
