@@ -452,15 +452,28 @@ def _codes(data: pd.DataFrame, columns: tuple[str, ...], *, role: str) -> tuple[
 
 
 def factorize_sorted(column: pd.Series) -> tuple[np.ndarray, object]:
-    """``pandas.factorize(column, sort=True)``; a categorical's codes are renumbered over the categories present
-    (in category order, as pandas sorts a categorical) instead of hashed again: pandas sizes a hash table for one
-    value a row (~27 MB at a million rows) to find a few dozen strata or a few hundred PSUs."""
-    if not isinstance(column.dtype, pd.CategoricalDtype):
-        return pd.factorize(column, sort=True)
-    codes = column.cat.codes.to_numpy()
-    present = np.bincount(codes + 1, minlength=len(column.cat.categories) + 1)[1:] > 0  # codes + 1: -1 counts apart
-    renumber = np.append(np.where(present, np.cumsum(present) - 1, -1), -1)  # the last slot serves code -1
-    return renumber[codes], np.asarray(column.cat.categories[present])
+    """``pandas.factorize(column, sort=True)`` of a design or domain column, without its hash table where it is not
+    needed: pandas sizes one for a value a row (~27 MB a million rows; a 2M-row change between years hashes its
+    ``year`` twice) to find a few dozen strata, PSUs or years. A categorical's codes are renumbered over the
+    categories present, in category order (as pandas sorts a categorical); integers of a range under 65,536
+    (years, codes) are counted by value. Other columns go to pandas."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        present = np.bincount(codes + 1, minlength=len(column.cat.categories) + 1)[1:] > 0  # + 1: -1 counts apart
+        renumber = np.append(np.where(present, np.cumsum(present) - 1, -1), -1)  # the last slot serves code -1
+        return renumber[codes], np.asarray(column.cat.categories[present])
+    if pd.api.types.is_integer_dtype(column.dtype) and len(column):
+        low, high = column.min(), column.max()
+        if pd.notna(low) and int(high) - int(low) < 2**16:
+            span = int(high) - int(low) + 1
+            # np.array copies: to_numpy(copy=True) returns the column's own array when there is nothing to fill.
+            offsets = np.array(column.to_numpy(dtype=np.int64, na_value=int(low)), dtype=np.int64, copy=True)
+            offsets -= int(low)
+            offsets[column.isna().to_numpy()] = span  # missing cells: one slot past the values
+            present = np.bincount(offsets, minlength=span + 1)[:span] > 0
+            renumber = np.append(np.where(present, np.cumsum(present) - 1, -1), -1)
+            return renumber[offsets], np.flatnonzero(present) + int(low)
+    return pd.factorize(column, sort=True)
 
 
 def _labels(codes: np.ndarray, uniques_per_column: list[np.ndarray]) -> np.ndarray:

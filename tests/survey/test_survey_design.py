@@ -179,3 +179,24 @@ def test_factorize_sorted_of_a_categorical_is_pandas_factorize(categories: list[
     assert codes.tolist() == expected_codes.tolist()
     assert list(uniques) == list(np.asarray(expected, dtype=object))
     assert (codes == -1).any() and len(uniques) < len(categories)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.array([2023, None, 2022, 2023, 2025], dtype="Int64"),
+        np.array([7, 3, 3, -2, 7], dtype=np.int64),
+        pd.array([None, None], dtype="Int64"),
+        pd.array([0, 2**20, None], dtype="Int64"),  # a wide range: pandas' own factorize
+    ],
+    ids=["years", "numpy-ints", "all-missing", "wide"],
+)
+def test_factorize_sorted_of_integers_is_pandas_factorize(values: object) -> None:
+    """Integer design columns (a year, a numeric stratum) are counted by value: codes and values as pandas gives."""
+    column = pd.Series(values)
+    before = column.copy()
+    expected_codes, expected = pd.factorize(column, sort=True)
+    codes, uniques = factorize_sorted(column)
+    assert codes.tolist() == expected_codes.tolist()
+    assert [str(v) for v in uniques] == [str(v) for v in expected]
+    pd.testing.assert_series_equal(column, before)  # the data are left as they were
