@@ -158,7 +158,7 @@ def build_cells(compiled: CompiledDesign, families: Sequence[Family]) -> tuple[n
     first[cell[::-1]] = np.arange(len(cell) - 1, -1, -1)
     cell_psu = compiled.psu_index[first]
     cell_domains = [family.codes[first] for family in families]
-    return cell.astype(np.int64), cell_psu, cell_domains
+    return cell.astype(np.int64, copy=False), cell_psu, cell_domains
 
 
 @dataclass(frozen=True, eq=False)

@@ -326,7 +326,11 @@ def compile_design(data: pd.DataFrame, design: SurveyDesign) -> CompiledDesign:
     # A small first hash table (grown as needed): pandas sizes it for one value a row otherwise (~40 MB at 1M rows).
     stratum_index, stratum_uniques = pd.factorize(stratum_raw, sort=True, size_hint=1024)
     radix = int(psu_raw.max()) + 1
-    psu_index, psu_uniques = pd.factorize(stratum_index.astype(np.int64) * radix + psu_raw, sort=True, size_hint=1024)
+    nested = stratum_index.astype(np.int64)  # a copy, then combined in place: one million-row array, not three
+    nested *= radix
+    nested += psu_raw
+    psu_index, psu_uniques = pd.factorize(nested, sort=True, size_hint=1024)
+    del nested
     psu_stratum = (psu_uniques // radix).astype(np.int64)
     psus_per_stratum = np.bincount(psu_stratum, minlength=len(stratum_uniques))
     stratum_labels = _labels(stratum_uniques, stratum_names)
@@ -353,8 +357,8 @@ def compile_design(data: pd.DataFrame, design: SurveyDesign) -> CompiledDesign:
     compiled = CompiledDesign(
         design=design,
         weights=weights,
-        stratum_index=stratum_index.astype(np.int64),
-        psu_index=psu_index.astype(np.int64),
+        stratum_index=stratum_index.astype(np.int64, copy=False),
+        psu_index=psu_index.astype(np.int64, copy=False),
         psu_stratum=psu_stratum,
         psus_per_stratum=psus_per_stratum,
         fpc_factor=fpc_factor,
