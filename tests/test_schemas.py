@@ -461,6 +461,15 @@ def test_group_helpers_agree_with_pandas_groupby() -> None:
     frame.loc[0, "id"] = None
     expected = frame.duplicated(["year", "id"], keep=False).to_numpy()
     assert expected.sum() in (0, 2) and (duplicated_rows(frame, ["year", "id"]) == expected).all()
+    # IDs in increasing order (the order-only shortcut), then one repeated next to itself and one far from it.
+    frame["id"] = pd.array([f"R{i:05d}" for i in range(len(frame))], dtype="str")
+    assert not duplicated_rows(frame, ["year", "id"]).any()
+    for copy_from in (1, 4000):
+        frame["id"] = pd.array([f"R{i:05d}" for i in range(len(frame))], dtype="str")
+        frame.loc[copy_from + 1, "id"] = frame.loc[copy_from, "id"]
+        frame["id"] = frame["id"].astype("str")
+        expected = frame.duplicated(["year", "id"], keep=False).to_numpy()
+        assert (duplicated_rows(frame, ["year", "id"]) == expected).all(), copy_from
 
 
 # -- the vectorised column checks against pandera's own lazy validation (the reference they stand in for) ----------------

@@ -38,7 +38,15 @@ from danvan_analysis.schemas import (
     submissions,
     survey,
 )
-from danvan_analysis.schemas._base import PROBLEM_COLUMNS, ColumnMeta, DatasetSpec, Rule, duplicated_rows
+from danvan_analysis.schemas._base import (
+    PROBLEM_COLUMNS,
+    RATING_VALUES,
+    ColumnMeta,
+    DatasetSpec,
+    Rule,
+    duplicated_rows,
+    plain_text,
+)
 from danvan_analysis.schemas._check import check_frame, combine_problems, describe_problems
 from danvan_analysis.schemas._dictionary import render_data_dictionary, write_data_dictionary
 from danvan_analysis.schemas._parse import parse_frame, problem_table
@@ -66,6 +74,7 @@ def column_vocabs() -> dict[str, type[vocab.Vocab]]:
 __all__ = [
     "DATASETS",
     "PROBLEM_COLUMNS",
+    "RATING_VALUES",
     "ColumnMeta",
     "DatasetSpec",
     "Rule",
@@ -77,6 +86,7 @@ __all__ = [
     "duplicated_rows",
     "get_spec",
     "parse_frame",
+    "plain_text",
     "problem_table",
     "render_data_dictionary",
     "validate_frame",

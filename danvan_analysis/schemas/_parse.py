@@ -158,27 +158,48 @@ def _distinct(series: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 
 def _by_distinct(
-    series: pd.Series, parse: Callable[[list[str], _Outcome], None], dtype: str, *, collapse: bool = True
+    series: pd.Series,
+    parse: Callable[[list[str], _Outcome], None],
+    dtype: str,
+    *,
+    collapse: bool = True,
+    categorical: bool = False,
 ) -> tuple[pd.Series, np.ndarray, _Outcome, pd.Index]:
     """Parse each distinct value of ``series`` once; return (typed values, codes, outcome, distinct values).
 
-    ``parse`` receives the distinct values as clean text (:func:`clean_text`).
+    ``parse`` receives the distinct values as clean text (:func:`clean_text`). ``categorical``: the values as a
+    categorical of text (see :func:`parse_frame`) instead of ``dtype``.
     """
     codes, uniques = _distinct(series)
     outcome = _Outcome(len(uniques))
     parse([clean_text(u, collapse=collapse) for u in uniques], outcome)
+    if categorical:
+        return _as_categorical(series, codes, outcome.values), codes, outcome, uniques
     missing = pd.NaT if dtype.startswith("datetime") else pd.NA
     # The extra last slot serves code -1 (a missing cell).
     table = pd.array([missing if v is pd.NA else v for v in outcome.values] + [missing], dtype=dtype)
-    positions = np.where(codes < 0, len(uniques), codes)
     if isinstance(table, (pd.arrays.IntegerArray, pd.arrays.BooleanArray)):
-        # numpy's take of values and mask; pandas' masked take checks and copies more (41 columns of a survey)
+        # numpy's take of values and mask, indexed by the codes as they are: -1 is the last slot in numpy's
+        # indexing. pandas' masked take checks and copies more (41 columns of a survey).
         data = table.to_numpy(dtype=table.dtype.numpy_dtype, na_value=0)
-        taken = type(table)(data[positions], np.asarray(table.isna())[positions])
+        taken = type(table)(data[codes], np.asarray(table.isna())[codes])
     else:
-        taken = table.take(positions)
+        taken = table.take(np.where(codes < 0, len(uniques), codes))
     values = pd.Series(taken, index=series.index, name=series.name)
     return values, codes, outcome, uniques
+
+
+def _as_categorical(series: pd.Series, codes: np.ndarray, parsed: list[object]) -> pd.Series:
+    """The parsed value of each cell (``parsed[code]``; code -1: missing) as a categorical of text with sorted
+    categories: the order ``astype("category")`` gives the same text, so grouping sorts as it would on the text.
+    Two cells written differently with one parsed value ("5431", "05431") share a category."""
+    categories = pd.Index(sorted({v for v in parsed if v is not pd.NA}), dtype="str")
+    # The extra last slot serves code -1 (a missing cell).
+    slots = np.append(
+        categories.get_indexer(pd.Index([v if v is not pd.NA else None for v in parsed], dtype="str")), -1
+    )
+    values = pd.Categorical.from_codes(slots[codes], dtype=pd.CategoricalDtype(categories))
+    return pd.Series(values, index=series.index, name=series.name)
 
 
 def _report(
@@ -344,7 +365,8 @@ def _resolve_names(
     context["district"] = district[pending] if district is not None else pd.NA
     context["district"] = context["district"].where(context["district"].isin(codes_of_kinds(("district",))))
     found: list[pd.DataFrame] = []
-    values = values.copy()
+    categorical = isinstance(values.dtype, pd.CategoricalDtype)
+    values = values.astype("str") if categorical else values.copy()  # a name's code may be no category yet
     for (text, kind, district_code), group in context.groupby(["value", "kind", "district"], dropna=False):
         want = kind if isinstance(kind, str) and kind in kinds else (kinds[0] if len(kinds) == 1 else None)
         near = district_code if isinstance(district_code, str) and want in (None, "commune") else None
@@ -362,7 +384,7 @@ def _resolve_names(
                 group.index[:1], meta.name, [note], "unit name read as its code", "repaired", severity="warning"
             )
         )
-    return values, found
+    return (values.astype("category") if categorical else values), found
 
 
 def _kind_hint(frame: pd.DataFrame, meta: ColumnMeta) -> pd.Series:
@@ -418,10 +440,13 @@ def remove_controls(series: pd.Series, meta: ColumnMeta) -> tuple[pd.Series, lis
     return text.mask(hit, text[hit].map(strip_controls)), found
 
 
-def parse_column(series: pd.Series, meta: ColumnMeta) -> tuple[pd.Series, list[pd.DataFrame]]:
+def parse_column(
+    series: pd.Series, meta: ColumnMeta, *, categorical: bool = False
+) -> tuple[pd.Series, list[pd.DataFrame]]:
     """Parse one column (text or typed) to its contract dtype; return the values and the problems found.
 
-    Unit names are not resolved here (they need the row's context); :func:`parse_frame` does it.
+    Unit names are not resolved here (they need the row's context); :func:`parse_frame` does it. ``categorical``:
+    see :func:`parse_frame`.
     """
     found: list[pd.DataFrame] = []
     if meta.kind == "id" and (plain := _plain_ids(series)) is not None:
@@ -457,7 +482,10 @@ def parse_column(series: pd.Series, meta: ColumnMeta) -> tuple[pd.Series, list[p
         dtype = meta.dtype
         kinds = {"text": _parse_text, "bool": _parse_bool, "date": _parse_dates, "enum": _parse_enum}
         parse = partial(kinds.get(meta.kind, _parse_codes), meta=meta)
-    values, codes, outcome, uniques = _by_distinct(series, parse, dtype, collapse=meta.kind != "text")
+    categorical = categorical and dtype == "str"
+    values, codes, outcome, uniques = _by_distinct(
+        series, parse, dtype, collapse=meta.kind != "text", categorical=categorical
+    )
     return values, found + _report(series, codes, outcome, uniques, meta, raw)
 
 
@@ -546,7 +574,9 @@ def _arrow_floats(text: pd.Series) -> pd.Series | None:
     return pd.Series(values, index=text.index, name=text.name, dtype="float64")
 
 
-def parse_frame(spec: DatasetSpec, raw: pd.DataFrame, *, file: str = "") -> tuple[pd.DataFrame, pd.DataFrame]:
+def parse_frame(
+    spec: DatasetSpec, raw: pd.DataFrame, *, file: str = "", categorical: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Parse a frame of contract columns (text or typed) into the contract dtypes.
 
     Parameters
@@ -554,6 +584,10 @@ def parse_frame(spec: DatasetSpec, raw: pd.DataFrame, *, file: str = "") -> tupl
     spec : the dataset.
     raw : columns named as in the contract (a subset is fine); index = the row numbers reported in problems.
     file : file name written in the problem table.
+    categorical : text columns of few distinct values (every text kind but ``id``) as categoricals of their parsed
+        text, sorted categories, instead of ``str``: the same values in one small integer a row, not one string a
+        row (a million survey rows hold a few dozen codes). :func:`~danvan_analysis.schemas.check_frame` checks
+        them alike; absent optional columns stay ``str``.
 
     Returns
     -------
@@ -569,7 +603,7 @@ def parse_frame(spec: DatasetSpec, raw: pd.DataFrame, *, file: str = "") -> tupl
         key=lambda m: {"enum": 0, "district": 1, "commune": 2, "unit": 2}.get(m.kind, 0),
     )
     for meta in order:
-        values, problems = parse_column(raw[meta.name], meta)
+        values, problems = parse_column(raw[meta.name], meta, categorical=categorical)
         found += problems
         if meta.kind in _CODE_KINDS:
             context = pd.DataFrame(parsed, index=raw.index, copy=False)  # a view: only read
@@ -580,7 +614,9 @@ def parse_frame(spec: DatasetSpec, raw: pd.DataFrame, *, file: str = "") -> tupl
         if meta.name in parsed:
             continue
         if meta.default_from is not None and meta.default_from in parsed:
-            parsed[meta.name] = parsed[meta.default_from].astype(meta.dtype)
+            source = parsed[meta.default_from]
+            keep = categorical and meta.dtype == "str" and isinstance(source.dtype, pd.CategoricalDtype)
+            parsed[meta.name] = source.copy() if keep else source.astype(meta.dtype)
         elif meta.optional:
             parsed[meta.name] = pd.Series(pd.NA, index=raw.index, dtype=meta.dtype)
     # copy=False: the parsed columns are new objects already (a dict of Series is copied by default).

@@ -16,6 +16,7 @@ from danvan_analysis.schemas._base import (
     column,
     date_in_year,
     district_matches_unit,
+    plain_text,
     rule,
     unique_within_year,
 )
@@ -87,7 +88,8 @@ class InspectionsSchema(DanvanModel):
         expected="a unit other than the inspecting unit",
     )
     def not_self_inspection(cls, df: pd.DataFrame) -> pd.Series:
-        return (df["inspected_unit_code"] != df["inspecting_unit_code"]).fillna(True).astype(bool)
+        inspected, inspecting = plain_text(df["inspected_unit_code"]), plain_text(df["inspecting_unit_code"])
+        return (inspected != inspecting).fillna(True).astype(bool)
 
     @rule(column="date", involves=("date", "year"), expected="a date in the year given in column year")
     def date_within_year(cls, df: pd.DataFrame) -> pd.Series:

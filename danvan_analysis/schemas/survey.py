@@ -20,6 +20,7 @@ from danvan_analysis.schemas._base import (
     column,
     distinct_per_group,
     district_of,
+    plain_text,
     rule,
     unique_within_year,
 )
@@ -197,8 +198,8 @@ class SurveySchema(DanvanModel):
         hint="Check the district code, or the commune code (`danvan units --district <code>` lists its communes).",
     )
     def commune_in_district(cls, df: pd.DataFrame) -> pd.Series:
-        actual = district_of(df["commune_code"])
-        return (actual == df["district_code"]) | actual.isna() | df["district_code"].isna()
+        actual, district = district_of(df["commune_code"]), plain_text(df["district_code"])
+        return (actual == district) | actual.isna() | district.isna()
 
     @rule(
         column="respondent_id",

@@ -42,7 +42,7 @@ import pandas as pd
 from scipy import sparse
 
 from danvan_analysis.errors import SchemaError
-from danvan_analysis.survey.design import CompiledDesign
+from danvan_analysis.survey.design import CompiledDesign, factorize_sorted
 
 #: Integer columns whose value range is at most this wide are tallied by level (one bincount per column).
 _MAX_LEVELS = 64
@@ -104,14 +104,14 @@ def encode_family(data: pd.DataFrame, by: tuple[str, ...]) -> Family:
         return Family(by=(), keys=pd.DataFrame(index=range(1)), codes=np.zeros(n, dtype=np.int64))
     if len(by) == 1:
         # One column: factorize(sort=True) already gives compact, sorted codes with -1 for missing values.
-        codes, uniques = pd.factorize(data[by[0]], sort=True)
+        codes, uniques = factorize_sorted(data[by[0]])
         keys = pd.DataFrame({by[0]: pd.array([str(v) for v in uniques], dtype="string")})
-        return Family(by=tuple(by), keys=keys, codes=codes.astype(np.int64))
+        return Family(by=tuple(by), keys=keys, codes=codes.astype(np.int64, copy=False))
     combined = np.zeros(n, dtype=np.int64)
     missing = np.zeros(n, dtype=bool)
     uniques_per_column = []
     for column in by:
-        codes, uniques = pd.factorize(data[column], sort=True)
+        codes, uniques = factorize_sorted(data[column])
         missing |= codes < 0
         combined = combined * len(uniques) + np.maximum(codes, 0)
         uniques_per_column.append(np.asarray(uniques, dtype=object))
@@ -128,6 +128,11 @@ def encode_family(data: pd.DataFrame, by: tuple[str, ...]) -> Family:
     return Family(by=tuple(by), keys=keys, codes=codes)
 
 
+#: First size of the hash tables that number cells, PSUs and strata (grown as they are found): pandas sizes them for
+#: one group a row otherwise, ~40 MB at a million rows for a few thousand groups.
+_FEW = 1024
+
+
 def build_cells(compiled: CompiledDesign, families: Sequence[Family]) -> tuple[np.ndarray, np.ndarray, list]:
     """Return each row's cell code, each cell's PSU and each cell's domain code in every family.
 
@@ -142,16 +147,18 @@ def build_cells(compiled: CompiledDesign, families: Sequence[Family]) -> tuple[n
             # Re-compact before the mixed-radix code could overflow (only for very many crossed domains).
             key, uniques = pd.factorize(key)
             radix = len(uniques)
-        key = key * width + (family.codes + 1)
+        key *= width  # in place: no new million-row arrays per family
+        key += family.codes
+        key += 1
         radix *= width
-    cell, uniques = pd.factorize(key)
+    cell, uniques = pd.factorize(key, size_hint=_FEW)
     n_cells = len(uniques)
     first = np.empty(n_cells, dtype=np.int64)
     # Reversed assignment keeps the smallest row index per cell; any row of the cell would do.
     first[cell[::-1]] = np.arange(len(cell) - 1, -1, -1)
     cell_psu = compiled.psu_index[first]
     cell_domains = [family.codes[first] for family in families]
-    return cell.astype(np.int64), cell_psu, cell_domains
+    return cell.astype(np.int64, copy=False), cell_psu, cell_domains
 
 
 @dataclass(frozen=True, eq=False)
@@ -181,13 +188,14 @@ def cell_totals(
         by_column.setdefault(measure.column, []).append(j)
     scaled: dict[int, np.ndarray] = {}
     value_counts: dict[str, dict[float, int]] = {}
+    key = np.empty(len(cell), dtype=np.int64)  # one buffer for every column's keys (2M rows: 16 MB, not one a column)
     for column, indices in by_column.items():
         values, levels = _read_column(data, column)
         if levels is not None:
             width = len(levels)
             if width not in scaled:
                 scaled[width] = cell * width
-            key = scaled[width] + values
+            np.add(scaled[width], values, out=key)  # values: the level codes (small non-negative integers)
             hist_w = np.bincount(key, weights=weights, minlength=n_cells * width).reshape(n_cells, width)
             hist_n = np.bincount(key, minlength=n_cells * width).reshape(n_cells, width).astype(np.float64)
             per_level = hist_n.sum(axis=0)
@@ -446,9 +454,11 @@ def _read_column(data: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarra
     """
     series = data[column]
     if pd.api.types.is_bool_dtype(series.dtype):
-        mask = series.isna().to_numpy()
-        # na_value=False: a pyarrow-backed boolean column refuses an integer fill value.
-        codes = np.where(mask, 0, series.to_numpy(dtype=np.int64, na_value=False) + 1)
+        # na_value=False: a pyarrow-backed boolean column refuses an integer fill value. 8-bit codes, computed in
+        # place: one small array instead of three of a million int64.
+        codes = series.to_numpy(dtype=np.int8, na_value=False)
+        codes += 1
+        codes[series.isna().to_numpy()] = 0
         return codes, np.array([np.nan, 0.0, 1.0])
     if not pd.api.types.is_numeric_dtype(series.dtype):
         raise SchemaError(

@@ -323,9 +323,14 @@ def compile_design(data: pd.DataFrame, design: SurveyDesign) -> CompiledDesign:
     stratum_raw, stratum_names = _codes(data, design.stratum_columns, role="stratum")
     psu_raw, psu_names = _codes(data, design.psu_columns, role="PSU")
     # Nest PSUs in strata, and number them stratum by stratum so each stratum's PSUs form a contiguous block.
-    stratum_index, stratum_uniques = pd.factorize(stratum_raw, sort=True)
+    # A small first hash table (grown as needed): pandas sizes it for one value a row otherwise (~40 MB at 1M rows).
+    stratum_index, stratum_uniques = pd.factorize(stratum_raw, sort=True, size_hint=1024)
     radix = int(psu_raw.max()) + 1
-    psu_index, psu_uniques = pd.factorize(stratum_index.astype(np.int64) * radix + psu_raw, sort=True)
+    nested = stratum_index.astype(np.int64)  # a copy, then combined in place: one million-row array, not three
+    nested *= radix
+    nested += psu_raw
+    psu_index, psu_uniques = pd.factorize(nested, sort=True, size_hint=1024)
+    del nested
     psu_stratum = (psu_uniques // radix).astype(np.int64)
     psus_per_stratum = np.bincount(psu_stratum, minlength=len(stratum_uniques))
     stratum_labels = _labels(stratum_uniques, stratum_names)
@@ -352,8 +357,8 @@ def compile_design(data: pd.DataFrame, design: SurveyDesign) -> CompiledDesign:
     compiled = CompiledDesign(
         design=design,
         weights=weights,
-        stratum_index=stratum_index.astype(np.int64),
-        psu_index=psu_index.astype(np.int64),
+        stratum_index=stratum_index.astype(np.int64, copy=False),
+        psu_index=psu_index.astype(np.int64, copy=False),
         psu_stratum=psu_stratum,
         psus_per_stratum=psus_per_stratum,
         fpc_factor=fpc_factor,
@@ -437,16 +442,42 @@ def _codes(data: pd.DataFrame, columns: tuple[str, ...], *, role: str) -> tuple[
     combined = np.zeros(len(data), dtype=np.int64)
     uniques_per_column: list[np.ndarray] = []
     for column in columns:
-        codes, uniques = pd.factorize(data[column], sort=True)
+        codes, uniques = factorize_sorted(data[column])
         if (codes < 0).any():
             row = int(np.flatnonzero(codes < 0)[0])
             raise DesignError(
                 f"Column {column!r} ({role}) is missing on {(codes < 0).sum()} row(s), e.g. row index "
                 f"{data.index[row]!r}; every respondent needs a {role}. Hint: fill it from the sampling frame."
             )
-        combined = combined * len(uniques) + codes
+        combined *= len(uniques)  # in place: no new million-row arrays per column
+        combined += codes
         uniques_per_column.append(np.asarray(uniques, dtype=object).astype(str))
     return combined, uniques_per_column
+
+
+def factorize_sorted(column: pd.Series) -> tuple[np.ndarray, object]:
+    """``pandas.factorize(column, sort=True)`` of a design or domain column, without its hash table where it is not
+    needed: pandas sizes one for a value a row (~27 MB a million rows; a 2M-row change between years hashes its
+    ``year`` twice) to find a few dozen strata, PSUs or years. A categorical's codes are renumbered over the
+    categories present, in category order (as pandas sorts a categorical); integers of a range under 65,536
+    (years, codes) are counted by value. Other columns go to pandas."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        present = np.bincount(codes + 1, minlength=len(column.cat.categories) + 1)[1:] > 0  # + 1: -1 counts apart
+        renumber = np.append(np.where(present, np.cumsum(present) - 1, -1), -1)  # the last slot serves code -1
+        return renumber[codes], np.asarray(column.cat.categories[present])
+    if pd.api.types.is_integer_dtype(column.dtype) and len(column):
+        low, high = column.min(), column.max()
+        if pd.notna(low) and int(high) - int(low) < 2**16:
+            span = int(high) - int(low) + 1
+            # np.array copies: to_numpy(copy=True) returns the column's own array when there is nothing to fill.
+            offsets = np.array(column.to_numpy(dtype=np.int64, na_value=int(low)), dtype=np.int64, copy=True)
+            offsets -= int(low)
+            offsets[column.isna().to_numpy()] = span  # missing cells: one slot past the values
+            present = np.bincount(offsets, minlength=span + 1)[:span] > 0
+            renumber = np.append(np.where(present, np.cumsum(present) - 1, -1), -1)
+            return renumber[offsets], np.flatnonzero(present) + int(low)
+    return pd.factorize(column, sort=True)
 
 
 def _labels(codes: np.ndarray, uniques_per_column: list[np.ndarray]) -> np.ndarray:

@@ -217,3 +217,46 @@ def test_fast_utf8_check_agrees_with_pythons_decoder(tmp_path: Path, parts: list
     except UnicodeDecodeError:
         valid = False
     assert readers._valid_utf8(path) == valid
+
+
+@pytest.mark.parametrize(
+    ("column", "cells", "typed"),
+    [
+        ("q01", ["05", " 5", "9", ""], True),  # numbers the parser reads alike, all valid: read as 8-bit integers
+        ("q01", ["06", "4", "5", "1"], False),  # a problem must quote "06" as written
+        ("q01", ["+5", "4", "5", "1"], False),  # not an integer for pyarrow
+        ("q01", ["NA", "4", "-0", "x"], False),
+        ("weight", ["1500.50", "2e3", " 7.25", ".5"], True),  # decimals the parser reads alike, all > 0
+        ("weight", ["0", "1.5", "2", "3"], False),  # a weight of 0 is quoted as written
+        ("weight", ["", "1.5", "2", "3"], False),  # required
+        ("weight", ["nan", "inf", "1.5", "2"], False),  # pyarrow reads them as numbers; the parser does not
+    ],
+    ids=["typed", "leading-zero-6", "plus-sign", "missing-token", "weights", "zero", "empty", "nan-inf"],
+)
+def test_numbers_read_as_numbers_give_what_the_text_gives(
+    column: str, cells: list[str], typed: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ratings and weights are read as numbers only when every cell passes its checks; otherwise as text (so "06"
+    is quoted as "06"): either way the frame, the problems and the warnings are those of the careful reader."""
+    rows = _good_rows("survey")
+    where = rows[0].index(column)
+    for row, cell in zip(rows[1:], cells, strict=False):
+        row[where] = cell
+    path = tmp_path / "survey.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    numbers = []
+    real = readers._read_csv_arrow_once
+
+    def spy(*args: object, **kwargs: object) -> pd.DataFrame | None:
+        cells = real(*args, **kwargs)  # type: ignore[arg-type]
+        if kwargs.get("numbers"):
+            numbers.append(cells is not None)
+        return cells
+
+    monkeypatch.setattr(readers, "_read_csv_arrow_once", spy)
+    assert _compare_csv(path, "survey", monkeypatch)
+    assert numbers and all(n == typed for n in numbers)
+    if cells[0] in ("06", "0"):
+        problems = validate_file("survey", path)
+        assert problems.loc[problems["column"] == column, "value"].tolist() == [cells[0]]

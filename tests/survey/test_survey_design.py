@@ -10,7 +10,7 @@ import pytest
 
 from danvan_analysis.errors import DesignError, ParameterError, SchemaError
 from danvan_analysis.survey import EstimationSettings, SurveyDesign, commune_design, estimate
-from danvan_analysis.survey.design import compile_design
+from danvan_analysis.survey.design import compile_design, factorize_sorted
 
 
 def test_missing_design_column_names_it(survey):
@@ -162,3 +162,41 @@ def test_importing_the_survey_package_leaves_statsmodels_and_scipy_stats_unloade
     code = "import sys, danvan_analysis.survey; print(sorted({'statsmodels', 'scipy.stats'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "categories",
+    [["b", "a", "c", "d"], [f"{i:03d}" for i in range(300)][::-1]],
+    ids=["out-of-order", "300-reversed"],
+)
+def test_factorize_sorted_of_a_categorical_is_pandas_factorize(categories: list[str]) -> None:
+    """Strata, PSUs and domains of a categorical are numbered as pandas.factorize(sort=True) numbers them: the
+    categories present, in category order (the last category and some others absent, some cells missing)."""
+    rng = np.random.default_rng(3)
+    column = pd.Series(pd.Categorical(rng.choice([*categories[:-1:2], None], 1000), categories=categories))
+    expected_codes, expected = pd.factorize(column, sort=True)
+    codes, uniques = factorize_sorted(column)
+    assert codes.tolist() == expected_codes.tolist()
+    assert list(uniques) == list(np.asarray(expected, dtype=object))
+    assert (codes == -1).any() and len(uniques) < len(categories)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.array([2023, None, 2022, 2023, 2025], dtype="Int64"),
+        np.array([7, 3, 3, -2, 7], dtype=np.int64),
+        pd.array([None, None], dtype="Int64"),
+        pd.array([0, 2**20, None], dtype="Int64"),  # a wide range: pandas' own factorize
+    ],
+    ids=["years", "numpy-ints", "all-missing", "wide"],
+)
+def test_factorize_sorted_of_integers_is_pandas_factorize(values: object) -> None:
+    """Integer design columns (a year, a numeric stratum) are counted by value: codes and values as pandas gives."""
+    column = pd.Series(values)
+    before = column.copy()
+    expected_codes, expected = pd.factorize(column, sort=True)
+    codes, uniques = factorize_sorted(column)
+    assert codes.tolist() == expected_codes.tolist()
+    assert [str(v) for v in uniques] == [str(v) for v in expected]
+    pd.testing.assert_series_equal(column, before)  # the data are left as they were
