@@ -389,6 +389,9 @@ def load_shared_results(params: DistrictParams | ProvinceParams | AgencyParams) 
 
 def build_shared_results(*, year: int, data_dir: str, out: str, ci_method: str = "logit") -> Path:
     """Entry point of ``batch/templates/shared_results.ipynb``: compute and write the shared results of a batch."""
+    from danvan_analysis.io.bundle import map_large_arrays
+
+    map_large_arrays()  # the step's many large arrays handed back as they are freed (the kernel's peak at 1M)
     results = compute_shared_results(data_dir=Path(data_dir), year=year, ci_method=ci_method)
     folder = write_shared_results(results, Path(out))
     del results
