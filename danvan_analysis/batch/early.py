@@ -111,9 +111,9 @@ def _notebooks(settings: BatchSettings) -> list[Path] | None:
         return None  # the runner explains what is missing
     notebooks = [path.resolve() for path in found]
     if settings.share_results:
-        from danvan_analysis.batch.export import template_dir
+        from danvan_analysis.batch.export import shared_results_notebook
 
-        notebooks.append(Path(str(template_dir() / "shared_results.ipynb")))
+        notebooks.append(shared_results_notebook())
     return list(dict.fromkeys(notebooks))
 
 

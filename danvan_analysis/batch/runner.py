@@ -42,6 +42,7 @@ from typing import Any
 from danvan_analysis import paths
 from danvan_analysis.batch import manifest as mf
 from danvan_analysis.batch.early import EarlyWorker, close_quietly
+from danvan_analysis.batch.export import shared_results_notebook
 from danvan_analysis.batch.kernel import KernelSettings, collect_warmup
 from danvan_analysis.batch.pool import (
     Kind,
@@ -279,12 +280,11 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
     skipped = tuple(previous[t.name] for t in tasks if t not in to_run)
     shared = None
     if to_run and use_shared and not _shared_ready(shared_dir, settings.year):
-        shared_nb = Path(str(_template_path("shared_results.ipynb")))
         shared = task(
             SHARED_NAME,
             "shared",
             "shared results",
-            shared_nb,
+            shared_results_notebook(),
             {
                 "year": settings.year,
                 "data_dir": str(data_dir),
@@ -296,9 +296,7 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
         )
     # Every kernel warms up on the import cells of all the batch's notebooks, whichever of them run this time: the
     # kernel's settings then follow from the settings alone (batch.early starts the first worker before planning).
-    notebooks = [t.notebook for t in tasks] + (
-        [Path(str(_template_path("shared_results.ipynb")))] if use_shared else []
-    )
+    notebooks = [t.notebook for t in tasks] + ([shared_results_notebook()] if use_shared else [])
     worker = WorkerOptions(
         kernel=KernelSettings(cwd=district_nb.parent, warmup=collect_warmup(dict.fromkeys(notebooks))),
         warm=settings.warm,
@@ -636,9 +634,3 @@ def _notebook(given: Path | None, default_name: str) -> Path:
             "notebooks/), or pass the notebook's path."
         )
     return path.resolve()
-
-
-def _template_path(name: str) -> Path:
-    from danvan_analysis.batch.export import template_dir
-
-    return template_dir() / name

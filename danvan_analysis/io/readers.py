@@ -15,6 +15,7 @@ import warnings
 import zipfile
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -214,13 +215,9 @@ def _read_csv_arrow(
     read again with those columns as text: bad files cost a second read, clean ones skip a dictionary per rating
     and the text of every decimal.
     """
-    if numbers:
-        cells = _read_csv_arrow_once(
-            path, encoding, delimiter, skip=skip, width=width, keep=keep, ids=ids, numbers=numbers
-        )
-        if cells is not None:
-            return cells
-    return _read_csv_arrow_once(path, encoding, delimiter, skip=skip, width=width, keep=keep, ids=ids)
+    read = partial(_read_csv_arrow_once, path, encoding, delimiter, skip=skip, width=width, keep=keep, ids=ids)
+    cells = read(numbers=numbers) if numbers else None
+    return cells if cells is not None else read()
 
 
 def _read_csv_arrow_once(

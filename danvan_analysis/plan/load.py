@@ -9,6 +9,7 @@ TOML writes as tables of tables, and because PyYAML (already required by papermi
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -67,17 +68,20 @@ def _parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
     again by the pure-Python parser, whose error (the message the user sees) it then raises, as before.
     """
     fast = getattr(yaml, "CSafeLoader", None)
-    for loader_class in (fast, yaml.SafeLoader) if fast is not None else (yaml.SafeLoader,):
-        loader = loader_class(text)
-        try:
-            root = loader.get_single_node()
-            return root, None if root is None else loader.construct_document(root)
-        except yaml.YAMLError:
-            if loader_class is yaml.SafeLoader:
-                raise
-        finally:
-            loader.dispose()
-    raise AssertionError("unreachable")  # the pure-Python parser returns or raises
+    if fast is not None:
+        with contextlib.suppress(yaml.YAMLError):
+            return _compose_and_construct(fast, text)
+    return _compose_and_construct(yaml.SafeLoader, text)
+
+
+def _compose_and_construct(loader_class: type, text: str) -> tuple[yaml.Node | None, Any]:
+    """``yaml.compose`` and ``yaml.safe_load`` of ``text`` from one parse (``safe_load`` constructs the same node)."""
+    loader = loader_class(text)
+    try:
+        root = loader.get_single_node()
+        return root, None if root is None else loader.construct_document(root)
+    finally:
+        loader.dispose()
 
 
 def line_map(node: yaml.Node | None, path: Path_ = ()) -> dict[Path_, int]:
