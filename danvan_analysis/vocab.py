@@ -188,6 +188,12 @@ class PriorityArea(Vocab):
     FEEDBACK = ("feedback", "Xử lý phản ánh, kiến nghị", "Handling feedback")
 
 
+#: The datasets of the data contract, in the order of the design document: the names a year folder's files take.
+#: Here, in a module without pandas or pandera, so that planning a batch need not import the schemas;
+#: :mod:`danvan_analysis.schemas` checks on import that its ``DATASETS`` has exactly these names, in this order.
+DATASET_NAMES = (
+    "survey", "dialogues", "religion", "complaints", "boards", "plans", "inspections", "submissions", "indices",
+)  # fmt: skip
 #: Code for "don't know / not applicable" in the rated items q01–q33; distinct from missing (<NA>).
 DONT_KNOW = 9
 #: The rated items of the SIPAS questionnaire.

@@ -36,15 +36,15 @@ from typing import TYPE_CHECKING
 
 from danvan_analysis.errors import ParameterError, UnitError
 from danvan_analysis.numbers import LANGUAGES, check_lang
-from danvan_analysis.schemas import DATASETS as SCHEMA_DATASETS
 from danvan_analysis.text import fold, nfc
+from danvan_analysis.vocab import DATASET_NAMES
 
 if TYPE_CHECKING:
     from danvan_analysis.plan import Plan
     from danvan_analysis.units import Unit
 
 #: Dataset files a year folder may hold (any of the formats the loaders read).
-DATASETS = tuple(SCHEMA_DATASETS)
+DATASETS = DATASET_NAMES
 DATA_SUFFIXES = (".csv", ".xlsx", ".parquet")
 #: Format tag written by the batch runner into ``<shared cache>/meta.json``.
 SHARED_CACHE_FORMAT = "danvan-shared-cache/2"

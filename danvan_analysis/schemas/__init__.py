@@ -56,6 +56,8 @@ DATASETS: dict[str, DatasetSpec] = {
     module.SPEC.name: module.SPEC
     for module in (survey, dialogues, religion, complaints, boards, plans, inspections, submissions, indices)
 }
+if tuple(DATASETS) != vocab.DATASET_NAMES:  # the light copy planning reads (danvan_analysis.vocab)
+    raise RuntimeError(f"vocab.DATASET_NAMES {vocab.DATASET_NAMES} differs from the schemas' {tuple(DATASETS)}.")
 
 
 @cache

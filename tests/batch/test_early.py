@@ -110,3 +110,24 @@ def test_a_batch_that_stops_at_planning_stops_the_early_worker_and_its_kernel(sa
         run_batch(settings, early=early)
     _, alive = psutil.wait_procs([worker, *kernels], timeout=10)
     assert not alive, f"left running: {[p.pid for p in alive]}"
+
+
+def test_planning_a_batch_imports_no_schema_or_notebook_library(sandbox: Path, tmp_path: Path) -> None:
+    """The command plans while the first kernel warms up on the other core: what it imports delays that kernel.
+    Planning reads the register (pandas) but not the schemas (pandera), the notebooks' libraries or Jupyter's."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from danvan_analysis.batch.settings import BatchSettings\n"
+        "from danvan_analysis.batch.runner import plan_batch\n"
+        f"data, out = Path({str(sandbox / 'data' / 'demo')!r}), Path({str(tmp_path)!r})\n"
+        "plan = plan_batch(BatchSettings(year=2023, data_dir=data, out_dir=out))\n"
+        "assert plan.tasks, 'nothing planned'\n"
+        "heavy = ('pandera', 'matplotlib', 'seaborn', 'statsmodels', 'scipy', 'nbformat', 'nbconvert', 'jupyter_client')\n"
+        "print(sorted(name for name in heavy if name in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", done.stdout
