@@ -44,6 +44,7 @@ from danvan_analysis.indicators import (
     check_year,
     compute_theme_tables,
     dataset_of,
+    has_rows_of_year,
     judge,
     resolve_scope,
     unit_name,
@@ -317,19 +318,11 @@ def compute_plan_tables(
     plan = plan or load_plan()
     settings, reported = plan.theme_settings(), ()
     if period is not None:
-        reported = tuple(name for name in THEMES if _has_year(dataset_of(data, name), year))
+        reported = tuple(name for name in THEMES if has_rows_of_year(dataset_of(data, name), year))
         data = data_for_period(data, plan=plan, period=period)
         settings = plan.theme_settings(as_of=plan.deadline(period, year))
     tables = compute_theme_tables(data, year=year, district=district, settings=settings, reported=reported)
     return {name: None if table is None else _judged_by_plan(table, plan) for name, table in tables.items()}
-
-
-def _has_year(frame: pd.DataFrame | None, year: int) -> bool:
-    return (
-        frame is not None
-        and "year" in frame.columns
-        and bool((pd.to_numeric(frame["year"], errors="coerce") == year).any())
-    )
 
 
 def score_targets(

@@ -428,6 +428,15 @@ def rows_of_year(frame: pd.DataFrame, year: int) -> pd.DataFrame:
     return frame.loc[years == year]
 
 
+def has_rows_of_year(frame: pd.DataFrame | None, year: int) -> bool:
+    """Whether ``frame`` has a row of ``year`` (compared as :func:`rows_of_year` does), without copying them."""
+    return (
+        frame is not None
+        and "year" in frame.columns
+        and bool((pd.to_numeric(frame["year"], errors="coerce") == year).any())
+    )
+
+
 def as_codes(series: pd.Series) -> pd.Series:
     """Return unit codes as stripped strings, ``""`` for missing."""
     return series.astype("string").fillna("").str.strip().astype(object)
@@ -457,9 +466,14 @@ def rows_at_latest_period(rows: pd.DataFrame, by: str) -> tuple[pd.DataFrame, di
     column (``"unit_code"``, ``"district_code"``); a unit none of whose periods is a valid code has no rows kept and
     no entry in the returned mapping.
     """
-    periods = {u: latest_period(group["period"]) for u, group in rows.groupby(by, sort=False)}
-    periods = {u: p for u, p in periods.items() if p is not None}
-    keep = [periods.get(u) == p for u, p in zip(rows[by], rows["period"], strict=True)]
+    codes = vocab.Period.codes()
+    # One pass over the rows instead of one per unit: each row's period as its rank in the calendar (NaN: not a
+    # period code), each unit's highest rank, and the rows at their unit's highest rank.
+    rank = rows["period"].astype(object).map({code: float(i) for i, code in enumerate(codes)}).astype("float64")
+    units = rows[by].astype(object)
+    best = rank.groupby(units, sort=False).max()  # units in order of first appearance; NaN: no valid period
+    periods = {unit: codes[int(value)] for unit, value in best.items() if value == value}
+    keep = rank.to_numpy() == units.map(best).astype("float64").to_numpy()
     return rows.loc[keep], periods
 
 

@@ -36,7 +36,6 @@ from danvan_analysis.indicators._base import (
     resolve_scope,
     rows_at_latest_period,
     rows_of_year,
-    total,
 )
 
 LABELS = {
@@ -147,16 +146,19 @@ def _add_communes(
 ) -> None:
     """A district's table also carries each commune's petitions and resolution rate (dimension ``unit``): the
     report's commune table reads them. A commune that sent no row has neither (``None``), never 0 %."""
-    reported = set(rows["unit_code"])
-    for unit in scope.units("commune"):
-        cut = rows[rows["unit_code"] == unit.code]
-        sent = unit.code in reported
+    communes = scope.units("commune")
+    part = rows[rows["unit_code"].isin([unit.code for unit in communes])]
+    columns = ["cases_resolved", "petitions_in_jurisdiction", "petitions_received"]
+    sums = _sums(part, columns, by="unit_code")  # one pass, not one filter per commune
+    for unit in communes:
+        sent = unit.code in sums.index
+        cut = sums.loc[unit.code] if sent else None
         builder.add(
             "complaint_resolution",
             unit_code=scope.code,
             period=period,
-            numerator=total(cut["cases_resolved"]) if sent else None,
-            denominator=total(cut["petitions_in_jurisdiction"]) if sent else None,
+            numerator=_number(cut["cases_resolved"]) if sent else None,
+            denominator=_number(cut["petitions_in_jurisdiction"]) if sent else None,
             threshold=settings.resolution_threshold,
             rule=">=" if settings.resolution_threshold is not None else None,
             dimension="unit",
@@ -166,7 +168,7 @@ def _add_communes(
             "petitions_received",
             unit_code=scope.code,
             period=period,
-            numerator=total(cut["petitions_received"]) if sent else None,
+            numerator=_number(cut["petitions_received"]) if sent else None,
             kind="count",
             dimension="unit",
             category=unit.code,
@@ -179,12 +181,15 @@ def _add_scope(
     """Add the indicators of one scope: totals, by field, and the heads' receptions."""
     governments = [u.code for u in scope.units("province", "district", "commune")]
     part = rows[rows["unit_code"].isin(governments)]
+    # Every sum of the scope in one pass: the totals, then one row per field that has rows.
+    by_field = _sums(part, list(_COUNTS), by="field")
+    overall = part[list(_COUNTS)].sum(min_count=1) if len(part) else None
     for field in [None, *vocab.Topic.codes()]:
-        cut = part if field is None else part[part["field"] == field]
-        dimension = None if field is None else "field"
-        if field is not None and cut.empty:
+        if field is not None and field not in by_field.index:
             continue
-        in_jurisdiction, resolved = total(cut["petitions_in_jurisdiction"]), total(cut["cases_resolved"])
+        cut = overall if field is None else by_field.loc[field]
+        dimension = None if field is None else "field"
+        in_jurisdiction, resolved = _sum_of(cut, "petitions_in_jurisdiction"), _sum_of(cut, "cases_resolved")
         builder.add(
             "complaint_resolution",
             unit_code=scope.code,
@@ -200,7 +205,7 @@ def _add_scope(
             "complaint_on_time",
             unit_code=scope.code,
             period=period,
-            numerator=total(cut["cases_resolved_on_time"]),
+            numerator=_sum_of(cut, "cases_resolved_on_time"),
             denominator=resolved,
             threshold=settings.on_time_threshold,
             rule=">=" if settings.on_time_threshold is not None else None,
@@ -229,7 +234,7 @@ def _add_scope(
                 indicator,
                 unit_code=scope.code,
                 period=period,
-                numerator=total(cut[column]),
+                numerator=_sum_of(cut, column),
                 kind="count",
                 dimension=dimension,
                 category=field,
@@ -247,3 +252,18 @@ def _add_scope(
     builder.short_not_done(
         "reception_heads", scope.code, period, governments, done=received, reported=set(part["unit_code"])
     )
+
+
+def _sums(rows: pd.DataFrame, columns: list[str], *, by: str) -> pd.DataFrame:
+    """Each group's sum of ``columns`` (NaN where every value of the group is missing, as :func:`total`)."""
+    return rows.groupby(by, sort=False)[columns].sum(min_count=1)
+
+
+def _number(value: object) -> float | None:
+    """A sum of :func:`_sums` as :func:`total` gives it: ``None`` for missing, else a float."""
+    return None if pd.isna(value) else float(value)
+
+
+def _sum_of(sums: pd.Series | None, column: str) -> float | None:
+    """:func:`total` of ``column`` over a scope's rows, from its row of :func:`_sums` (``None``: it has no rows)."""
+    return 0 if sums is None else _number(sums[column])

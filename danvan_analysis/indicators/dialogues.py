@@ -31,7 +31,6 @@ from danvan_analysis.indicators._base import (
     require_columns,
     resolve_scope,
     rows_of_year,
-    total,
 )
 from danvan_analysis.numbers import format_count
 
@@ -165,10 +164,21 @@ def _add_statistics(builder: TableBuilder, scope: Scope, rows: pd.DataFrame) -> 
         ("dialogue_answered_on_spot", "answered_on_spot", "opinions_raised"),
         ("dialogue_resolved_later", "resolved_later", "referred"),
     )
-    breakdowns: list[tuple[str | None, str | None, pd.DataFrame, tuple[str, ...]]] = [(None, None, rows, ())]
-    breakdowns += [("topic", t, rows[rows["topic"] == t], ()) for t in vocab.Topic.codes()]
-    breakdowns += [("chair", c, rows[rows["chair"] == c], ("dialogue_count",)) for c in vocab.Chair.codes()]
-    breakdowns += [("quarter", q, rows[rows["quarter"] == q], ("dialogue_count",)) for q in ("Q1", "Q2", "Q3", "Q4")]
+    # Each breakdown's row count and sums in one grouping pass (not one filtered copy per category); a category
+    # without rows counts 0, as an empty cut's total does.
+    columns = ["participants", "opinions_raised", "answered_on_spot", "referred", "resolved_later"]
+    everything = pd.DataFrame([rows[columns].sum(min_count=1)]).assign(_rows=len(rows)) if len(rows) else None
+    breakdowns: list[tuple[str | None, str | None, pd.DataFrame | None, tuple[str, ...]]] = [
+        (None, None, everything, ())
+    ]
+    for dimension, categories, only in (
+        ("topic", vocab.Topic.codes(), ()),
+        ("chair", vocab.Chair.codes(), ("dialogue_count",)),
+        ("quarter", ["Q1", "Q2", "Q3", "Q4"], ("dialogue_count",)),
+    ):
+        grouped = rows.groupby(rows[dimension].astype(object), sort=False)
+        sums_of = grouped[columns].sum(min_count=1).assign(_rows=grouped.size())
+        breakdowns += [(dimension, c, sums_of.loc[[c]] if c in sums_of.index else None, only) for c in categories]
     for dimension, category, part, only in breakdowns:
         for indicator, numerator, denominator in sums:
             if only and indicator not in only:
@@ -177,8 +187,8 @@ def _add_statistics(builder: TableBuilder, scope: Scope, rows: pd.DataFrame) -> 
                 indicator,
                 unit_code=scope.code,
                 period="Y",
-                numerator=len(part) if numerator is None else total(part[numerator]),
-                denominator=None if denominator is None else total(part[denominator]),
+                numerator=_cell(part, "_rows" if numerator is None else numerator),
+                denominator=None if denominator is None else _cell(part, denominator),
                 kind="count" if denominator is None else "percent",
                 dimension=dimension,
                 category=category,
@@ -191,3 +201,14 @@ def _add_statistics(builder: TableBuilder, scope: Scope, rows: pd.DataFrame) -> 
             en=f"dialogues: {format_count(undated, lang='en')} dialogue(s) without a valid date are left out of the "
             "quarterly counts.",
         )
+
+
+def _cell(sums: pd.DataFrame | None, column: str) -> float | None:
+    """A breakdown's count or sum, as :func:`total` of its rows gives it: 0 without rows, ``None`` when every value
+    is missing; the row count as an ``int``."""
+    if sums is None:
+        return 0
+    value = sums[column].iloc[0]
+    if column == "_rows":
+        return int(value)
+    return None if pd.isna(value) else float(value)

@@ -105,10 +105,11 @@ def compute_religion_indicators(religion: pd.DataFrame, *, year: int, district: 
     data["religion"] = as_codes(data["religion"])
     for column in _COUNTS:
         data[column] = as_counts(data[column])
+    this_year = rows_of_year(data, year)
     builder.note_unknown_units(
-        rows_of_year(data, year)["district_code"], dataset="religion", dataset_vi="tôn giáo", column="district_code"
+        this_year["district_code"], dataset="religion", dataset_vi="tôn giáo", column="district_code"
     )
-    current, periods = rows_at_latest_period(rows_of_year(data, year), "district_code")
+    current, periods = rows_at_latest_period(this_year, "district_code")
     previous, _ = rows_at_latest_period(rows_of_year(data, year - 1), "district_code")
 
     districts = [s.code for s in scope.district_scopes()]

@@ -21,7 +21,7 @@ import pandas as pd
 
 from danvan_analysis.errors import ParameterError
 from danvan_analysis.indicators import boards, complaints, dialogues, inspections, plans, religion, submissions
-from danvan_analysis.indicators._base import IndicatorTable, check_year, rows_of_year
+from danvan_analysis.indicators._base import IndicatorTable, check_year, has_rows_of_year
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def compute_theme_tables(
     for name in wanted:
         theme = THEMES[name]
         frame = dataset_of(data, theme.dataset)
-        empty = frame is None or "year" not in frame.columns or rows_of_year(frame, year).empty
+        empty = not has_rows_of_year(frame, year)
         if empty and (name not in set(reported) or frame is None or "year" not in frame.columns):
             tables[name] = None
             continue

@@ -136,3 +136,22 @@ def test_latest_period_reads_a_one_shot_iterator() -> None:
     assert latest_period(p for p in ["H1", "9M", "Q1"]) == "9M"
     assert latest_period(iter(["Q1"])) == "Q1"
     assert latest_period([]) is None
+
+
+def test_rows_at_latest_period_keeps_each_units_latest_rows_only() -> None:
+    """By hand: A reported Q1 and H1 (keeps its 2 H1 rows), B only 'X' and a blank (dropped), C Y then 9M (keeps Y);
+    the mapping lists units in order of first appearance."""
+    from danvan_analysis.indicators._base import rows_at_latest_period
+
+    rows = pd.DataFrame(
+        {
+            "unit": ["A", "B", "A", "C", "A", "B", "C"],
+            "period": ["Q1", "X", "H1", "Y", "H1", None, "9M"],
+            "n": [1, 2, 3, 4, 5, 6, 7],
+        }
+    )
+    kept, periods = rows_at_latest_period(rows, "unit")
+    assert list(kept["n"]) == [3, 4, 5]
+    assert list(periods.items()) == [("A", "H1"), ("C", "Y")]
+    empty, none = rows_at_latest_period(rows.iloc[:0], "unit")
+    assert empty.empty and none == {}

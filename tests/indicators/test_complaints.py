@@ -125,3 +125,20 @@ def test_figures_are_labelled_with_the_latest_period_reported(complaints: pd.Dat
     assert (resolution.numerator, resolution.denominator) == (3, 13)
     assert any("mostly 9M" in line for line in table.caveat_lines("en"))
     assert any("chủ yếu là kỳ báo cáo 9 tháng" in line for line in table.caveat_lines("vi"))
+
+
+def test_a_commune_whose_counts_are_all_missing_has_no_rate(complaints: pd.DataFrame) -> None:
+    """05509 sent a row with every count blank: its resolution and petitions are missing (not 0 %), as for a
+    commune that sent nothing (05512); 05506's are its own row's (2 of 4)."""
+    counts = COLUMNS[6:]
+    frame = complaints.astype({c: "Int64" for c in counts})
+    frame.loc[frame["unit_code"] == "05509", counts] = pd.NA
+    table = compute_complaint_indicators(frame, year=2023, district="165")
+    blank = table.get("complaint_resolution", dimension="unit", category="05509")
+    assert (blank.numerator, blank.denominator, blank.value) == (None, None, None)
+    assert table.get("petitions_received", dimension="unit", category="05509").value is None
+    silent = table.get("complaint_resolution", dimension="unit", category="05512")
+    assert (silent.numerator, silent.denominator) == (None, None)
+    sent = table.get("complaint_resolution", dimension="unit", category="05506")
+    assert (sent.numerator, sent.denominator) == (2, 4)
+    assert table.get("petitions_received").value == 44  # 30 + 10 + 4: 05509's blank is skipped, not counted as 0

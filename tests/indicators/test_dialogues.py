@@ -121,3 +121,20 @@ def test_province_scope_counts_187_heads(dialogues: pd.DataFrame) -> None:
     assert (heads.numerator, heads.denominator) == (4, 187)
     assert table.get("dialogue_heads", unit_code=VO_NHAI).numerator == 3
     assert table.get("dialogue_count").value == 6
+
+
+def test_a_district_without_dialogues_counts_zero_and_missing_figures_stay_missing(dialogues: pd.DataFrame) -> None:
+    """Định Hóa (167) has no row: 0 dialogues, 0 participants, no rate (0/0). In Võ Nhai, blanking the participants
+    of the land dialogues (d1, d3, d5 in 2023; d6 is 2022) leaves the land total missing (not 0), and the overall
+    total is the others': 240 − 100 − 40 − 20 = 80."""
+    empty = compute_dialogue_indicators(dialogues, year=2023, district="167")
+    assert empty.get("dialogue_count").value == 0
+    assert empty.get("dialogue_participants").value == 0
+    assert empty.get("dialogue_answered_on_spot").value is None
+    assert empty.get("dialogue_count", dimension="topic", category="land").value == 0
+    blanked = dialogues.astype({"participants": "Int64"})
+    blanked.loc[blanked["topic"] == "land", "participants"] = pd.NA
+    table = compute_dialogue_indicators(blanked, year=2023, district=VO_NHAI)
+    assert table.get("dialogue_participants", dimension="topic", category="land").value is None
+    assert table.get("dialogue_count", dimension="topic", category="land").value == 3
+    assert table.get("dialogue_participants").value == 80
