@@ -466,12 +466,17 @@ class _Context:
     _indices: pd.DataFrame | None = None
 
     def indices(self) -> pd.DataFrame:
-        """The published indices: the bundle's when it has rows, else the shipped file (read by the loader)."""
+        """The published indices of this province and year (the bundle's when it has rows, else the shipped file,
+        read by the loader), with ``index_code`` stripped: filtered once for the context's four index checks."""
         if self._indices is None:
             frame = dataset_of(self.data, "indices")
             if frame is None or frame.empty:
                 frame = _shipped_indices()
-            self._indices = frame
+            rows = frame[
+                (frame["province_code"].astype(str).str.strip() == province_code())
+                & (pd.to_numeric(frame["year"], errors="coerce") == self.year)
+            ]
+            self._indices = rows.assign(index_code=rows["index_code"].astype(str).str.strip())
         return self._indices
 
 
@@ -583,11 +588,7 @@ def _theme_check(check: Check, context: _Context) -> CheckResult:
 def _index_check(check: Check, context: _Context) -> CheckResult:
     code, what = check.indicator.split(".")
     indices = context.indices()
-    match = indices[
-        (indices["province_code"].astype(str).str.strip() == province_code())
-        & (indices["index_code"].astype(str).str.strip() == code)
-        & (pd.to_numeric(indices["year"], errors="coerce") == context.year)
-    ]
+    match = indices[indices["index_code"] == code]
     if match.empty:
         return _no_data(check, "no_index", index=code, year=context.year)
     record = match.iloc[0]

@@ -233,12 +233,13 @@ def _add_scope(
 
 def _add_shortfalls(builder: TableBuilder, scope: Scope, period: str, now: pd.DataFrame, before: pd.DataFrame) -> None:
     """List the districts that miss a target 5 sub-item, with their own figures as detail."""
-    by_district = now.groupby("district_code").agg(
-        informed=("dignitaries_informed", "sum"),
-        dignitaries=("dignitaries_total", "sum"),
-        hot_spots=("hot_spots", "sum"),
-        followers=("unlawful_followers", "sum"),
-    )
+    columns = {
+        "dignitaries_informed": "informed",
+        "dignitaries_total": "dignitaries",
+        "hot_spots": "hot_spots",
+        "unlawful_followers": "followers",
+    }
+    by_district = now.groupby("district_code")[list(columns)].sum().rename(columns=columns)
     followers_before = before.groupby("district_code")["unlawful_followers"].sum()
     for district, row in by_district.iterrows():
         if judge(percent(row["informed"], row["dignitaries"]), INFORMED_THRESHOLD, ">") is False:
