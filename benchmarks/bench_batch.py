@@ -6,6 +6,7 @@ side, so compare ratios within a run)::
     python benchmarks/bench_batch.py                       # rows a, b, c, d on the default demo (6,000 / year)
     python benchmarks/bench_batch.py --rows c,d,big        # only these rows
     python benchmarks/bench_batch.py --rows big --respondents 1000000
+    python benchmarks/bench_batch.py --rows c,d --repeat 3          # (c) and (d) 3 times in turn; medians
 
 (a) the plain loop: ``papermill`` CLI then ``jupyter nbconvert --to html --no-input`` per report, one after another;
 (b) the obvious pool: ``jobs`` processes, papermill's API (a fresh kernel per report) + in-process nbconvert export
@@ -40,6 +41,7 @@ import multiprocessing
 import os
 import re
 import shlex
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -350,24 +352,39 @@ def _demo(folder: Path, respondents: int) -> Path:
     return folder
 
 
-def _c_and_d(label: str, data: Path, work: Path, jobs: int) -> tuple[float, float]:
-    (work / "c").mkdir(parents=True)
-    (work / "d").mkdir()
-    c, kernels = danvan_reports(data, work / "c", jobs)
-    memory = ", ".join(f"{m:.0f}" for m in kernels)
-    print(
-        f"(c) danvan reports --force{label:<21} {c:7.1f} s   shared step {_shared_seconds(work / 'c')}; "
-        f"kernel peak MiB: {memory}; {_load()}",
-        flush=True,
-    )
-    d, pages, peaks, shared = floor(data, work / "d", jobs)
-    print(
-        f"(d) floor: {jobs} plain processes{label:<16} {d:7.1f} s   shared step {shared:.1f} s; worker peak MiB: "
-        f"{', '.join(f'{m:.0f}' for m in peaks)}; {_same_pages(pages, work / 'c')}; {_load()}",
-        flush=True,
-    )
-    print(f"    c/d = {c / d:.2f}", flush=True)
-    return c, d
+def _c_and_d(label: str, data: Path, work: Path, jobs: int, repeat: int = 1) -> tuple[float, float]:
+    """(c) then (d), ``repeat`` times in turn (c, d, c, d, …); returns the medians. This machine's speed drifts by up
+    to a third within minutes, so a ratio is read from pairs run back to back, and several pairs show the spread."""
+    cs, ds = [], []
+    for turn in range(repeat):
+        folder = work / f"run{turn + 1}"
+        (folder / "c").mkdir(parents=True)
+        (folder / "d").mkdir()
+        c, kernels = danvan_reports(data, folder / "c", jobs)
+        memory = ", ".join(f"{m:.0f}" for m in kernels)
+        print(
+            f"(c) danvan reports --force{label:<21} {c:7.1f} s   shared step {_shared_seconds(folder / 'c')}; "
+            f"kernel peak MiB: {memory}; {_load()}",
+            flush=True,
+        )
+        d, pages, peaks, shared = floor(data, folder / "d", jobs)
+        print(
+            f"(d) floor: {jobs} plain processes{label:<16} {d:7.1f} s   shared step {shared:.1f} s; worker peak MiB: "
+            f"{', '.join(f'{m:.0f}' for m in peaks)}; {_same_pages(pages, folder / 'c')}; {_load()}",
+            flush=True,
+        )
+        print(f"    c/d = {c / d:.2f}", flush=True)
+        cs.append(c)
+        ds.append(d)
+    if repeat > 1:
+        ratios = sorted(c / d for c, d in zip(cs, ds, strict=True))
+        print(
+            f"    {repeat} pairs{label}: c median {statistics.median(cs):.1f} s (range {min(cs):.1f}–{max(cs):.1f}), "
+            f"d median {statistics.median(ds):.1f} s, c/d per pair {', '.join(f'{r:.2f}' for r in ratios)}, "
+            f"median {statistics.median(ratios):.2f}",
+            flush=True,
+        )
+    return statistics.median(cs), statistics.median(ds)
 
 
 def main() -> None:
@@ -378,6 +395,9 @@ def main() -> None:
     parser.add_argument("--respondents", type=int, default=1_000_000, help="survey size per year of the big row")
     parser.add_argument(
         "--big-data", type=Path, default=None, help="data folder of the big row (default: data/demo-<respondents>)"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="run (c) and (d) this many times in turn; the ratios use the medians"
     )
     args = parser.parse_args()
     rows = [r.strip() for r in args.rows.split(",") if r.strip()]
@@ -401,7 +421,7 @@ def main() -> None:
             figures["b"] = obvious_pool(data, work / "b", args.jobs)
             print(f"(b) pool of {args.jobs}, papermill API + nbconvert     {figures['b']:7.1f} s", flush=True)
         if "c" in rows or "d" in rows:
-            figures["c"], figures["d"] = _c_and_d("", data, work / "default", args.jobs)
+            figures["c"], figures["d"] = _c_and_d("", data, work / "default", args.jobs, args.repeat)
         if "e" in rows:
             (work / "e").mkdir()
             figures["e"], _ = danvan_reports(data, work / "e", args.jobs, formats="html,docx,pdf,xlsx")
@@ -409,7 +429,7 @@ def main() -> None:
         if "big" in rows:
             big = _demo(args.big_data or ROOT / "data" / f"demo-{args.respondents}", args.respondents)
             label = f" ({args.respondents:,}/year)"
-            figures["big_c"], figures["big_d"] = _c_and_d(label, big, work / "big", args.jobs)
+            figures["big_c"], figures["big_d"] = _c_and_d(label, big, work / "big", args.jobs, args.repeat)
     ratios = []
     if "a" in figures and "c" in figures:
         ratios.append(f"a/c = {figures['a'] / figures['c']:.1f}")
