@@ -30,12 +30,14 @@ from danvan_analysis.indicators._base import (
     as_codes,
     as_counts,
     check_year,
+    group_totals,
     latest_period,
     period_label,
     require_columns,
     resolve_scope,
     rows_at_latest_period,
     rows_of_year,
+    total_in,
 )
 
 LABELS = {
@@ -149,16 +151,15 @@ def _add_communes(
     communes = scope.units("commune")
     part = rows[rows["unit_code"].isin([unit.code for unit in communes])]
     columns = ["cases_resolved", "petitions_in_jurisdiction", "petitions_received"]
-    sums = _sums(part, columns, by="unit_code")  # one pass, not one filter per commune
+    totals = group_totals(part, columns, by="unit_code")  # one pass, not one filter per commune
     for unit in communes:
-        sent = unit.code in sums.index
-        cut = sums.loc[unit.code] if sent else None
+        sent = unit.code in totals.index
         builder.add(
             "complaint_resolution",
             unit_code=scope.code,
             period=period,
-            numerator=_number(cut["cases_resolved"]) if sent else None,
-            denominator=_number(cut["petitions_in_jurisdiction"]) if sent else None,
+            numerator=total_in(totals, unit.code, "cases_resolved") if sent else None,
+            denominator=total_in(totals, unit.code, "petitions_in_jurisdiction") if sent else None,
             threshold=settings.resolution_threshold,
             rule=">=" if settings.resolution_threshold is not None else None,
             dimension="unit",
@@ -168,7 +169,7 @@ def _add_communes(
             "petitions_received",
             unit_code=scope.code,
             period=period,
-            numerator=_number(cut["petitions_received"]) if sent else None,
+            numerator=total_in(totals, unit.code, "petitions_received") if sent else None,
             kind="count",
             dimension="unit",
             category=unit.code,
@@ -181,15 +182,18 @@ def _add_scope(
     """Add the indicators of one scope: totals, by field, and the heads' receptions."""
     governments = [u.code for u in scope.units("province", "district", "commune")]
     part = rows[rows["unit_code"].isin(governments)]
-    # Every sum of the scope in one pass: the totals, then one row per field that has rows.
-    by_field = _sums(part, list(_COUNTS), by="field")
-    overall = part[list(_COUNTS)].sum(min_count=1) if len(part) else None
+    # Every sum of the scope in one pass each: the scope's totals (one group), then one row per field with rows.
+    overall = group_totals(part, list(_COUNTS), by=pd.Series("", index=part.index))
+    by_field = group_totals(part, list(_COUNTS), by="field")
     for field in [None, *vocab.Topic.codes()]:
         if field is not None and field not in by_field.index:
             continue
-        cut = overall if field is None else by_field.loc[field]
+        totals, key = (overall, "") if field is None else (by_field, field)
         dimension = None if field is None else "field"
-        in_jurisdiction, resolved = _sum_of(cut, "petitions_in_jurisdiction"), _sum_of(cut, "cases_resolved")
+        in_jurisdiction, resolved = (
+            total_in(totals, key, "petitions_in_jurisdiction"),
+            total_in(totals, key, "cases_resolved"),
+        )
         builder.add(
             "complaint_resolution",
             unit_code=scope.code,
@@ -205,7 +209,7 @@ def _add_scope(
             "complaint_on_time",
             unit_code=scope.code,
             period=period,
-            numerator=_sum_of(cut, "cases_resolved_on_time"),
+            numerator=total_in(totals, key, "cases_resolved_on_time"),
             denominator=resolved,
             threshold=settings.on_time_threshold,
             rule=">=" if settings.on_time_threshold is not None else None,
@@ -234,7 +238,7 @@ def _add_scope(
                 indicator,
                 unit_code=scope.code,
                 period=period,
-                numerator=_sum_of(cut, column),
+                numerator=total_in(totals, key, column),
                 kind="count",
                 dimension=dimension,
                 category=field,
@@ -252,18 +256,3 @@ def _add_scope(
     builder.short_not_done(
         "reception_heads", scope.code, period, governments, done=received, reported=set(part["unit_code"])
     )
-
-
-def _sums(rows: pd.DataFrame, columns: list[str], *, by: str) -> pd.DataFrame:
-    """Each group's sum of ``columns`` (NaN where every value of the group is missing, as :func:`total`)."""
-    return rows.groupby(by, sort=False)[columns].sum(min_count=1)
-
-
-def _number(value: object) -> float | None:
-    """A sum of :func:`_sums` as :func:`total` gives it: ``None`` for missing, else a float."""
-    return None if pd.isna(value) else float(value)
-
-
-def _sum_of(sums: pd.Series | None, column: str) -> float | None:
-    """:func:`total` of ``column`` over a scope's rows, from its row of :func:`_sums` (``None``: it has no rows)."""
-    return 0 if sums is None else _number(sums[column])

@@ -22,15 +22,18 @@ import pandas as pd
 
 from danvan_analysis import vocab
 from danvan_analysis.indicators._base import (
+    ROWS,
     IndicatorTable,
     Scope,
     TableBuilder,
     as_codes,
     as_counts,
     check_year,
+    group_totals,
     require_columns,
     resolve_scope,
     rows_of_year,
+    total_in,
 )
 from danvan_analysis.numbers import format_count
 
@@ -167,19 +170,18 @@ def _add_statistics(builder: TableBuilder, scope: Scope, rows: pd.DataFrame) -> 
     # Each breakdown's row count and sums in one grouping pass (not one filtered copy per category); a category
     # without rows counts 0, as an empty cut's total does.
     columns = ["participants", "opinions_raised", "answered_on_spot", "referred", "resolved_later"]
-    everything = pd.DataFrame([rows[columns].sum(min_count=1)]).assign(_rows=len(rows)) if len(rows) else None
-    breakdowns: list[tuple[str | None, str | None, pd.DataFrame | None, tuple[str, ...]]] = [
-        (None, None, everything, ())
+    everything = group_totals(rows, columns, by=pd.Series("", index=rows.index))
+    breakdowns: list[tuple[str | None, str | None, pd.DataFrame, str, tuple[str, ...]]] = [
+        (None, None, everything, "", ())
     ]
     for dimension, categories, only in (
         ("topic", vocab.Topic.codes(), ()),
         ("chair", vocab.Chair.codes(), ("dialogue_count",)),
         ("quarter", ["Q1", "Q2", "Q3", "Q4"], ("dialogue_count",)),
     ):
-        grouped = rows.groupby(rows[dimension].astype(object), sort=False)
-        sums_of = grouped[columns].sum(min_count=1).assign(_rows=grouped.size())
-        breakdowns += [(dimension, c, sums_of.loc[[c]] if c in sums_of.index else None, only) for c in categories]
-    for dimension, category, part, only in breakdowns:
+        totals = group_totals(rows, columns, by=rows[dimension].astype(object))
+        breakdowns += [(dimension, c, totals, c, only) for c in categories]
+    for dimension, category, totals, key, only in breakdowns:
         for indicator, numerator, denominator in sums:
             if only and indicator not in only:
                 continue
@@ -187,8 +189,8 @@ def _add_statistics(builder: TableBuilder, scope: Scope, rows: pd.DataFrame) -> 
                 indicator,
                 unit_code=scope.code,
                 period="Y",
-                numerator=_cell(part, "_rows" if numerator is None else numerator),
-                denominator=None if denominator is None else _cell(part, denominator),
+                numerator=total_in(totals, key, ROWS if numerator is None else numerator),
+                denominator=None if denominator is None else total_in(totals, key, denominator),
                 kind="count" if denominator is None else "percent",
                 dimension=dimension,
                 category=category,
@@ -201,14 +203,3 @@ def _add_statistics(builder: TableBuilder, scope: Scope, rows: pd.DataFrame) -> 
             en=f"dialogues: {format_count(undated, lang='en')} dialogue(s) without a valid date are left out of the "
             "quarterly counts.",
         )
-
-
-def _cell(sums: pd.DataFrame | None, column: str) -> float | None:
-    """A breakdown's count or sum, as :func:`total` of its rows gives it: 0 without rows, ``None`` when every value
-    is missing; the row count as an ``int``."""
-    if sums is None:
-        return 0
-    value = sums[column].iloc[0]
-    if column == "_rows":
-        return int(value)
-    return None if pd.isna(value) else float(value)

@@ -155,3 +155,24 @@ def test_rows_at_latest_period_keeps_each_units_latest_rows_only() -> None:
     assert list(periods.items()) == [("A", "H1"), ("C", "Y")]
     empty, none = rows_at_latest_period(rows.iloc[:0], "unit")
     assert empty.empty and none == {}
+
+
+def test_group_totals_read_as_total_reads_each_groups_rows() -> None:
+    """group_totals + total_in give, for every group, what total() gives on that group's own rows (a filtered
+    copy): a sum, None when all values are blank, 0 for a group without rows, and the row count."""
+    import numpy as np
+
+    from danvan_analysis.indicators._base import ROWS, group_totals, total, total_in
+
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame(
+        {"key": rng.choice(["a", "b", "c", "d"], 200), "x": rng.integers(0, 50, 200).astype("float64")}
+    )
+    frame.loc[frame["key"] == "d", "x"] = np.nan  # every value of d is blank
+    frame.loc[rng.choice(200, 20, replace=False), "x"] = np.nan  # and some others
+    totals = group_totals(frame, ["x"], by="key")
+    for key in ["a", "b", "c", "d", "e"]:
+        rows = frame[frame["key"] == key]
+        assert total_in(totals, key, "x") == total(rows["x"]), key
+        assert total_in(totals, key, ROWS) == len(rows), key
+    assert total_in(totals, "d", "x") is None and total_in(totals, "e", "x") == 0
