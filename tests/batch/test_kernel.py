@@ -193,3 +193,35 @@ def test_a_large_output_does_not_cost_the_next_report_a_fresh_kernel(kernel: War
     restarts = kernel.restarts
     assert kernel.prepare().startswith("kernel: reused"), "the state differed after a large output"
     assert kernel.restarts == restarts
+
+
+def test_text_printed_between_displays_keeps_its_place(kernel: WarmKernel, tmp_path: Path) -> None:
+    """A warm kernel flushes a stream only when it holds text (kernel_side._skip_empty_flushes): text printed
+    before, between and after displays still arrives in that order, stdout and stderr alike, and a cell that
+    prints nothing sends no stream output."""
+    import nbformat
+
+    code = (
+        "import sys\nfrom IPython.display import display\n"
+        "print('before')\ndisplay({'text/plain': 'first'}, raw=True)\n"
+        "print('between', file=sys.stderr)\ndisplay({'text/plain': 'second'}, raw=True)\nprint('after')"
+    )
+    silent = "from IPython.display import display\ndisplay({'text/plain': 'alone'}, raw=True)"
+    cells = [nbformat.v4.new_code_cell(code), nbformat.v4.new_code_cell(silent)]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), tmp_path / "order.ipynb")
+    kernel.prepare()
+    done = kernel.execute(prepare_notebook(tmp_path / "order.ipynb", {}), timeout=60)
+    assert done.status == "ok", done.error
+    shown = [
+        (o["output_type"], o.get("name"), (o.get("text") or o.get("data", {}).get("text/plain", "")).strip())
+        for cell in done.nb.cells
+        for o in cell.get("outputs", [])
+    ]
+    assert shown == [
+        ("stream", "stdout", "before"),
+        ("display_data", None, "first"),
+        ("stream", "stderr", "between"),
+        ("display_data", None, "second"),
+        ("stream", "stdout", "after"),
+        ("display_data", None, "alone"),
+    ]
