@@ -424,17 +424,16 @@ def check_year(year: object) -> int:
 
 def rows_of_year(frame: pd.DataFrame, year: int) -> pd.DataFrame:
     """Return the rows of ``year`` (``year`` compared as an integer, so ``"2023"`` matches too)."""
-    years = pd.to_numeric(frame["year"], errors="coerce")
-    return frame.loc[years == year]
+    return frame.loc[_of_year(frame, year)]
 
 
 def has_rows_of_year(frame: pd.DataFrame | None, year: int) -> bool:
     """Whether ``frame`` has a row of ``year`` (compared as :func:`rows_of_year` does), without copying them."""
-    return (
-        frame is not None
-        and "year" in frame.columns
-        and bool((pd.to_numeric(frame["year"], errors="coerce") == year).any())
-    )
+    return frame is not None and "year" in frame.columns and bool(_of_year(frame, year).any())
+
+
+def _of_year(frame: pd.DataFrame, year: int) -> pd.Series:
+    return pd.to_numeric(frame["year"], errors="coerce") == year
 
 
 def as_codes(series: pd.Series) -> pd.Series:
@@ -538,11 +537,12 @@ def total(series: pd.Series) -> float | None:
 ROWS = "_rows"
 
 
-def group_totals(rows: pd.DataFrame, columns: list[str], by: str | pd.Series) -> pd.DataFrame:
+def group_totals(rows: pd.DataFrame, columns: list[str], by: str | pd.Series | None = None) -> pd.DataFrame:
     """Each group's sum of ``columns`` and its number of rows (:data:`ROWS`), in one grouping pass: what
     :func:`total` and ``len`` give for every group's rows, without a filtered copy per group (read with
-    :func:`total_in`). ``by``: a column name or a Series of keys (groups in order of first appearance)."""
-    grouped = rows.groupby(by, sort=False)
+    :func:`total_in`). ``by``: a column name or a Series of keys (groups in order of first appearance); ``None``:
+    all rows as one group, keyed ``""``."""
+    grouped = rows.groupby(pd.Series("", index=rows.index) if by is None else by, sort=False)
     return grouped[columns].sum(min_count=1).assign(**{ROWS: grouped.size()})
 
 

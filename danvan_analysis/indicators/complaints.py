@@ -183,7 +183,7 @@ def _add_scope(
     governments = [u.code for u in scope.units("province", "district", "commune")]
     part = rows[rows["unit_code"].isin(governments)]
     # Every sum of the scope in one pass each: the scope's totals (one group), then one row per field with rows.
-    overall = group_totals(part, list(_COUNTS), by=pd.Series("", index=part.index))
+    overall = group_totals(part, list(_COUNTS))
     by_field = group_totals(part, list(_COUNTS), by="field")
     for field in [None, *vocab.Topic.codes()]:
         if field is not None and field not in by_field.index:

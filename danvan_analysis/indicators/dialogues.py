@@ -170,7 +170,7 @@ def _add_statistics(builder: TableBuilder, scope: Scope, rows: pd.DataFrame) -> 
     # Each breakdown's row count and sums in one grouping pass (not one filtered copy per category); a category
     # without rows counts 0, as an empty cut's total does.
     columns = ["participants", "opinions_raised", "answered_on_spot", "referred", "resolved_later"]
-    everything = group_totals(rows, columns, by=pd.Series("", index=rows.index))
+    everything = group_totals(rows, columns)
     breakdowns: list[tuple[str | None, str | None, pd.DataFrame, str, tuple[str, ...]]] = [
         (None, None, everything, "", ())
     ]
