@@ -400,11 +400,16 @@ class _Slot:
         return self.kernel == worker.kernel and self.env == env and self.pdf == ("pdf" in worker.formats)
 
     def kill(self) -> None:
-        """Stop the worker now, whatever it is doing (its kernel exits when it sees its parent gone)."""
+        """Stop the worker now, whatever it is doing (its kernel exits when it sees its parent gone).
+
+        Waits for the executor's manager thread, which ends as soon as it sees the process gone: left running, it
+        closes its wake-up pipe while Python's exit hook for process pools may still write to it (Python 3.11
+        has no lock there), and the command then prints "OSError: Bad file descriptor" after its own message.
+        """
         if self.process is not None:
             with contextlib.suppress(Exception):
                 self.process.kill()
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor.shutdown(wait=True, cancel_futures=True)
 
     def death(self) -> str:
         """How the process died, for the report's error: its signal or exit status when known."""

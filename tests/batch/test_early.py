@@ -131,3 +131,16 @@ def test_planning_a_batch_imports_no_schema_or_notebook_library(sandbox: Path, t
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]", done.stdout
+
+
+def test_a_stopped_early_worker_leaves_no_pool_thread_behind(tmp_path: Path) -> None:
+    """A batch that stops at planning kills its early worker and exits at once. The process pool's manager thread
+    must be gone by then: Python 3.11's exit hook for process pools writes to the wake-up pipe that thread closes
+    as it ends, and printed "OSError: Bad file descriptor" after the command's own message (2 runs in 30)."""
+    early = start_early_worker(BatchSettings(year=2023, out_dir=tmp_path))
+    assert early is not None
+    time.sleep(0.5)  # as in the command: the worker is starting its kernel when planning fails
+    manager = early.slot.executor._executor_manager_thread  # the pool's own thread (a private attribute)
+    assert manager is not None and manager.is_alive()
+    early.close()
+    assert not manager.is_alive()
