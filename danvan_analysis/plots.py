@@ -674,7 +674,9 @@ def plot_target_heatmap(
         ax = fig.add_subplot()
         # A few artists per status instead of a patch and a text per cell (~250 artists for 9 districts × 14
         # targets): the cells are one collection (a collection has one hatch) and the symbols one line of glyph
-        # markers, so laying out and drawing the figure stays cheap.
+        # markers, so laying out and drawing the figure stays cheap. A collection's hatch takes its edge colour in
+        # every matplotlib from 3.9 on (3.11's ``hatchcolors`` is not needed): the cells have no edge of their own,
+        # and one collection of white borders over all cells keeps them apart.
         for status, where in cells.items():
             if not where:
                 continue
@@ -684,9 +686,8 @@ def plot_target_heatmap(
                     [Rectangle(corner, 1, 1) for corner in where],
                     facecolor=style["color"],
                     hatch=style["hatch"] or None,
-                    hatchcolors=style["hatch_color"],
-                    edgecolor="white",
-                    linewidth=1.5,
+                    edgecolor=style["hatch_color"],
+                    linewidth=0,
                 ),
                 autolim=False,
             )
@@ -696,6 +697,10 @@ def plot_target_heatmap(
                 # A plain disc behind the symbol, so the hatching does not run through it.
                 ax.plot(xs, ys, "o", color=style["color"], markersize=size * 2, markeredgewidth=0)
             ax.plot(xs, ys, linestyle="none", marker=marker, color=style["ink"], markersize=size, markeredgewidth=0)
+        borders = [Rectangle(corner, 1, 1) for where in cells.values() for corner in where]
+        ax.add_collection(
+            PatchCollection(borders, facecolor="none", edgecolor="white", linewidth=1.5), autolim=False
+        )
         ax.set_xlim(0, len(matrix.columns))
         ax.set_ylim(len(matrix.index), 0)
         ax.set_xticks(
@@ -709,17 +714,16 @@ def plot_target_heatmap(
         ax.tick_params(length=0)
         for spine in ax.spines.values():
             spine.set_visible(False)
+        # Each key: the cell (its hatch in its edge colour, as above) under a grey frame.
         handles = [
-            Patch(
-                facecolor=s["color"],
-                hatch=s["hatch"],
-                hatchcolor=s["hatch_color"],
-                edgecolor="#555555",
-                label=f"{s['symbol']} {vocab.STATUS_LABELS[lang][status]}",
+            (
+                Patch(facecolor=s["color"], hatch=s["hatch"], edgecolor=s["hatch_color"], linewidth=0),
+                Patch(facecolor="none", edgecolor="#555555"),
             )
-            for status, s in STATUS_STYLE.items()
+            for s in STATUS_STYLE.values()
         ]
-        fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
+        labels = [f"{s['symbol']} {vocab.STATUS_LABELS[lang][status]}" for status, s in STATUS_STYLE.items()]
+        fig.legend(handles, labels, loc="outside lower center", ncols=3, frameon=False)
         if title:
             ax.set_title(title, loc="left")
         return _finish(fig)

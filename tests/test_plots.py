@@ -150,9 +150,15 @@ def test_heatmap_status_legend_and_symbols() -> None:
     texts = [t.get_text() for t in fig.findobj(mpl.text.Text)]
     assert {"✓ Đạt", "✗ Không đạt", "? Chưa đủ dữ liệu"} <= set(texts)
     ax = fig.axes[0]
-    # One collection of cells per status, in STATUS_STYLE order (met, not met, no data): 2, 1 and 1 cells.
-    assert [len(c.get_paths()) for c in ax.collections] == [2, 1, 1]
-    assert [c.get_hatch() for c in ax.collections] == [None, "///", ".."]  # readable without colour
+    # One collection of cells per status, in STATUS_STYLE order (met, not met, no data): 2, 1 and 1 cells; then the
+    # white borders of all 4 cells, drawn over them.
+    assert [len(c.get_paths()) for c in ax.collections] == [2, 1, 1, 4]
+    assert [c.get_hatch() for c in ax.collections] == [None, "///", "..", None]  # readable without colour
+    # The hatch takes the collection's edge colour (the cells have no edge line of their own): white on magenta,
+    # grey on the near-white "no data".
+    hatch_colours = [mpl.colors.to_hex(c.get_edgecolor()[0]) for c in ax.collections[1:3]]
+    assert hatch_colours == ["#ffffff", "#8c8c8c"] and [c.get_linewidth()[0] for c in ax.collections[:3]] == [0] * 3
+    assert mpl.colors.to_hex(ax.collections[3].get_edgecolor()[0]) == "#ffffff"
     # The symbols are glyph markers, one point per cell at the cell's centre (x = target column, y = row); the
     # hatched cells (164 × "3" no data, 19 × "1" not met) also get a plain disc under the symbol.
     symbols = [line for line in ax.lines if isinstance(line.get_marker(), MplPath)]
