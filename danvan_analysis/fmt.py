@@ -375,19 +375,18 @@ def format_table(
     """
     lang = _check_lang(lang)
     chosen = {**guess_kinds(frame), **(kinds or {})}
-    out = pd.DataFrame(index=frame.index)
+    texts: list[list[str]] = []
     for column in frame.columns:
         if column in ("value", "threshold") and "kind" in frame.columns and column not in (kinds or {}):
-            out[column] = [
-                format_value(v, k, lang=lang, decimals=decimals)
-                for v, k in zip(frame[column], frame["kind"], strict=True)
-            ]
+            texts.append(
+                [format_value(v, k, lang=lang, decimals=decimals) for v, k in zip(frame[column], frame["kind"], strict=True)]
+            )
         else:
             render = _formatter(chosen[column], lang, decimals, column)
-            out[column] = [render(v) for v in frame[column]]
-    if rename:
-        labels = _table_labels(frame, lang)
-        out.columns = [labels[c] for c in frame.columns]
+            texts.append([render(v) for v in frame[column]])
+    out = pd.DataFrame(dict(enumerate(texts)), index=frame.index)  # one frame, not one insert per column
+    labels = _table_labels(frame, lang) if rename else {}
+    out.columns = [labels.get(c, c) for c in frame.columns]
     return out
 
 

@@ -896,18 +896,21 @@ def _table_block(
             column["kind"] = "mixed"
             column["row_kinds"] = [_VALUE_KINDS.get(str(k), "text") for k in frame["kind"]]
         columns.append(column)
+    # Each column read once (a cell at a time through pandas costs more than the rest of the table).
+    raw = [frame[column["key"]].array for column in columns]  # the values .iloc gives, cell by cell
+    texts = [shown.iloc[:, c].tolist() for c in range(shown.shape[1])]
     rows: list[list[Any]] = []
     for r in range(len(frame)):
         row = []
         for c, column in enumerate(columns):
             kind = column["row_kinds"][r] if column["kind"] == "mixed" else column["kind"]
-            # Text-like cells keep what the reader sees (a unit's name, a label), never a code.
-            row.append(_json_value(frame[column["key"]].iloc[r], kind) if kind != "text" else None)
-            if kind == "text":
-                cell = str(shown.iloc[r, c])
-                row[-1] = None if cell == "–" else _nfc(cell)
+            if kind == "text":  # text-like cells keep what the reader sees (a unit's name, a label), never a code
+                cell = str(texts[c][r])
+                row.append(None if cell == "–" else _nfc(cell))
+            else:
+                row.append(_json_value(raw[c][r], kind))
         rows.append(row)
-    display = [[_nfc(str(v)) for v in shown.iloc[r]] for r in range(len(shown))]
+    display = [[_nfc(str(column[r])) for column in texts] for r in range(len(shown))]
     return {
         "type": "table",
         "caption": _nfc(caption) if caption else None,
