@@ -379,7 +379,10 @@ def format_table(
     for column in frame.columns:
         if column in ("value", "threshold") and "kind" in frame.columns and column not in (kinds or {}):
             texts.append(
-                [format_value(v, k, lang=lang, decimals=decimals) for v, k in zip(frame[column], frame["kind"], strict=True)]
+                [
+                    format_value(v, k, lang=lang, decimals=decimals)
+                    for v, k in zip(frame[column], frame["kind"], strict=True)
+                ]
             )
         else:
             render = _formatter(chosen[column], lang, decimals, column)

@@ -698,9 +698,7 @@ def plot_target_heatmap(
                 ax.plot(xs, ys, "o", color=style["color"], markersize=size * 2, markeredgewidth=0)
             ax.plot(xs, ys, linestyle="none", marker=marker, color=style["ink"], markersize=size, markeredgewidth=0)
         borders = [Rectangle(corner, 1, 1) for where in cells.values() for corner in where]
-        ax.add_collection(
-            PatchCollection(borders, facecolor="none", edgecolor="white", linewidth=1.5), autolim=False
-        )
+        ax.add_collection(PatchCollection(borders, facecolor="none", edgecolor="white", linewidth=1.5), autolim=False)
         ax.set_xlim(0, len(matrix.columns))
         ax.set_ylim(len(matrix.index), 0)
         ax.set_xticks(

@@ -219,6 +219,8 @@ _ISSUER_RULE = 2.2
 _SUBJECT_RULE = 3.0
 #: Tables of at most this many rows are kept on one page (each row kept with the next) when they fit.
 _KEEP_TOGETHER_ROWS = 25
+#: The tables' style (the name of a style, not a role of :data:`STYLES`).
+_TABLE_STYLE = "Table Grid"
 _NUMERIC_KINDS = frozenset({"number", "percent", "fraction", "count", "ratio", "pvalue", "year", "mixed"})
 _CENTRED_KINDS = frozenset({"date", "bool", "status"})
 #: Characters XML 1.0 cannot hold (lxml refuses them): removed from every string of the data.
@@ -571,32 +573,48 @@ class _Writer:
             head.add_run(f" {caption}")
         head.paragraph_format.keep_with_next = True
         columns = block.columns
-        table = self.doc.add_table(rows=1 + len(block.display), cols=max(1, len(columns)))
-        table.style = self.doc.styles["Table Grid"]
-        widths = _column_widths(block, self.width)
+        count = max(1, len(columns))
+        table = self.doc.add_table(rows=0, cols=count)
+        if _TABLE_STYLE not in self.style_ids:  # python-docx's lookup scans the styles: once per document
+            from docx.enum.style import WD_STYLE_TYPE
+
+            grid = self.doc.styles[_TABLE_STYLE]
+            self.style_ids[_TABLE_STYLE] = self.doc.part.get_style_id(grid, WD_STYLE_TYPE.TABLE)
+        table._tbl.tblStyle_val = self.style_ids[_TABLE_STYLE]
+        twips = [str(_cm(width).twips) for width in _column_widths(block, self.width)]
+        for column, width in zip(table._tbl.tblGrid.findall(_qn("w:gridCol")), twips, strict=False):
+            column.set(_qn("w:w"), width)
+        head_style, body_style = self._style_id("table_head"), self._style_id("table")
         together = len(block.display) <= _KEEP_TOGETHER_ROWS
-        for index, row in enumerate(table.rows):
-            _row_options(row, header=index == 0)
-            cells = row.cells
-            for column, cell in enumerate(cells):
-                cell.width = _cm(widths[column])
-                paragraph = cell.paragraphs[0]
+        last = len(block.display)
+        # The rows are written as XML: python-docx's cell, paragraph and run objects took ~0.2 s a report, most of
+        # it finding where each element goes; the XML is the same (tests/batch/formats/test_docx.py compares it).
+        for index in range(last + 1):
+            tr = _sub(table._tbl, "w:tr")
+            tr_pr = _sub(tr, "w:trPr")
+            _sub(tr_pr, "w:cantSplit")
+            if index == 0:
+                _sub(tr_pr, "w:tblHeader")
+            for column in range(count):
+                tc = _sub(tr, "w:tc")
+                _sub(_sub(tc, "w:tcPr"), "w:tcW", {"w:type": "dxa", "w:w": twips[column]})
+                p = _sub(tc, "w:p")
+                p_pr = _sub(p, "w:pPr")
+                _sub(p_pr, "w:pStyle", {"w:val": head_style if index == 0 else body_style})
+                if together and index < last:
+                    _sub(p_pr, "w:keepNext")
                 if index == 0:
-                    self._style(paragraph, "table_head")
-                    paragraph.add_run(self._clean(columns[column].label) if columns else "")
-                else:
-                    self._style(paragraph, "table")
-                    text = block.display[index - 1][column] if column < len(block.display[index - 1]) else ""
-                    _add_lines(paragraph, self._clean(str(text)))
-                    kind = block.kind(index - 1, column)
-                    if kind in _NUMERIC_KINDS:
-                        paragraph.alignment = 2  # right
-                    elif kind in _CENTRED_KINDS:
-                        paragraph.alignment = 1  # centre
-                if together and index < len(table.rows) - 1:
-                    paragraph.paragraph_format.keep_with_next = True
-        for column, width in zip(table.columns, widths, strict=False):
-            column.width = _cm(width)
+                    _add_run(p, self._clean(columns[column].label) if columns else "")
+                    continue
+                row = block.display[index - 1]
+                lines = self._clean(str(row[column] if column < len(row) else "")).split("\n")
+                for number, line in enumerate(lines):  # as _add_lines: a run per line, a break between
+                    run = _add_run(p, line)
+                    if number < len(lines) - 1:
+                        _sub(run, "w:br")
+                kind = block.kind(index - 1, column)
+                if kind in _NUMERIC_KINDS or kind in _CENTRED_KINDS:
+                    _sub(p_pr, "w:jc", {"w:val": "right" if kind in _NUMERIC_KINDS else "center"})
         self._track(table._tbl)
         self._para("", "note").paragraph_format.space_after = 0  # Word joins two adjacent tables otherwise
 
@@ -658,10 +676,13 @@ class _Writer:
 
     def _style(self, paragraph: Any, role: str) -> Any:
         """Give ``paragraph`` the style of ``role`` (by its id: python-docx's lookup by name scans every style)."""
+        paragraph._p.style = self._style_id(role)
+        return paragraph
+
+    def _style_id(self, role: str) -> str:
         if role not in self.style_ids:
             self.style_ids[role] = self.doc.styles[STYLES[role]].style_id
-        paragraph._p.style = self.style_ids[role]
-        return paragraph
+        return self.style_ids[role]
 
 
 # -- arranging the blocks -------------------------------------------------------------------------------------------
@@ -892,6 +913,31 @@ def _qn(tag: str) -> str:
     from docx.oxml.ns import qn
 
     return qn(tag)
+
+
+def _sub(parent: Any, tag: str, attributes: dict[str, str] | None = None) -> Any:
+    """Append a new ``tag`` element (with ``attributes``, in their order) to ``parent``; return it."""
+    from lxml import etree
+
+    return etree.SubElement(parent, _qn(tag), {_qn(k): v for k, v in (attributes or {}).items()})
+
+
+def _add_run(paragraph: Any, text: str) -> Any:
+    """Append a run of ``text`` to the ``w:p`` element ``paragraph`` as python-docx's ``add_run(text)`` writes it: a
+    ``w:t`` per stretch of text (``xml:space="preserve"`` when it starts or ends with white space), ``w:tab`` for a
+    tab, ``w:br`` for a line break; an empty text gives an empty run."""
+    run = _sub(paragraph, "w:r")
+    for piece in re.split(r"([\t\r\n])", text):
+        if piece == "\t":
+            _sub(run, "w:tab")
+        elif piece in ("\r", "\n"):
+            _sub(run, "w:br")
+        elif piece:
+            t = _sub(run, "w:t")
+            t.text = piece
+            if len(piece.strip()) < len(piece):
+                t.set(_qn("xml:space"), "preserve")
+    return run
 
 
 def _element(tag: str, attributes: dict[str, str]) -> Any:

@@ -3,6 +3,7 @@ interpreted, the analyst's edits kept; then rendered by LibreOffice (slow)."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import shutil
@@ -266,6 +267,93 @@ def test_table_header_repeats_and_rows_do_not_split(small):
     first = table.rows[0]._tr.trPr
     assert first.find(f"{W}tblHeader") is not None
     assert all(row._tr.trPr.find(f"{W}cantSplit") is not None for row in table.rows)
+
+
+def _python_docx_table(document, block: Table) -> object:
+    """The table as python-docx's own objects write it (cells, paragraphs, runs, alignment, keep-with-next): the
+    reference for the writer, which writes the rows' XML directly."""
+    from docx.oxml import OxmlElement
+
+    from danvan_analysis.batch.formats.docx import _column_widths
+
+    section = document.sections[0]
+    widths = _column_widths(block, (section.page_width - section.left_margin - section.right_margin) / 360000)
+    head, body = (document.styles[STYLES[role]].style_id for role in ("table_head", "table"))
+    table = document.add_table(rows=1 + len(block.display), cols=max(1, len(block.columns)))
+    table.style = document.styles["Table Grid"]
+    together = len(block.display) <= 25
+    for index, row in enumerate(table.rows):
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        if index == 0:
+            row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+        for column, cell in enumerate(row.cells):
+            cell.width = Cm(widths[column])
+            paragraph = cell.paragraphs[0]
+            if index == 0:
+                paragraph._p.style = head
+                paragraph.add_run(block.columns[column].label if block.columns else "")
+            else:
+                paragraph._p.style = body
+                cells = block.display[index - 1]
+                lines = (cells[column] if column < len(cells) else "").split("\n")
+                for number, line in enumerate(lines):
+                    run = paragraph.add_run(line)
+                    if number < len(lines) - 1:
+                        run.add_break()
+                kind = block.kind(index - 1, column)
+                if kind in ("number", "percent", "fraction", "count", "ratio", "pvalue", "year", "mixed"):
+                    paragraph.alignment = 2
+                elif kind in ("date", "bool", "status"):
+                    paragraph.alignment = 1
+            if together and index < len(table.rows) - 1:
+                paragraph.paragraph_format.keep_with_next = True
+    for column, width in zip(table.columns, widths, strict=False):
+        column.width = Cm(width)
+    return table._tbl
+
+
+def test_tables_are_the_xml_python_docx_writes():
+    from lxml import etree
+
+    from danvan_analysis.batch.formats.blocks import Column
+
+    odd = Table(
+        caption="Bảng thử",
+        source=None,
+        columns=(
+            Column("label", "Nội dung\nhai dòng", "text"),
+            Column("value", "", "mixed", ("percent", "text", "count")),
+            Column("date", "Ngày", "date"),
+            Column("status", "Kết quả", "status"),
+        ),
+        rows=((None,) * 4,) * 3,
+        display=(
+            ("Đối thoại\ntrực tiếp", "82,5 %", "05/03/2023", "Đạt"),
+            (" đầu có dấu cách", "tab\tở giữa", "", "Chưa đạt"),
+            ("hàng ngắn",),
+        ),
+        suppressed=((None,) * 4,) * 3,
+        section="dialogues",
+    )
+    long = Table(
+        caption="Bảng dài",
+        source=None,
+        columns=(Column("commune", "Xã", "text"), Column("n", "Số lượng", "count")),
+        rows=((None, None),) * 30,
+        display=tuple((f"Xã số {i}", str(i)) for i in range(30)),  # more rows than are kept together
+        suppressed=((None, None),) * 30,
+        section="dialogues",
+    )
+    bare = Table(caption="Không cột", source=None, columns=(), rows=(), display=(), suppressed=())
+    blocks = small_report()
+    at = next(i for i, b in enumerate(blocks) if isinstance(b, Table) and b.source == "dialogues") + 1
+    blocks[at:at] = [odd, long, dataclasses.replace(bare, section="dialogues")]
+    document = _open(write_docx(blocks))
+    written = {t.rows[0].cells[0].text: t._tbl for t in document.tables}
+    for block in (odd, long, bare):
+        first = block.columns[0].label if block.columns else ""
+        expected = etree.tostring(_python_docx_table(document, block))
+        assert etree.tostring(written[first]) == expected, block.caption
 
 
 def test_figure_is_no_wider_than_the_text(small):
