@@ -881,14 +881,6 @@ def _column_widths(block: Table, total: float) -> list[float]:
     return [m + room * e / sum(extra) for m, e in zip(least, extra, strict=True)]
 
 
-def _row_options(row: Any, *, header: bool) -> None:
-    """Rows never split across pages; the header row repeats on every page."""
-    tr_pr = row._tr.get_or_add_trPr()
-    tr_pr.append(_element("w:cantSplit", {}))
-    if header:
-        tr_pr.append(_element("w:tblHeader", {}))
-
-
 def _no_borders(table: Any) -> None:
     tbl_pr = table._tbl.tblPr
     borders = _element("w:tblBorders", {})
