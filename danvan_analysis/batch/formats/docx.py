@@ -592,9 +592,9 @@ class _Writer:
         for index in range(last + 1):
             tr = _sub(table._tbl, "w:tr")
             tr_pr = _sub(tr, "w:trPr")
-            _sub(tr_pr, "w:cantSplit")
+            _sub(tr_pr, "w:cantSplit")  # a row never splits across pages
             if index == 0:
-                _sub(tr_pr, "w:tblHeader")
+                _sub(tr_pr, "w:tblHeader")  # the header row repeats on every page
             for column in range(count):
                 tc = _sub(tr, "w:tc")
                 _sub(_sub(tc, "w:tcPr"), "w:tcW", {"w:type": "dxa", "w:w": twips[column]})
