@@ -352,36 +352,53 @@ def _demo(folder: Path, respondents: int) -> Path:
     return folder
 
 
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of this process's finished children and their reaped descendants: a batch's
+    command, workers and kernels for (c), the floor's processes for (d)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _c_and_d(label: str, data: Path, work: Path, jobs: int, repeat: int = 1) -> tuple[float, float]:
     """(c) then (d), ``repeat`` times in turn (c, d, c, d, …); returns the medians. This machine's speed drifts by up
-    to a third within minutes, so a ratio is read from pairs run back to back, and several pairs show the spread."""
+    to a third within minutes, so a ratio is read from pairs run back to back, and several pairs show the spread.
+    Each row also prints the CPU time all its processes used: on 2 busy cores, what (c) adds is mostly CPU."""
     cs, ds = [], []
+    cpu_ratios = []
     for turn in range(repeat):
         folder = work / f"run{turn + 1}"
         (folder / "c").mkdir(parents=True)
         (folder / "d").mkdir()
+        before = _children_cpu()
         c, kernels = danvan_reports(data, folder / "c", jobs)
+        c_cpu = _children_cpu() - before
         memory = ", ".join(f"{m:.0f}" for m in kernels)
         print(
-            f"(c) danvan reports --force{label:<21} {c:7.1f} s   shared step {_shared_seconds(folder / 'c')}; "
-            f"kernel peak MiB: {memory}; {_load()}",
+            f"(c) danvan reports --force{label:<21} {c:7.1f} s   CPU {c_cpu:.1f} s; shared step "
+            f"{_shared_seconds(folder / 'c')}; kernel peak MiB: {memory}; {_load()}",
             flush=True,
         )
+        before = _children_cpu()
         d, pages, peaks, shared = floor(data, folder / "d", jobs)
+        d_cpu = _children_cpu() - before
         print(
-            f"(d) floor: {jobs} plain processes{label:<16} {d:7.1f} s   shared step {shared:.1f} s; worker peak MiB: "
-            f"{', '.join(f'{m:.0f}' for m in peaks)}; {_same_pages(pages, folder / 'c')}; {_load()}",
+            f"(d) floor: {jobs} plain processes{label:<16} {d:7.1f} s   CPU {d_cpu:.1f} s; shared step {shared:.1f} s; "
+            f"worker peak MiB: {', '.join(f'{m:.0f}' for m in peaks)}; {_same_pages(pages, folder / 'c')}; {_load()}",
             flush=True,
         )
-        print(f"    c/d = {c / d:.2f}", flush=True)
+        print(f"    c/d = {c / d:.2f}   CPU c/d = {c_cpu / d_cpu:.2f}", flush=True)
         cs.append(c)
         ds.append(d)
+        cpu_ratios.append(c_cpu / d_cpu)
     if repeat > 1:
         ratios = sorted(c / d for c, d in zip(cs, ds, strict=True))
         print(
             f"    {repeat} pairs{label}: c median {statistics.median(cs):.1f} s (range {min(cs):.1f}–{max(cs):.1f}), "
             f"d median {statistics.median(ds):.1f} s, c/d per pair {', '.join(f'{r:.2f}' for r in ratios)}, "
-            f"median {statistics.median(ratios):.2f}",
+            f"median {statistics.median(ratios):.2f}; CPU c/d per pair "
+            f"{', '.join(f'{r:.2f}' for r in sorted(cpu_ratios))}",
             flush=True,
         )
     return statistics.median(cs), statistics.median(ds)
