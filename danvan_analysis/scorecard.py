@@ -47,6 +47,7 @@ from danvan_analysis.indicators import (
     has_rows_of_year,
     judge,
     resolve_scope,
+    rows_of_year,
     unit_name,
 )
 from danvan_analysis.paths import package_data
@@ -472,10 +473,8 @@ class _Context:
             frame = dataset_of(self.data, "indices")
             if frame is None or frame.empty:
                 frame = _shipped_indices()
-            rows = frame[
-                (frame["province_code"].astype(str).str.strip() == province_code())
-                & (pd.to_numeric(frame["year"], errors="coerce") == self.year)
-            ]
+            rows = rows_of_year(frame, self.year)
+            rows = rows[rows["province_code"].astype(str).str.strip() == province_code()]
             self._indices = rows.assign(index_code=rows["index_code"].astype(str).str.strip())
         return self._indices
 

@@ -897,20 +897,19 @@ def _table_block(
             column["row_kinds"] = [_VALUE_KINDS.get(str(k), "text") for k in frame["kind"]]
         columns.append(column)
     # Each column read once (a cell at a time through pandas costs more than the rest of the table).
-    raw = [frame[column["key"]].array for column in columns]  # the values .iloc gives, cell by cell
     texts = [shown.iloc[:, c].tolist() for c in range(shown.shape[1])]
+    display = [[_nfc(str(column[r])) for column in texts] for r in range(len(shown))]
+    raw = [frame[column["key"]].array for column in columns]  # the values .iloc gives, cell by cell
     rows: list[list[Any]] = []
     for r in range(len(frame)):
         row = []
         for c, column in enumerate(columns):
             kind = column["row_kinds"][r] if column["kind"] == "mixed" else column["kind"]
             if kind == "text":  # text-like cells keep what the reader sees (a unit's name, a label), never a code
-                cell = str(texts[c][r])
-                row.append(None if cell == "–" else _nfc(cell))
+                row.append(None if display[r][c] == "–" else display[r][c])
             else:
                 row.append(_json_value(raw[c][r], kind))
         rows.append(row)
-    display = [[_nfc(str(column[r])) for column in texts] for r in range(len(shown))]
     return {
         "type": "table",
         "caption": _nfc(caption) if caption else None,

@@ -607,11 +607,7 @@ class _Writer:
                     _add_run(p, self._clean(columns[column].label) if columns else "")
                     continue
                 row = block.display[index - 1]
-                lines = self._clean(str(row[column] if column < len(row) else "")).split("\n")
-                for number, line in enumerate(lines):  # as _add_lines: a run per line, a break between
-                    run = _add_run(p, line)
-                    if number < len(lines) - 1:
-                        _sub(run, "w:br")
+                _add_lines(p, self._clean(str(row[column] if column < len(row) else "")))
                 kind = block.kind(index - 1, column)
                 if kind in _NUMERIC_KINDS or kind in _CENTRED_KINDS:
                     _sub(p_pr, "w:jc", {"w:val": "right" if kind in _NUMERIC_KINDS else "center"})
@@ -637,7 +633,7 @@ class _Writer:
     def _para(self, text: str, role: str) -> Any:
         paragraph = self._style(self.doc.add_paragraph(), role)
         if text:
-            _add_lines(paragraph, text)
+            _add_lines(paragraph._p, text)
         self._track(paragraph._p)
         return paragraph
 
@@ -849,12 +845,13 @@ def _place_and_date(place: str, date: dt.date, lang: str) -> str:
 
 
 def _add_lines(paragraph: Any, text: str) -> None:
-    """Runs of ``text`` with its line breaks as Word line breaks (python-docx escapes every character)."""
+    """Runs of ``text`` in the ``w:p`` element ``paragraph``, its line breaks as Word line breaks: a run per line,
+    a ``w:br`` between (what python-docx's ``add_run(line)`` and ``add_break()`` write)."""
     lines = text.split("\n")
     for index, line in enumerate(lines):
-        run = paragraph.add_run(line)
+        run = _add_run(paragraph, line)
         if index < len(lines) - 1:
-            run.add_break()
+            _sub(run, "w:br")
 
 
 def _column_widths(block: Table, total: float) -> list[float]:
