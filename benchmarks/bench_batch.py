@@ -15,8 +15,8 @@ side, so compare ratios within a run)::
     runs it, from a cold start (the command's own start-up included);
 (d) the floor: the least work the same output needs, in its best schedule. ``jobs`` long-lived plain Python
     processes each import everything once (without the cycle collector, then frozen, as (c)'s kernels); the first,
-    once ready, computes the shared results while the others import; then each takes the next report as soon as it
-    is free and runs the report's notebook cells with their display outputs captured (no Jupyter kernel, no
+    once ready, computes the shared results while the others import; then each takes the next report (the province
+    report first, the longest, as (c) does) as soon as it is free and runs the report's notebook cells with their display outputs captured (no Jupyter kernel, no
     messaging, no papermill execution engine) and renders the HTML with the same exporter, with one BLAS thread each
     when there is a worker per core, as (c)'s kernels. Its pages are checked equal to (c)'s, so c/d is what Jupyter
     and the runner cost on top of the work.
@@ -194,9 +194,9 @@ def _floor_imports() -> None:
     InteractiveShell.instance()  # IPython.display needs a shell to publish to; outputs are captured below
     sys.modules["__main__"] = main  # the shell swaps in its own: the pool unpickles this script's functions there
     from danvan_analysis.batch.export import get_exporter
-    from danvan_analysis.batch.pool import skip_unused_validator_import
+    from danvan_analysis.batch.pool import skip_unused_validator_imports
 
-    skip_unused_validator_import()
+    skip_unused_validator_imports()
     get_exporter("vi")
     for _, notebook, _ in _jobs(Path()):
         _floor_report_cells(notebook)  # runs each notebook's import cell once
@@ -298,6 +298,7 @@ def floor(data: Path, work: Path, jobs: int) -> tuple[float, dict[str, str], lis
                 if name == "province":
                     parameters["linked_districts"] = ",".join(DISTRICTS)
                 queue.append((name, str(notebook), parameters, records[name].title))
+            queue.sort(key=lambda job: job[0] != "province")  # the longest first, as (c) (runner.longest_first)
             running = {w.submit(_floor_report, *queue.pop(0)): w for w in workers if queue}
             pages, peaks = {}, []
             while running:

@@ -369,7 +369,7 @@ def execute_plan(plan: BatchPlan, *, early: EarlyWorker | None = None) -> BatchR
                 if record.status != mf.OK:
                     run_view[record.name] = record
                     tasks = [_without_shared(t) for t in tasks]
-            futures = {pool.submit(run_report, t, plan.worker): t for t in tasks}
+            futures = {pool.submit(run_report, t, plan.worker): t for t in longest_first(tasks)}
             progress.running(min(plan.jobs, len(futures)))
             pending = set(futures)
             while pending:
@@ -463,6 +463,17 @@ def _store(
 
 
 _PROBE = ".danvan-write-probe-{pid}"
+
+
+#: The order reports start in, by kind: the longest first. The province report reads every unit's results and takes
+#: about 1.3-1.5x a district report (the demo batch: 1.3-1.5 s against 0.9-1.2 s); started last, it ran alone while
+#: the other worker idled (0.65 s at the end of the demo batch on 2 cores). Agency reports are the shortest.
+START_ORDER: dict[str, int] = {"province": 0, "district": 1, "agency": 2}
+
+
+def longest_first(tasks: list[ReportTask]) -> list[ReportTask]:
+    """``tasks`` in the order they start (:data:`START_ORDER`; the plan's order within a kind)."""
+    return sorted(tasks, key=lambda task: START_ORDER.get(task.kind, 1))
 
 
 def _prepare_out_dir(folder: Path) -> None:
