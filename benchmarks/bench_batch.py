@@ -13,10 +13,11 @@ side, so compare ratios within a run)::
     (stock template), each report computing everything itself;
 (c) ``danvan reports --force`` (warm kernels, shared results computed once, compact in-process export), as a user
     runs it, from a cold start (the command's own start-up included);
-(d) the floor: the least work the same output needs, in its best schedule. ``jobs`` long-lived plain Python
-    processes each import everything once (without the cycle collector, then frozen, as (c)'s kernels); the first,
-    once ready, computes the shared results while the others import; then each takes the next report (the province
-    report first, the longest, as (c) does) as soon as it is free and runs the report's notebook cells with their display outputs captured (no Jupyter kernel, no
+(d) the floor: the least work the same output needs, in its best schedule. A plain process imports what the shared
+    step needs and computes it (as (c)'s command does) while the first of ``jobs`` long-lived plain Python processes
+    imports everything once (without the cycle collector, then frozen, as (c)'s kernels); the others start once it
+    is ready; then each takes the next report (the province report first, the longest, as (c) does) as soon as it
+    is free and runs the report's notebook cells with their display outputs captured (no Jupyter kernel, no
     messaging, no papermill execution engine) and renders the HTML with the same exporter, with one BLAS thread each
     when there is a worker per core, as (c)'s kernels. Its pages are checked equal to (c)'s, so c/d is what Jupyter
     and the runner cost on top of the work.
@@ -25,7 +26,7 @@ side, so compare ratios within a run)::
 (big) (c) and (d) again on a survey of ``--respondents`` per year (written once into ``--big-data``).
 
 Also printed: the peak resident memory (VmHWM) of every report kernel of (c), read from ``/proc`` by a watcher while
-the batch runs (the kernels are the ``ipykernel_launcher`` children of the batch; the highest is the kernel that ran
+the batch runs (the kernels are the ``ipykernel_launcher`` children of the batch) and the command's own (it computes
 the shared step, which reads the survey), the floor workers' own peak, the time of the shared step (serial:
 the reports wait for it) and the 1-minute load average after each row.
 Aims (issue 13): 10 reports cold ≤ 8 s and c/d ≤ 1.3; at 1M respondents ≤ 2× the default batch and ≤ 600 MiB per
@@ -135,9 +136,9 @@ def _kernel_pids(root: int) -> list[int]:
     return found
 
 
-def danvan_reports(data: Path, out: Path, jobs: int, formats: str = "html") -> tuple[float, list[float]]:
-    """(c) our runner, as a user runs it, HTML only; (e) with ``formats``. Returns the wall time and each report
-    kernel's peak memory (MiB)."""
+def danvan_reports(data: Path, out: Path, jobs: int, formats: str = "html") -> tuple[float, list[float], float]:
+    """(c) our runner, as a user runs it, HTML only; (e) with ``formats``. Returns the wall time, each report
+    kernel's peak memory and the command's own (MiB; the command computes the shared step, which reads the survey)."""
     command = [str(BIN / "danvan"), "reports", "--year", "2023", "--data", str(data), "--out", str(out)]
     command += ["--formats", formats]
     peaks: dict[int, float] = {}
@@ -149,7 +150,7 @@ def danvan_reports(data: Path, out: Path, jobs: int, formats: str = "html") -> t
 
     def watch() -> None:  # VmHWM is only readable while the kernel lives: sample it until the batch ends
         while not done.is_set():
-            for pid in _kernel_pids(process.pid):
+            for pid in [process.pid, *_kernel_pids(process.pid)]:
                 peak = _hwm_mib(pid)
                 if peak is not None:
                     peaks[pid] = max(peak, peaks.get(pid, 0.0))
@@ -163,7 +164,8 @@ def danvan_reports(data: Path, out: Path, jobs: int, formats: str = "html") -> t
     watcher.join()
     if process.returncode:
         raise RuntimeError(output.decode(errors="replace")[-3000:])
-    return seconds, sorted(peaks.values())
+    command = peaks.pop(process.pid, 0.0)
+    return seconds, sorted(peaks.values()), command
 
 
 # -- (d) the floor --------------------------------------------------------------------------------------------------
@@ -266,32 +268,40 @@ def _as_json(data: dict[str, Any]) -> dict[str, Any]:
     return {k: base64.b64encode(v).decode("ascii") if isinstance(v, bytes) else v for k, v in data.items()}
 
 
+def _floor_shared(year: int, data_dir: str, out: str, ci_method: str) -> float:
+    """The floor's shared step, in a plain process of its own: import what it needs, compute, write."""
+    from danvan_analysis.reports.shared import build_shared_results
+
+    build_shared_results(year=year, data_dir=data_dir, out=out, ci_method=ci_method)
+    return time.perf_counter()
+
+
 def floor(data: Path, work: Path, jobs: int) -> tuple[float, dict[str, str], list[float], float]:
     """(d) the shared step once, then the reports' work in ``jobs`` long-lived plain processes; no Jupyter."""
     from danvan_analysis.batch.manifest import read_manifest
     from danvan_analysis.plan import load_plan
-    from danvan_analysis.reports.shared import build_shared_results
 
     records = read_manifest(work.parent / "c")  # the titles (c) gave each page
     ci_method = load_plan(None).rules.ci_method
     context = multiprocessing.get_context("spawn")
     shared = work / "shared"
+    arguments = (2023, str(data), str(shared), ci_method)
     started = time.perf_counter()
-    # The best schedule of this work on ``jobs`` cores: the first worker imports, then computes the shared step while
-    # the others import (started once it is ready, so they do not slow its imports down); then every worker takes
-    # the next report as soon as it is free.
+    # The best schedule of this work on ``jobs`` cores, (c)'s: a plain process imports what the shared step needs and
+    # computes it while the first worker imports; the others start once the first is ready (so they do not slow its
+    # imports down) and import while the shared step ends; then every worker takes the next report as soon as it is
+    # free. The schedule before it (the first worker computes the shared step once it has imported, the others import
+    # meanwhile) was slower: 8.5-9.7 s against 8.3-9.0 s, 4 pairs alternated on the demo data on 07/12/2026.
     with _single_threaded(jobs):
         workers = [cf.ProcessPoolExecutor(1, mp_context=context, initializer=_floor_init)]
+        sharer = cf.ProcessPoolExecutor(1, mp_context=context)
         try:
+            computing = sharer.submit(_floor_shared, *arguments)
             workers[0].submit(os.getpid).result()  # ready: imports done
             workers += [cf.ProcessPoolExecutor(1, mp_context=context, initializer=_floor_init) for _ in range(jobs - 1)]
             for worker in workers[1:]:
                 worker.submit(os.getpid)  # start them (and their imports) now
-            shared_started = time.perf_counter()
-            workers[0].submit(
-                build_shared_results, year=2023, data_dir=str(data), out=str(shared), ci_method=ci_method
-            ).result()
-            shared_seconds = time.perf_counter() - shared_started
+            shared_seconds = computing.result() - started
             queue = []
             for name, notebook, parameters in _jobs(data):
                 parameters = {**parameters, "shared_cache": str(shared)}
@@ -311,7 +321,7 @@ def floor(data: Path, work: Path, jobs: int) -> tuple[float, dict[str, str], lis
                     if queue:
                         running[worker.submit(_floor_report, *queue.pop(0))] = worker
         finally:
-            for worker in workers:
+            for worker in [*workers, sharer]:
                 worker.shutdown(wait=True)
     return time.perf_counter() - started, pages, sorted(set(peaks)), shared_seconds
 
@@ -373,19 +383,19 @@ def _c_and_d(label: str, data: Path, work: Path, jobs: int, repeat: int = 1) -> 
         (folder / "c").mkdir(parents=True)
         (folder / "d").mkdir()
         before = _children_cpu()
-        c, kernels = danvan_reports(data, folder / "c", jobs)
+        c, kernels, command = danvan_reports(data, folder / "c", jobs)
         c_cpu = _children_cpu() - before
         memory = ", ".join(f"{m:.0f}" for m in kernels)
         print(
             f"(c) danvan reports --force{label:<21} {c:7.1f} s   CPU {c_cpu:.1f} s; shared step "
-            f"{_shared_seconds(folder / 'c')}; kernel peak MiB: {memory}; {_load()}",
+            f"{_shared_seconds(folder / 'c')}; peak MiB: kernels {memory}, the command {command:.0f}; {_load()}",
             flush=True,
         )
         before = _children_cpu()
         d, pages, peaks, shared = floor(data, folder / "d", jobs)
         d_cpu = _children_cpu() - before
         print(
-            f"(d) floor: {jobs} plain processes{label:<16} {d:7.1f} s   CPU {d_cpu:.1f} s; shared step {shared:.1f} s; "
+            f"(d) floor: {jobs} plain processes{label:<16} {d:7.1f} s   CPU {d_cpu:.1f} s; shared results at {shared:.1f} s; "
             f"worker peak MiB: {', '.join(f'{m:.0f}' for m in peaks)}; {_same_pages(pages, folder / 'c')}; {_load()}",
             flush=True,
         )
@@ -442,7 +452,7 @@ def main() -> None:
             figures["c"], figures["d"] = _c_and_d("", data, work / "default", args.jobs, args.repeat)
         if "e" in rows:
             (work / "e").mkdir()
-            figures["e"], _ = danvan_reports(data, work / "e", args.jobs, formats="html,docx,pdf,xlsx")
+            figures["e"], _, _ = danvan_reports(data, work / "e", args.jobs, formats="html,docx,pdf,xlsx")
             print(f"(e) (c) with docx, pdf and xlsx too            {figures['e']:7.1f} s", flush=True)
         if "big" in rows:
             big = _demo(args.big_data or ROOT / "data" / f"demo-{args.respondents}", args.respondents)

@@ -346,6 +346,17 @@ def set_register(reg: Register | None) -> None:
 
 
 @contextmanager
+def register_kept() -> Iterator[None]:
+    """Put back, when the block ends, the register :func:`set_register` had put in use: for code that sets its year's
+    map in a process that goes on with other work (the batch's shared step, in the command's process)."""
+    saved = _BASE[0]
+    try:
+        yield
+    finally:
+        _BASE[0] = saved
+
+
+@contextmanager
 def using_register(reg: Register | None) -> Iterator[Register]:
     """Use ``reg`` inside the ``with`` block only; ``None``: the shipped 2023 register, as for :func:`set_register`
     (what :func:`danvan_analysis.registers.register_of_year` returns for a year on the 2023 map), whatever register

@@ -5,8 +5,9 @@ The flow of :func:`run_batch` (:mod:`~danvan_analysis.batch.runner`):
 1. **plan** (:func:`~danvan_analysis.batch.runner.plan_batch`): resolve the districts, hash every report's inputs
    and skip the reports that are unchanged since their last success (:mod:`~danvan_analysis.batch.manifest`,
    :mod:`~danvan_analysis.batch.version`);
-2. **share**: compute the province-wide results once (the notebook ``templates/shared_results.ipynb`` calls
-   :mod:`danvan_analysis.reports.shared`) and hand their folder to every report;
+2. **share**: compute the province-wide results once, in the command's process while the first kernel boots
+   (:func:`~danvan_analysis.batch.runner.run_shared_step` calls :mod:`danvan_analysis.reports.shared`), and hand
+   their folder to every report;
 3. **run on warm kernels**: a pool of worker processes or a dask cluster (:mod:`~danvan_analysis.batch.pool`), each
    worker with one warm Jupyter kernel (:mod:`~danvan_analysis.batch.kernel`) that
    :mod:`~danvan_analysis.batch.kernel_side` resets between reports, runs ``notebooks/district_report.ipynb`` per

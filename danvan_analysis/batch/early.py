@@ -109,12 +109,7 @@ def _notebooks(settings: BatchSettings) -> list[Path] | None:
     found = [(paths.NOTEBOOKS_DIR / name) for name in names]
     if not all(path.is_file() for path in found):
         return None  # the runner explains what is missing
-    notebooks = [path.resolve() for path in found]
-    if settings.share_results:
-        from danvan_analysis.batch.export import shared_results_notebook
-
-        notebooks.append(shared_results_notebook())
-    return list(dict.fromkeys(notebooks))
+    return list(dict.fromkeys(path.resolve() for path in found))
 
 
 def close_quietly(early: EarlyWorker | None) -> None:

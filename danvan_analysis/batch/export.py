@@ -61,11 +61,6 @@ def template_dir() -> Path:
     return Path(str(importlib_resources.files("danvan_analysis.batch") / "templates"))
 
 
-def shared_results_notebook() -> Path:
-    """The notebook of a batch's shared step (``templates/shared_results.ipynb``), which the kernels also warm up on."""
-    return template_dir() / "shared_results.ipynb"
-
-
 def export_html(nb: NotebookNode, *, lang: str, title: str) -> str:
     """Render an executed notebook as a self-contained report page.
 

@@ -86,7 +86,7 @@ _state = threading.local()
 
 def run_report(task: ReportTask, options: WorkerOptions) -> ReportOutcome:
     """Execute one task in this worker's kernel and export it; never raises (failures are outcomes)."""
-    started_at = _now()
+    started_at = now_iso()
     clock = time.perf_counter()
     log = io.StringIO()
     log.write(f"{started_at} {task.kind} report {task.name}: {task.notebook}\n")
@@ -101,12 +101,11 @@ def run_report(task: ReportTask, options: WorkerOptions) -> ReportOutcome:
         nb = prepare_notebook(task.notebook, task.parameters)
         execution = kernel.execute(nb, timeout=task.timeout, stdout=log, stderr=log)
         if execution.status == "ok":
-            if task.kind != "shared":
-                from danvan_analysis.batch.export import export_html, read_headline
+            from danvan_analysis.batch.export import export_html, read_headline
 
-                html = export_html(execution.nb, lang=task.lang, title=task.title)
-                headline = read_headline(execution.nb)
-                files, error = write_formats(task, options, execution.nb, html, log)
+            html = export_html(execution.nb, lang=task.lang, title=task.title)
+            headline = read_headline(execution.nb)
+            files, error = write_formats(task, options, execution.nb, html, log)
             status = mf.OK if error is None else mf.FAILED
             if error is not None:  # a format failed: the report fails, its notebook kept as evidence
                 html, files, failed_nb = None, {}, _notebook_text(execution.nb)
@@ -123,7 +122,7 @@ def run_report(task: ReportTask, options: WorkerOptions) -> ReportOutcome:
         if kernel is not None and not options.warm:
             kernel.shutdown()
     seconds = time.perf_counter() - clock
-    log.write(f"{_now()} {status} in {seconds:.2f} s{': ' + error if error else ''}\n")
+    log.write(f"{now_iso()} {status} in {seconds:.2f} s{': ' + error if error else ''}\n")
     return ReportOutcome(
         name=task.name,
         status=status,
@@ -132,7 +131,7 @@ def run_report(task: ReportTask, options: WorkerOptions) -> ReportOutcome:
         failed_notebook=failed_nb,
         log=log.getvalue(),
         started=started_at,
-        ended=_now(),
+        ended=now_iso(),
         seconds=seconds,
         headline=headline,
         kernel=note,
@@ -292,7 +291,7 @@ def _notebook_text(nb: Any) -> str:
     return nbformat.writes(nb)
 
 
-def _now() -> str:
+def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
@@ -312,7 +311,7 @@ def outcome_of(future: cf.Future, task: ReportTask) -> ReportOutcome:
     try:
         return future.result()
     except Exception as exc:  # the worker process died (killed, out of memory): still a recorded failure
-        now = _now()
+        now = now_iso()
         error = str(exc) if isinstance(exc, WorkerDied) else f"worker lost: {type(exc).__name__}: {exc}"
         log = (
             f"{now} {task.kind} report {task.name}: {task.notebook}\n"
@@ -323,7 +322,9 @@ def outcome_of(future: cf.Future, task: ReportTask) -> ReportOutcome:
 
 
 @contextlib.contextmanager
-def open_pool(worker: WorkerOptions, *, jobs: int, scheduler: str | None, early: Any = None) -> Iterator[Any]:
+def open_pool(
+    worker: WorkerOptions, *, jobs: int, scheduler: str | None, early: Any = None, first_alone: bool = False
+) -> Iterator[Any]:
     """Start ``jobs`` workers and yield an executor (``submit`` returns a :class:`concurrent.futures.Future`).
 
     Parameters
@@ -334,6 +335,8 @@ def open_pool(worker: WorkerOptions, *, jobs: int, scheduler: str | None, early:
         scheduler (``tcp://host:port``, ``tls://host:port``).
     early : a worker started before the batch was planned (:class:`~danvan_analysis.batch.early.EarlyWorker`), taken
         as the local pool's first worker when it is the one ``worker`` describes.
+    first_alone : start a local pool's other workers once its first is ready, not with the first task (the command
+        computes the shared step while the first kernel boots; see :class:`_LocalPool`).
 
     Raises
     ------
@@ -474,14 +477,21 @@ class _LocalPool:
     and takes a task only when it is idle, so a dead worker fails exactly its own task (with :class:`WorkerDied`
     naming the signal), is replaced by a fresh worker, and the queue goes on.
 
-    One worker starts at once, the others when the first task is known: when it is the batch's shared step, which
-    every report waits for, they start once the first worker is ready. Each worker's start (interpreter, kernel,
-    warm-up imports: 2-3 s of CPU) would otherwise take cores from the first worker's, which the shared step waits
-    for; started after it, they boot while the shared step runs.
+    One worker starts at once, the others with the first task, or, with ``first_alone``, once the first worker is
+    ready: the command computes the batch's shared step meanwhile (:func:`~danvan_analysis.batch.runner.run_shared_step`),
+    which every report waits for, on the other core. Each worker's start (interpreter, kernel, warm-up imports: 2-3 s
+    of CPU) would otherwise take that core while the first kernel boots; started after it, they boot while the shared
+    step ends. A task goes to a worker that is ready before one that is still starting.
     """
 
     def __init__(
-        self, worker: WorkerOptions, *, jobs: int, env: tuple[tuple[str, str], ...] = (), early: Any = None
+        self,
+        worker: WorkerOptions,
+        *,
+        jobs: int,
+        env: tuple[tuple[str, str], ...] = (),
+        early: Any = None,
+        first_alone: bool = False,
     ) -> None:
         self.worker = worker
         self.env = env
@@ -493,17 +503,16 @@ class _LocalPool:
         self._slots = list(self._idle)
         self._to_start = jobs - 1
         self._closed = False
+        self._first_alone = first_alone
+        if first_alone and self._to_start:
+            self._slots[0].primed.add_done_callback(lambda _: self._start_others())
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future:
         future: cf.Future = cf.Future()
         with self._lock:
             self._queue.append((future, fn, args))
-            if self._to_start:
-                first = self._slots[0]
-                if args and getattr(args[0], "kind", None) == "shared" and not first.primed.done():
-                    first.primed.add_done_callback(lambda _: self._start_others())
-                else:
-                    self._start_others()
+            if self._to_start and not self._first_alone:
+                self._start_others()
             self._dispatch()
         return future
 
@@ -524,7 +533,9 @@ class _LocalPool:
             future, fn, args = self._queue.popleft()
             if not future.set_running_or_notify_cancel():
                 continue
-            slot = self._idle.pop()
+            ready = [slot for slot in self._idle if slot.primed.done()]  # its kernel is up: the task starts now
+            slot = (ready or self._idle)[-1]
+            self._idle.remove(slot)
             inner = slot.executor.submit(fn, *args)
             inner.add_done_callback(lambda done, slot=slot, future=future: self._settle(slot, future, done))
 

@@ -6,7 +6,8 @@ Design (see ``docs/design.md``; measured in ``benchmarks/bench_batch.py``):
    (data files, parameters, notebook, package version and code: :func:`~danvan_analysis.batch.manifest.input_key`)
    and skip the reports whose key and HTML are unchanged since their last success (``--force`` reruns them).
 2. **Share** once per batch what every report needs (province-wide survey estimates, all-district scorecards):
-   a small notebook (``batch/templates/shared_results.ipynb``) writes them to ``<out>/_shared/<key>/`` and the reports
+   :func:`run_shared_step` writes them to ``<out>/_shared/<key>/``, in the command's own process while the first
+   worker's kernel boots on the other core (the command has planned and imported pandas already), and the reports
    get that folder as their ``shared_cache`` parameter. A report computes exactly the same figures without it
    (tested); if the shared step fails the reports fall back to computing them themselves.
 3. **Execute** (:func:`execute_plan`) on a pool of worker processes (``--jobs``, default: the cores) or on a
@@ -42,7 +43,6 @@ from typing import Any
 from danvan_analysis import paths
 from danvan_analysis.batch import manifest as mf
 from danvan_analysis.batch.early import EarlyWorker, close_quietly
-from danvan_analysis.batch.export import shared_results_notebook
 from danvan_analysis.batch.kernel import KernelSettings, collect_warmup
 from danvan_analysis.batch.pool import (
     Kind,
@@ -50,6 +50,7 @@ from danvan_analysis.batch.pool import (
     ReportTask,
     WorkerOptions,
     available_cores,
+    now_iso,
     open_pool,
     outcome_of,
     run_report,
@@ -73,6 +74,8 @@ SHARED_DIR = "_shared"
 LOGS_DIR = "logs"
 FAILED_DIR = "failed"
 SHARED_NAME = "shared"
+#: The code of the batch's shared step (:func:`run_shared_step`), hashed into its input key as a notebook would be.
+SHARED_CODE = Path(__file__).resolve().parents[1] / "reports" / "shared.py"
 
 _TITLES = {
     "vi": "Đánh giá công tác dân vận năm {year}: {unit}",
@@ -284,7 +287,7 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
             SHARED_NAME,
             "shared",
             "shared results",
-            shared_results_notebook(),
+            SHARED_CODE,
             {
                 "year": settings.year,
                 "data_dir": str(data_dir),
@@ -296,7 +299,7 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
         )
     # Every kernel warms up on the import cells of all the batch's notebooks, whichever of them run this time: the
     # kernel's settings then follow from the settings alone (batch.early starts the first worker before planning).
-    notebooks = [t.notebook for t in tasks] + ([shared_results_notebook()] if use_shared else [])
+    notebooks = [t.notebook for t in tasks]
     worker = WorkerOptions(
         kernel=KernelSettings(cwd=district_nb.parent, warmup=collect_warmup(dict.fromkeys(notebooks))),
         warm=settings.warm,
@@ -357,13 +360,16 @@ def execute_plan(plan: BatchPlan, *, early: EarlyWorker | None = None) -> BatchR
     run_view: dict[str, mf.ReportRecord] = {r.name: replace(r, status=mf.SKIPPED) for r in plan.skipped}
     if plan.tasks:
         with (
-            open_pool(plan.worker, jobs=plan.jobs, scheduler=plan.scheduler, early=early) as pool,
+            # The shared step runs here, in the command, while the first worker's kernel boots on the other core.
+            open_pool(
+                plan.worker, jobs=plan.jobs, scheduler=plan.scheduler, early=early, first_alone=plan.shared is not None
+            ) as pool,
             BatchProgress(console, year=plan.year, total=len(plan.tasks), show=plan.progress) as progress,
         ):
             tasks = list(plan.tasks)
             if plan.shared is not None:
                 progress.running(1)
-                outcome = outcome_of(pool.submit(run_report, plan.shared, plan.worker), plan.shared)
+                outcome = run_shared_step(plan.shared)
                 record = _store(plan, plan.shared, outcome, records, batch_info)
                 progress.finished(record, counted=False)
                 if record.status != mf.OK:
@@ -401,6 +407,67 @@ def execute_plan(plan: BatchPlan, *, early: EarlyWorker | None = None) -> BatchR
 
 
 # -- main-process helpers -----------------------------------------------------------------------------------------
+
+
+def run_shared_step(task: ReportTask) -> ReportOutcome:
+    """Compute the batch's shared results (``task.parameters``) in this process, the command's; never raises.
+
+    The step every report waits for runs here, not in the first worker's kernel: the command has planned the batch
+    and has pandas imported, and the kernel is still booting on the other core, so the step starts about a second
+    earlier. The register of the year's map is put in use for the step only (:func:`~danvan_analysis.units.register_kept`);
+    warnings go to the step's log. A failure is an outcome, not an error: the reports then compute the same figures
+    themselves (:func:`_without_shared`).
+    """
+    import io
+    import traceback
+    import warnings
+
+    started_at = now_iso()
+    clock = time.perf_counter()
+    log = io.StringIO()
+    log.write(
+        f"{started_at} shared step: danvan_analysis.reports.shared.build_shared_results in the command's process\n"
+    )
+    status, error = mf.OK, None
+    parameters = task.parameters
+    try:
+        from danvan_analysis.reports.commune import use_province
+        from danvan_analysis.reports.shared import build_shared_results
+        from danvan_analysis.units import register_kept
+
+        with register_kept(), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            try:
+                use_province(year=parameters["year"], province=parameters.get("province", PROVINCE_CODE))
+                build_shared_results(
+                    year=parameters["year"],
+                    data_dir=parameters["data_dir"],
+                    out=parameters["out"],
+                    ci_method=parameters["ci_method"],
+                )
+            finally:
+                for warning in caught:
+                    log.write(
+                        f"warning: {warnings.formatwarning(warning.message, warning.category, warning.filename, warning.lineno)}"
+                    )
+    except Exception as exc:  # the reports go on without the shared results
+        status, error = mf.FAILED, f"{type(exc).__name__}: {exc}"
+        log.write(traceback.format_exc())
+    seconds = time.perf_counter() - clock
+    log.write(f"{now_iso()} {status} in {seconds:.2f} s{': ' + error if error else ''}\n")
+    return ReportOutcome(
+        name=task.name,
+        status=status,
+        error=error,
+        html=None,
+        failed_notebook=None,
+        log=log.getvalue(),
+        started=started_at,
+        ended=now_iso(),
+        seconds=seconds,
+        headline={},
+        kernel="none: the command's own process",
+    )
 
 
 def _store(
@@ -466,8 +533,8 @@ _PROBE = ".danvan-write-probe-{pid}"
 
 
 #: The order reports start in, by kind: the longest first. The province report reads every unit's results and takes
-#: about 1.3-1.5x a district report (the demo batch: 1.3-1.5 s against 0.9-1.2 s); started last, it ran alone while
-#: the other worker idled (0.65 s at the end of the demo batch on 2 cores). Agency reports are the shortest.
+#: the longest (a two-level set: 2.4 s against a median 1.5 s for a commune report); queued last, in the plan's order,
+#: it ran alone at the end of a batch while the other workers idled. Agency reports are the shortest.
 START_ORDER: dict[str, int] = {"province": 0, "district": 1, "agency": 2}
 
 

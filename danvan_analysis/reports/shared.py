@@ -4,9 +4,10 @@ A district report needs the whole province's data and estimates: the checked dat
 every file takes seconds), the SIPAS-style indices of every district and year (its trend and its place in the
 province), the comparison of each district with the rest of the province and the year-on-year changes (the most
 expensive estimates). Computed in every notebook they would dominate the batch, so ``danvan reports`` runs
-``danvan_analysis/batch/templates/shared_results.ipynb`` once, which calls :func:`write_shared_results`; every
-report then gets the folder as its ``shared_cache`` parameter and :func:`load_shared_results` reads it. With an
-empty ``shared_cache`` (JupyterLab, papermill) the notebook computes the same results itself with
+:func:`build_shared_results` once, in the command's own process while the first kernel boots
+(:func:`danvan_analysis.batch.runner.run_shared_step`), which calls :func:`write_shared_results`; every report then
+gets the folder as its ``shared_cache`` parameter and :func:`load_shared_results` reads it. With an empty
+``shared_cache`` (JupyterLab, papermill) the notebook computes the same results itself with
 :func:`compute_shared_results`: the two paths give identical reports (tested in ``tests/batch``).
 
 Whatever reads the survey's rows is done here, once, for every district in one pass (the indices, comparisons,
@@ -388,7 +389,8 @@ def load_shared_results(params: DistrictParams | ProvinceParams | AgencyParams) 
 
 
 def build_shared_results(*, year: int, data_dir: str, out: str, ci_method: str = "logit") -> Path:
-    """Entry point of ``batch/templates/shared_results.ipynb``: compute and write the shared results of a batch."""
+    """Entry point of the batch's shared step (:func:`danvan_analysis.batch.runner.run_shared_step`): compute and write
+    the shared results of a batch."""
     from danvan_analysis.io.bundle import map_large_arrays
 
     map_large_arrays()  # the step's many large arrays handed back as they are freed (the kernel's peak at 1M)

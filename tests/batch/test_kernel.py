@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -158,24 +159,34 @@ def test_a_pool_of_a_worker_per_core_runs_one_numerical_thread_each(monkeypatch:
 
 
 def test_a_pool_starts_its_other_workers_once_the_first_is_ready_for_the_shared_step() -> None:
-    """The shared step, which every report waits for, has the first worker's start to itself: the others start
-    once it is ready (then all take tasks); a batch without it starts them all with its first task."""
+    """While the command computes the shared step, the first worker's kernel boots alone on the other core: with
+    ``first_alone`` the others start once it is ready (and the first task goes to the ready worker); without it
+    they all start with the first task."""
     from types import SimpleNamespace
 
     from danvan_analysis.batch.pool import WorkerOptions, _LocalPool
 
     worker = WorkerOptions(kernel=KernelSettings(cwd=FIXTURES), warm=False)
-    for kind, started in (("shared", 1), ("district", 3)):
-        pool = _LocalPool(worker, jobs=3)
+    for first_alone in (True, False):
+        pool = _LocalPool(worker, jobs=3, first_alone=first_alone)
         try:
             assert len(pool._slots) == 1
-            first = pool.submit(str, SimpleNamespace(kind=kind))
-            assert len(pool._slots) == started, kind
-            first.result(timeout=120)
-            pool._slots[0].primed.result(timeout=120)
+            if first_alone:
+                assert len(pool._slots) == 1  # nothing submitted yet, the first not ready: none other started
+                pool._slots[0].primed.result(timeout=120)
+                deadline = time.monotonic() + 30
+                while len(pool._slots) < 3 and time.monotonic() < deadline:
+                    time.sleep(0.01)  # started by the first worker's readiness, not by a task
+                assert len(pool._slots) == 3
+                first = pool.submit(os.getpid)
+                assert first.result(timeout=120) == pool._slots[0].process.pid  # the ready worker took it
+            else:
+                first = pool.submit(str, SimpleNamespace(kind="district"))
+                assert len(pool._slots) == 3
+                first.result(timeout=120)
             others = [pool.submit(str, SimpleNamespace(kind="district")) for _ in range(3)]
             assert all(f.result(timeout=120) for f in others)
-            assert len(pool._slots) == 3, kind
+            assert len(pool._slots) == 3, first_alone
         finally:
             pool.shutdown()
 

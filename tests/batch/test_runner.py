@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -384,3 +385,62 @@ def _skipped_names() -> list[str]:
     from danvan_analysis.batch import pool
 
     return [*pool.JSONSCHEMA_FORMAT_MODULES, *pool.PAPERMILL_OPTIONAL_MODULES]
+
+
+def test_a_failing_shared_step_fails_alone_and_the_reports_compute_for_themselves(
+    minimal_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The shared step runs in the command's process: an exception there is the step's failed record (error, log
+    with the traceback, the warnings it gave), never the command's crash; the reports then run without the shared
+    folder (they compute the same figures themselves), and the register in use is the one before the step."""
+    from danvan_analysis import units
+    from danvan_analysis.reports import shared
+
+    seen = {}
+
+    def broken(**_: object) -> None:
+        seen["register"] = units.register()  # the step's year's map is in use inside the step
+        warnings.warn("a warning of the shared step", UserWarning, stacklevel=1)
+        raise RuntimeError("the survey could not be read")
+
+    monkeypatch.setattr(shared, "build_shared_results", broken)
+    before = units.register()
+    out = tmp_path / "out"
+    result = run_batch(_settings(minimal_data, out, share_results=True))
+    records = read_manifest(out)
+    step = records["shared"]
+    assert step.status == "failed" and step.error == "RuntimeError: the survey could not be read"
+    assert step.kernel == "none: the command's own process"
+    log = (out / step.log).read_text(encoding="utf-8")
+    assert "Traceback" in log and "the survey could not be read" in log and "a warning of the shared step" in log
+    assert "a warning of the shared step" not in capsys.readouterr().err  # in the log, not on the terminal
+    assert seen["register"] is before  # 2023: Thái Nguyên's districts, the shipped register
+    assert units.register() is before
+    for name in ("164", "165", "167", "province"):
+        assert records[name].status == "ok" and records[name].parameters["shared_cache"] == "", name
+    assert not result.ok  # the failed step is listed, and the command says so
+
+
+def test_the_shared_step_puts_its_years_map_in_use_for_itself_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A two-level year's shared step evaluates on that year's map; the command's process keeps its own register."""
+    from danvan_analysis import units
+    from danvan_analysis.batch.pool import ReportTask
+    from danvan_analysis.batch.runner import SHARED_CODE, run_shared_step
+    from danvan_analysis.reports import shared
+
+    seen = {}
+
+    def record(**parameters: object) -> Path:
+        seen.update(parameters, two_level=getattr(units.register(), "two_level", False))
+        return Path(str(parameters["out"]))
+
+    monkeypatch.setattr(shared, "build_shared_results", record)
+    before = units.register()
+    parameters = {"year": 2026, "data_dir": str(tmp_path), "out": str(tmp_path / "s"), "ci_method": "logit"}
+    task = ReportTask("shared", "shared", "shared results", SHARED_CODE, parameters, "shared", "vi", 60, "k", {})
+    outcome = run_shared_step(task)
+    assert outcome.status == "ok" and outcome.error is None and outcome.html is None
+    assert seen == {**parameters, "two_level": True}
+    assert units.register() is before and not getattr(before, "two_level", False)
