@@ -16,9 +16,8 @@ side, so compare ratios within a run)::
 (d) the floor: the least work the same output needs, in its best schedule. A plain process imports what the shared
     step needs and computes it (as (c)'s command does) while the first of ``jobs`` long-lived plain Python processes
     imports everything once (without the cycle collector, then frozen, as (c)'s kernels); the others start once it
-    is ready; then each takes the next report (the province report first, the longest, as (c) does) as soon as it
-    is free and runs the report's notebook cells with their display outputs captured (no Jupyter kernel, no
-    messaging, no papermill execution engine) and renders the HTML with the same exporter, with one BLAS thread each
+    is ready; then each takes the next report as soon as it is free and runs the report's notebook cells with their
+    display outputs captured (no Jupyter kernel, no messaging, no papermill execution engine) and renders the HTML with the same exporter, with one BLAS thread each
     when there is a worker per core, as (c)'s kernels. Its pages are checked equal to (c)'s, so c/d is what Jupyter
     and the runner cost on top of the work.
 (e) ``danvan reports --force --formats html,docx,pdf,xlsx``: every format (the Word draft and the Excel appendix
@@ -308,7 +307,6 @@ def floor(data: Path, work: Path, jobs: int) -> tuple[float, dict[str, str], lis
                 if name == "province":
                     parameters["linked_districts"] = ",".join(DISTRICTS)
                 queue.append((name, str(notebook), parameters, records[name].title))
-            queue.sort(key=lambda job: job[0] != "province")  # the longest first, as (c) (runner.longest_first)
             running = {w.submit(_floor_report, *queue.pop(0)): w for w in workers if queue}
             pages, peaks = {}, []
             while running:

@@ -375,7 +375,7 @@ def execute_plan(plan: BatchPlan, *, early: EarlyWorker | None = None) -> BatchR
                 if record.status != mf.OK:
                     run_view[record.name] = record
                     tasks = [_without_shared(t) for t in tasks]
-            futures = {pool.submit(run_report, t, plan.worker): t for t in longest_first(tasks)}
+            futures = {pool.submit(run_report, t, plan.worker): t for t in tasks}
             progress.running(min(plan.jobs, len(futures)))
             pending = set(futures)
             while pending:
@@ -530,17 +530,6 @@ def _store(
 
 
 _PROBE = ".danvan-write-probe-{pid}"
-
-
-#: The order reports start in, by kind: the longest first. The province report reads every unit's results and takes
-#: the longest (a two-level set: 2.4 s against a median 1.5 s for a commune report); queued last, in the plan's order,
-#: it ran alone at the end of a batch while the other workers idled. Agency reports are the shortest.
-START_ORDER: dict[str, int] = {"province": 0, "district": 1, "agency": 2}
-
-
-def longest_first(tasks: list[ReportTask]) -> list[ReportTask]:
-    """``tasks`` in the order they start (:data:`START_ORDER`; the plan's order within a kind)."""
-    return sorted(tasks, key=lambda task: START_ORDER.get(task.kind, 1))
 
 
 def _prepare_out_dir(folder: Path) -> None:

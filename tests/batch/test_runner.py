@@ -326,28 +326,6 @@ def test_read_only_output_folder_is_one_clear_error(
         out.chmod(0o755)
 
 
-def test_the_longest_reports_start_first(minimal_data: Path, tmp_path: Path) -> None:
-    """The province report (the longest: it reads every district's results) starts first, so the batch does not
-    end on it while the other workers idle; agency reports (the shortest) start last. One worker makes the order
-    visible in the manifest's start times."""
-    from danvan_analysis.batch.runner import longest_first
-
-    out = tmp_path / "out"
-    result = run_batch(_settings(minimal_data, out, jobs=1))
-    assert result.ok
-    records = read_manifest(out)
-    started = [name for name, record in sorted(records.items(), key=lambda item: item[1].started)]
-    assert started == ["province", "164", "165", "167"]
-    plan = plan_batch(
-        _settings(minimal_data, tmp_path / "out2", agencies=True, agency_notebook=FIXTURES / "tiny_report.ipynb")
-    )
-    kinds = [task.kind for task in longest_first(list(plan.tasks))]
-    assert kinds == ["province"] + ["district"] * 3 + ["agency"] * 24
-    assert [t.name for t in longest_first(list(plan.tasks)) if t.kind == "agency"] == [
-        t.name for t in plan.tasks if t.kind == "agency"
-    ]  # the plan's order within a kind
-
-
 def test_a_worker_skips_only_imports_it_never_uses(tmp_path: Path) -> None:
     """A local worker marks jsonschema's format-check libraries and papermill's HDFS client absent before importing
     them (~0.2 s of CPU less per worker): it still loads, parameterises, validates and exports notebooks, validation
