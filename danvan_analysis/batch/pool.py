@@ -121,6 +121,37 @@ def run_report(task: ReportTask, options: WorkerOptions) -> ReportOutcome:
     finally:
         if kernel is not None and not options.warm:
             kernel.shutdown()
+    return finish_outcome(
+        task,
+        status=status,
+        error=error,
+        log=log,
+        started=started_at,
+        clock=clock,
+        html=html,
+        failed_notebook=failed_nb,
+        headline=headline,
+        kernel=note,
+        files=files,
+    )
+
+
+def finish_outcome(
+    task: ReportTask,
+    *,
+    status: str,
+    error: str | None,
+    log: io.StringIO,
+    started: str,
+    clock: float,
+    html: str | None = None,
+    failed_notebook: str | None = None,
+    headline: dict[str, Any] | None = None,
+    kernel: str = "",
+    files: dict[str, bytes] | None = None,
+) -> ReportOutcome:
+    """End ``log`` with the task's status line and return its outcome (``clock``: ``time.perf_counter()`` at its
+    start); for a worker's report and for the command's shared step alike."""
     seconds = time.perf_counter() - clock
     log.write(f"{now_iso()} {status} in {seconds:.2f} s{': ' + error if error else ''}\n")
     return ReportOutcome(
@@ -128,14 +159,14 @@ def run_report(task: ReportTask, options: WorkerOptions) -> ReportOutcome:
         status=status,
         error=error,
         html=html,
-        failed_notebook=failed_nb,
+        failed_notebook=failed_notebook,
         log=log.getvalue(),
-        started=started_at,
+        started=started,
         ended=now_iso(),
         seconds=seconds,
-        headline=headline,
-        kernel=note,
-        files=files,
+        headline=headline or {},
+        kernel=kernel,
+        files=files or {},
     )
 
 

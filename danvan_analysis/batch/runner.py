@@ -50,6 +50,7 @@ from danvan_analysis.batch.pool import (
     ReportTask,
     WorkerOptions,
     available_cores,
+    finish_outcome,
     now_iso,
     open_pool,
     outcome_of,
@@ -446,28 +447,13 @@ def run_shared_step(task: ReportTask) -> ReportOutcome:
                     ci_method=parameters["ci_method"],
                 )
             finally:
-                for warning in caught:
-                    log.write(
-                        f"warning: {warnings.formatwarning(warning.message, warning.category, warning.filename, warning.lineno)}"
-                    )
+                for w in caught:
+                    log.write("warning: " + warnings.formatwarning(w.message, w.category, w.filename, w.lineno))
     except Exception as exc:  # the reports go on without the shared results
         status, error = mf.FAILED, f"{type(exc).__name__}: {exc}"
         log.write(traceback.format_exc())
-    seconds = time.perf_counter() - clock
-    log.write(f"{now_iso()} {status} in {seconds:.2f} s{': ' + error if error else ''}\n")
-    return ReportOutcome(
-        name=task.name,
-        status=status,
-        error=error,
-        html=None,
-        failed_notebook=None,
-        log=log.getvalue(),
-        started=started_at,
-        ended=now_iso(),
-        seconds=seconds,
-        headline={},
-        kernel="none: the command's own process",
-    )
+    kernel = "none: the command's own process"
+    return finish_outcome(task, status=status, error=error, log=log, started=started_at, clock=clock, kernel=kernel)
 
 
 def _store(
