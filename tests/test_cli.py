@@ -100,3 +100,69 @@ def test_demo_writes_every_dataset(tmp_path):
     assert {"survey", "dialogues", "religion", "complaints", "boards", "plans", "inspections", "submissions"} <= set(
         names
     )
+
+
+# -- the process's end (cli.end_process) ---------------------------------------------------------------------------
+
+_ENDING = """
+import atexit, sys, threading, time
+from danvan_analysis.cli import end_process
+atexit.register(lambda: open(sys.argv[1], "w").write("atexit ran"))
+print("written before the end")  # block-buffered: a pipe
+sys.stderr.write("and on stderr\\n")
+if sys.argv[2] == "thread":
+    threading.Thread(target=lambda: (time.sleep(0.3), open(sys.argv[1] + ".thread", "w").write("done"))).start()
+end_process(eval(sys.argv[3]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "stderr"),
+    [("None", 0, ""), ("0", 0, ""), ("3", 3, ""), ("'bad input'", 1, "bad input\n")],
+)
+def test_end_process_keeps_exit_status_atexit_handlers_and_buffered_output(tmp_path, code, status, stderr):
+    marker = tmp_path / "marker"
+    result = subprocess.run(
+        [sys.executable, "-c", _ENDING, str(marker), "-", code], capture_output=True, text=True, encoding="utf-8"
+    )
+    assert result.returncode == status
+    assert result.stdout == "written before the end\n"
+    assert result.stderr == "and on stderr\n" + stderr
+    assert marker.read_text() == "atexit ran"
+
+
+def test_end_process_waits_for_a_running_thread(tmp_path):
+    """A non-daemon thread still running: the normal exit, which waits for it (os._exit would kill it)."""
+    marker = tmp_path / "marker"
+    result = subprocess.run(
+        [sys.executable, "-c", _ENDING, str(marker), "thread", "4"], capture_output=True, text=True, encoding="utf-8"
+    )
+    assert result.returncode == 4
+    assert (tmp_path / "marker.thread").read_text() == "done"
+    assert marker.read_text() == "atexit ran"
+
+
+def test_the_command_ends_its_process_with_the_commands_status(monkeypatch):
+    """main() hands end_process what the command ended with: typer's status, or 2 for a user error."""
+    from danvan_analysis import cli
+    from danvan_analysis.errors import SchemaError
+
+    ended: list[object] = []
+
+    def end(code: object) -> None:
+        ended.append(code)
+
+    monkeypatch.setattr(cli, "end_process", end)
+    outcomes = iter([SystemExit(0), SystemExit(1), SchemaError("the file has problems"), None])
+
+    def app() -> None:
+        outcome = next(outcomes)
+        if outcome is not None:
+            raise outcome
+
+    monkeypatch.setattr(cli, "app", app)
+    for _ in range(4):
+        cli.main()
+    assert ended == [0, 1, 2, 0]
+    assert _run("units").returncode == 0
+    assert _run("nosuch").returncode == 2
