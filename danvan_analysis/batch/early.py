@@ -27,7 +27,7 @@ from danvan_analysis import paths
 from danvan_analysis.batch.kernel import KernelSettings, collect_warmup
 
 if TYPE_CHECKING:
-    from danvan_analysis.batch.pool import WorkerOptions, _Slot
+    from danvan_analysis.batch.pool import WorkerOptions, _Worker
     from danvan_analysis.batch.settings import BatchSettings
 
 #: The last year whose reports are all on a map with districts (the two-level map starts on 01/07/2025).
@@ -37,11 +37,11 @@ LAST_YEAR_WITH_DISTRICTS = 2024
 class EarlyWorker:
     """A worker started before the batch was planned (see the module docstring)."""
 
-    def __init__(self, slot: _Slot) -> None:
+    def __init__(self, slot: _Worker) -> None:
         self.slot = slot
         self.adopted = False
 
-    def take(self, worker: WorkerOptions, env: tuple[tuple[str, str], ...]) -> _Slot | None:
+    def take(self, worker: WorkerOptions, env: tuple[tuple[str, str], ...]) -> _Worker | None:
         """The worker, when it is the one ``worker`` and ``env`` describe (then the pool owns it); else ``None``,
         and it is stopped."""
         if self.adopted:
@@ -65,9 +65,10 @@ def start_early_worker(settings: BatchSettings) -> EarlyWorker | None:
         predicted = predicted_worker(settings)
         if predicted is None:
             return None
-        from danvan_analysis.batch.pool import _Slot
+        from danvan_analysis.batch.pool import LANES_PER_WORKER, _Worker, available_cores
 
-        return EarlyWorker(_Slot(*predicted))
+        jobs = settings.jobs or available_cores()
+        return EarlyWorker(_Worker(*predicted, lanes=min(jobs, LANES_PER_WORKER)))
     except Exception:  # an early start only saves time: the batch starts its workers as before
         return None
 

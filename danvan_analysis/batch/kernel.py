@@ -184,7 +184,7 @@ class WarmKernel:
             self.kc = self.km.client()
             self.kc.start_channels()
             try:
-                run_sync(self.kc.wait_for_ready)(timeout=self.settings.startup_timeout)
+                run_sync(_await_kernel_info)(self.kc, timeout=self.settings.startup_timeout)
             except RuntimeError as error:
                 tail = self.stderr_tail()
                 self.shutdown()
@@ -352,6 +352,48 @@ def first_error(nb: NotebookNode) -> str | None:
             if output.get("output_type") == "error":
                 return f"cell {index}: {output.get('ename')}: {output.get('evalue')}"
     return None
+
+
+async def _await_kernel_info(kc: Any, timeout: float) -> None:
+    """Wait until the kernel answers: jupyter_client's ``wait_for_ready`` without its final wait.
+
+    ``wait_for_ready`` sends ``kernel_info`` requests until the kernel replies on the shell channel and a message
+    shows on IOPub (ZeroMQ drops what is published before a subscriber has joined: this proves it has), then drains
+    IOPub until 0.2 s pass without a message. That drain is 0.2 s of waiting at every kernel start, before the
+    warm-up can begin, and nothing here needs it: every later reader (``execute_interactive`` for the warm-up and
+    the state check, nbclient for a report) keeps only the messages whose parent is its own request. The rest is
+    upstream's loop (jupyter_client 8.x, ``KernelClient._async_wait_for_ready``), on the client's public channels.
+
+    Raises
+    ------
+    RuntimeError
+        The kernel died, or did not answer within ``timeout`` seconds (the messages upstream gives).
+    """
+    from queue import Empty
+
+    from jupyter_core.utils import ensure_async
+
+    deadline = time.monotonic() + timeout
+    while True:
+        kc.kernel_info()
+        try:
+            reply = await ensure_async(kc.shell_channel.get_msg(timeout=1))
+        except Empty:
+            reply = None
+        if reply is not None and reply["msg_type"] == "kernel_info_reply":
+            try:
+                await ensure_async(kc.iopub_channel.get_msg(timeout=0.2))
+            except Empty:
+                pass  # IOPub has not joined yet: ask again
+            else:
+                handle = getattr(kc, "_handle_kernel_info_reply", None)  # adapts to an older protocol, if any
+                if handle is not None:
+                    handle(reply)
+                return
+        if not await ensure_async(kc.is_alive()):
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
 
 
 def _default_factory(kernel_name: str) -> Any:

@@ -1,11 +1,13 @@
 """The workers of a batch: what a worker receives, does and sends back, and the pools that run the workers.
 
-A task (:class:`ReportTask`) travels to a worker process (a local process pool, or a dask.distributed worker on
-another machine), which runs it in its warm Jupyter kernel (:mod:`~danvan_analysis.batch.kernel`), exports the
-HTML in-process (:mod:`~danvan_analysis.batch.export`) and answers with a :class:`ReportOutcome`: texts only, the
-main process writes every file. :func:`run_report` never raises, and :func:`outcome_of` turns a worker that died
-into a failed outcome, so one report's failure never stops the batch. A local pool (:class:`_LocalPool`) replaces a
-worker process that died (killed, out of memory) and goes on with the other reports.
+A task (:class:`ReportTask`) travels to a worker process (a local pool's :class:`_Worker`, or a dask.distributed
+worker on another machine), which runs it in a warm Jupyter kernel (:mod:`~danvan_analysis.batch.kernel`), exports
+the HTML in-process (:mod:`~danvan_analysis.batch.export`) and answers with a :class:`ReportOutcome`: texts only, the
+main process writes every file. A local worker process drives up to :data:`LANES_PER_WORKER` kernels, one thread
+(a lane) each, so a second kernel costs no second interpreter and set of imports. :func:`run_report` never raises,
+and :func:`outcome_of` turns a worker that died into a failed outcome, so one report's failure never stops the
+batch. A local pool (:class:`_LocalPool`) replaces a worker process that died (killed, out of memory) and goes on
+with the other reports; a report that was running beside the one that killed its worker runs again, alone.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ import gc
 import io
 import multiprocessing
 import os
+import queue
 import signal
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -232,7 +236,7 @@ def skip_unused_validator_imports() -> None:
 def skip_unused_worker_imports() -> None:
     """:func:`skip_unused_validator_imports`, and papermill's optional HDFS client (:data:`PAPERMILL_OPTIONAL_MODULES`).
 
-    Only in a local pool's worker process (:func:`_init_worker`), before papermill and pyarrow are imported: that
+    Only in a local pool's worker process (:func:`_drive`), before papermill and pyarrow are imported: that
     process runs no pandas and reads no data (its kernel does, in its own process). Not in a dask worker, which
     other work may share. Together ~0.2 s of CPU less per worker (0.58-0.63 s against 0.38-0.49 s for the worker's
     imports, measured with ``time.process_time`` in fresh interpreters).
@@ -263,13 +267,84 @@ def _kernel_for(options: WorkerOptions) -> WarmKernel:
     return kernel
 
 
-def _init_worker(options: WorkerOptions, env: tuple[tuple[str, str], ...] = ()) -> None:
-    """Process-pool initializer: set ``env`` (variables the environment does not set already; the kernels inherit
-    them), watch the parent, start the kernel, import the exporter (and start the PDF browser) while it boots."""
+def _drive(conn: Any, options: WorkerOptions, env: tuple[tuple[str, str], ...], lanes: int) -> None:
+    """A worker process's main (:class:`_Worker`): drive up to ``lanes`` kernels, each from a thread of its own.
+
+    The main thread reads the command's messages: ``("start", lane)`` starts a lane's kernel (lane 0 starts at
+    once), ``("run", task_id, lane, fn, args)`` runs ``fn(*args)`` in that lane's thread, ``("stop",)`` ends every lane
+    once its task is done. A lane answers ``("ready", lane)`` when its kernel is up (or failed to start: its first
+    task then retries the start and reports the failure), then ``("done", task_id, result)`` or ``("raised", task_id,
+    exception)`` per task. Each lane has its own kernel, event loop, exporter and PDF browser (all per thread).
+    """
     os.environ.update({name: value for name, value in env if name not in os.environ})
     _watch_parent()
     skip_unused_worker_imports()
-    gc.disable()  # the imports below live as long as the worker: the collector's passes over them free nothing
+    sending = threading.Lock()
+    queues: list[queue.SimpleQueue] = [queue.SimpleQueue() for _ in range(lanes)]
+    threads: dict[int, threading.Thread] = {}
+
+    def send(message: tuple[Any, ...]) -> None:
+        with sending:
+            try:
+                conn.send(message)
+            except (EOFError, OSError):  # the command is gone: the parent watch ends this process
+                pass
+            except Exception as exc:  # a result or an exception that does not pickle: the task fails, saying so
+                conn.send(("raised", message[1], RuntimeError(f"the worker could not send its answer back: {exc}")))
+
+    def lane(index: int) -> None:
+        _start_lane(options, first=index == 0)
+        send(("ready", index, os.getpid()))
+        while (item := queues[index].get()) is not None:
+            task_id, fn, args = item
+            try:
+                answer: tuple[Any, ...] = ("done", task_id, fn(*args))
+            except Exception as exc:
+                answer = ("raised", task_id, exc)
+            send(answer)
+        kernel = getattr(_state, "kernel", None)
+        if kernel is not None:
+            kernel.shutdown()
+
+    def start(index: int) -> None:
+        if index not in threads:
+            threads[index] = threading.Thread(target=lane, args=(index,), name=f"danvan-lane-{index}")
+            threads[index].start()
+
+    try:
+        start(0)
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):  # the command closed the pipe or died
+                break
+            if message[0] == "start":
+                start(message[1])
+            elif message[0] == "run":
+                _, task_id, index, fn, args = message
+                start(index)
+                queues[index].put((task_id, fn, args))
+            else:  # "stop"
+                break
+        for waiting in queues:
+            waiting.put(None)
+        for thread in threads.values():
+            thread.join()
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: stop now, with the kernels
+        for kernel in list(_kernels):
+            kernel.shutdown()
+        os._exit(130)
+
+
+def _start_lane(options: WorkerOptions, *, first: bool) -> None:
+    """Start this thread's kernel; import the exporter (and start the PDF browser) while it boots. Never raises: a
+    failed start is reported by the lane's first task, which retries it.
+
+    The first lane of a process runs the imports without the cycle collector (they live as long as the process:
+    the collector's passes over them free nothing), then freezes what they made.
+    """
+    if first:
+        gc.disable()
     try:
         kernel = _kernel_for(options) if options.warm else None
         if kernel is not None:
@@ -286,30 +361,30 @@ def _init_worker(options: WorkerOptions, env: tuple[tuple[str, str], ...] = ()) 
     except Exception:  # reported by the first task, which retries the start
         _state.kernel = None
     finally:
-        gc.enable()
-        gc.freeze()
+        if first:
+            gc.enable()
+            gc.freeze()
 
 
-def _prime() -> int:
-    """No-op task: makes the pool start all its workers (and their warm-up) at once."""
-    return os.getpid()
+#: Every kernel this process started (a lane's thread-local kernel is out of reach of other threads).
+_kernels: list[WarmKernel] = []
 
 
 def _register_shutdown(kernel: WarmKernel) -> None:
     import atexit
 
+    _kernels.append(kernel)
     atexit.register(kernel.shutdown)
 
 
 def _watch_parent() -> None:
-    """Exit (stopping the kernel) if the batch process dies, e.g. killed with SIGKILL: no orphaned workers."""
+    """Exit (stopping the kernels) if the batch process dies, e.g. killed with SIGKILL: no orphaned workers."""
     parent = os.getppid()
 
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(0.5)
-        kernel = getattr(_state, "kernel", None)
-        if kernel is not None:
+        for kernel in list(_kernels):
             kernel.shutdown()
         os._exit(1)
 
@@ -448,47 +523,123 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-class _Slot:
-    """One worker process, in a process pool of its own: when it dies, only the task it was running is lost."""
+#: The kernels one worker process drives at most. One process per kernel cost every kernel after the first an
+#: interpreter and the worker's imports (~0.5 s of CPU) and ~0.25 s more before its kernel started; a process drives
+#: a kernel with ~0.1 s of CPU per report (messages, HTML export) against ~0.8 s in the kernel, so two lanes share its
+#: interpreter lock with little waiting. Measured on 2 cores only: more lanes per process are not.
+LANES_PER_WORKER = 2
 
-    def __init__(self, worker: WorkerOptions, env: tuple[tuple[str, str], ...] = ()) -> None:
+
+class _Worker:
+    """One worker process driving up to ``lanes`` kernels, one thread per kernel (:func:`_drive`); :attr:`lanes`
+    are the pool's slots.
+
+    A reader thread settles each task's future from the process's answers. When the process dies (killed, out of
+    memory), every task it was running fails with :class:`concurrent.futures.process.BrokenProcessPool`, which the
+    pool turns into :class:`WorkerDied`; the other workers go on.
+    """
+
+    def __init__(self, worker: WorkerOptions, env: tuple[tuple[str, str], ...] = (), *, lanes: int = 1) -> None:
         self.kernel = worker.kernel
         self.env = env
         self.pdf = "pdf" in worker.formats
         # spawn: a clean interpreter per worker (forking a process that runs threads is unsafe).
         context = multiprocessing.get_context("spawn")
-        self.executor = cf.ProcessPoolExecutor(
-            max_workers=1, mp_context=context, initializer=_init_worker, initargs=(worker, env)
+        self._conn, child = context.Pipe()
+        self.process = context.Process(
+            target=_drive, args=(child, worker, env, lanes), name="danvan-worker", daemon=True
         )
-        self.primed = self.executor.submit(_prime)  # starts the process (and its kernel's warm-up) now
-        # The process object, kept to read how it died (ProcessPoolExecutor does not say).
-        self.process = next(iter((getattr(self.executor, "_processes", None) or {}).values()), None)
+        self.process.start()
+        child.close()
+        self._sending = threading.Lock()
+        self._running: dict[int, cf.Future] = {}
+        self._ids = iter(range(1 << 62))
+        self.dead = False
+        self.running_at_death = 0  # the tasks it was running when it died
+        self.lanes = [_Lane(self, index) for index in range(lanes)]
+        self._reader = threading.Thread(target=self._read, name="danvan-worker-reader", daemon=True)
+        self._reader.start()
 
     def fits(self, worker: WorkerOptions, env: tuple[tuple[str, str], ...]) -> bool:
         """Whether this worker was started as ``worker`` and ``env`` ask: the same kernel settings and environment,
         and a PDF printer when they print PDFs (the other options travel with each task)."""
         return self.kernel == worker.kernel and self.env == env and self.pdf == ("pdf" in worker.formats)
 
-    def kill(self) -> None:
-        """Stop the worker now, whatever it is doing (its kernel exits when it sees its parent gone).
+    def start_lane(self, index: int) -> None:
+        """Start lane ``index``'s kernel now (lane 0 starts with the process)."""
+        self._send(("start", index))
 
-        Waits for the executor's manager thread, which ends as soon as it sees the process gone: left running, it
-        closes its wake-up pipe while Python's exit hook for process pools may still write to it (Python 3.11
-        has no lock there), and the command then prints "OSError: Bad file descriptor" after its own message.
-        """
-        if self.process is not None:
-            with contextlib.suppress(Exception):
-                self.process.kill()
-        self.executor.shutdown(wait=True, cancel_futures=True)
+    def submit(self, index: int, fn: Callable[..., Any], args: tuple[Any, ...]) -> cf.Future:
+        future: cf.Future = cf.Future()
+        future.set_running_or_notify_cancel()
+        with self._sending:
+            if self.dead:
+                future.set_exception(BrokenProcessPool("the worker process died"))
+                return future
+            task_id = next(self._ids)
+            self._running[task_id] = future
+        self._send(("run", task_id, index, fn, args))
+        return future
+
+    def _send(self, message: tuple[Any, ...]) -> None:
+        with self._sending:
+            if self.dead:
+                return
+            try:
+                self._conn.send(message)
+            except (EOFError, OSError):  # the process is gone: the reader fails its tasks
+                pass
+
+    def _read(self) -> None:
+        while True:
+            try:
+                kind, *rest = self._conn.recv()
+            except (EOFError, OSError):
+                break
+            if kind == "ready":
+                primed = self.lanes[rest[0]].primed
+                if not primed.done():
+                    primed.set_result(rest[1])
+                continue
+            task_id, answer = rest
+            with self._sending:
+                future = self._running.pop(task_id, None)
+            if future is None:
+                continue
+            if kind == "done":
+                future.set_result(answer)
+            else:
+                future.set_exception(answer)
+        with self._sending:
+            self.dead = True
+            running, self._running = list(self._running.values()), {}
+            self.running_at_death = len(running)
+        broken = BrokenProcessPool("the worker process died")
+        for future in running:
+            future.set_exception(broken)
+        for lane in self.lanes:
+            if not lane.primed.done():
+                lane.primed.set_exception(broken)
+
+    def shutdown(self) -> None:
+        """Let the running tasks end, then stop the process (each lane stops its kernel)."""
+        self._send(("stop",))
+        self.process.join()
+        self._reader.join()
+        self._conn.close()
+
+    def kill(self) -> None:
+        """Stop the worker now, whatever it is doing (its kernels exit when they see their parent gone); returns
+        once its tasks have failed."""
+        with contextlib.suppress(Exception):
+            self.process.kill()
+        self.process.join()
+        self._reader.join()
 
     def death(self) -> str:
         """How the process died, for the report's error: its signal or exit status when known."""
-        code = None
-        for _ in range(50):  # the process is dead; reaping it may take a moment
-            code = self.process.exitcode if self.process is not None else None
-            if code is not None or self.process is None:
-                break
-            time.sleep(0.02)
+        self.process.join(timeout=1.0)  # the process is dead; reaping it may take a moment
+        code = self.process.exitcode
         if code is not None and code < 0:
             try:
                 name = signal.Signals(-code).name
@@ -500,19 +651,36 @@ class _Slot:
         return "the worker process died"
 
 
+class _Lane:
+    """One kernel of a :class:`_Worker`: a slot of the pool, which gives it one task at a time."""
+
+    def __init__(self, worker: _Worker, index: int) -> None:
+        self.worker = worker
+        self.index = index
+        self.primed: cf.Future = cf.Future()  # its kernel is up (the result is the process id)
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future:
+        return self.worker.submit(self.index, fn, args)
+
+    def death(self) -> str:
+        return self.worker.death()
+
+
 class _LocalPool:
-    """``jobs`` worker processes, each in a one-process pool, fed from one queue (the executor's ``submit``).
+    """``jobs`` kernels, driven by worker processes of up to :data:`LANES_PER_WORKER` kernels each, fed from one queue
+    (the executor's ``submit``).
 
-    A single :class:`concurrent.futures.ProcessPoolExecutor` fails every running and queued task once any worker
-    dies (``BrokenProcessPool``), and cannot say which task the dead worker had. Here each worker is its own pool
-    and takes a task only when it is idle, so a dead worker fails exactly its own task (with :class:`WorkerDied`
-    naming the signal), is replaced by a fresh worker, and the queue goes on.
+    A :class:`concurrent.futures.ProcessPoolExecutor` fails every running and queued task once any worker dies
+    (``BrokenProcessPool``), and cannot say which task the dead worker had. Here each kernel (a lane of a
+    :class:`_Worker`) takes a task only when it is idle, so a dead worker fails exactly the tasks it was running (with
+    :class:`WorkerDied` naming the signal), each of its lanes is replaced by a fresh worker, and the queue goes on.
 
-    One worker starts at once, the others with the first task, or, with ``first_alone``, once the first worker is
+    The first kernel starts at once, the others with the first task, or, with ``first_alone``, once the first is
     ready: the command computes the batch's shared step meanwhile (:func:`~danvan_analysis.batch.runner.run_shared_step`),
-    which every report waits for, on the other core. Each worker's start (interpreter, kernel, warm-up imports: 2-3 s
-    of CPU) would otherwise take that core while the first kernel boots; started after it, they boot while the shared
-    step ends. A task goes to a worker that is ready before one that is still starting.
+    which every report waits for, on the other core. Each kernel's start (its warm-up imports: ~2 s of CPU) would
+    otherwise take that core while the first kernel boots; started after it, they boot while the shared step ends.
+    The second kernel is the first worker's second lane: it starts at once, in a process that has imported
+    everything already. A task goes to a kernel that is ready before one that is still starting.
     """
 
     def __init__(
@@ -530,8 +698,10 @@ class _LocalPool:
         self._queue: deque[tuple[cf.Future, Callable[..., Any], tuple[Any, ...]]] = deque()
         # A worker the command started while it planned (batch.early), when it is the one this pool needs.
         first = early.take(worker, env) if early is not None else None
-        self._idle = [first or _Slot(worker, env)]
-        self._slots = list(self._idle)
+        self._workers = [first or _Worker(worker, env, lanes=min(jobs, LANES_PER_WORKER))]
+        self._slots: list[_Lane] = [self._workers[0].lanes[0]]
+        self._idle = list(self._slots)
+        self._unstarted = self._workers[0].lanes[1:jobs]  # lanes of a running worker, their kernels not started
         self._to_start = jobs - 1
         self._closed = False
         self._first_alone = first_alone
@@ -548,50 +718,104 @@ class _LocalPool:
         return future
 
     def _start_others(self) -> None:
-        """Start the workers not started yet (see the class docstring)."""
+        """Start the kernels not started yet (see the class docstring): the first worker's other lanes, then new
+        workers."""
         with self._lock:
             if self._closed or not self._to_start:
                 return
-            started = [_Slot(self.worker, self.env) for _ in range(self._to_start)]
+            started: list[_Lane] = []
+            while self._unstarted and len(started) < self._to_start:
+                lane = self._unstarted.pop(0)
+                lane.worker.start_lane(lane.index)
+                started.append(lane)
+            while len(started) < self._to_start:
+                lanes = min(self._to_start - len(started), LANES_PER_WORKER)
+                fresh = _Worker(self.worker, self.env, lanes=lanes)
+                self._workers.append(fresh)
+                for lane in fresh.lanes[1:]:
+                    fresh.start_lane(lane.index)
+                started += fresh.lanes
             self._to_start = 0
             self._slots += started
             self._idle += started
             self._dispatch()
 
     def _dispatch(self) -> None:
-        """Give queued tasks to idle workers (called with the lock held)."""
+        """Give queued tasks to idle kernels (called with the lock held)."""
         while self._idle and self._queue and not self._closed:
             future, fn, args = self._queue.popleft()
             if not future.set_running_or_notify_cancel():
                 continue
-            ready = [slot for slot in self._idle if slot.primed.done()]  # its kernel is up: the task starts now
+            # A kernel that is up first: the task starts now. A lane whose worker died while it was idle is replaced.
+            ready = [slot for slot in self._idle if slot.primed.done() and not slot.worker.dead]
             slot = (ready or self._idle)[-1]
             self._idle.remove(slot)
-            inner = slot.executor.submit(fn, *args)
-            inner.add_done_callback(lambda done, slot=slot, future=future: self._settle(slot, future, done))
+            if slot.worker.dead:
+                slot = self._replace(slot)
+            inner = slot.submit(fn, *args)
+            inner.add_done_callback(
+                lambda done, slot=slot, future=future, fn=fn, args=args: self._settle(slot, future, done, fn, args)
+            )
 
-    def _settle(self, slot: _Slot, future: cf.Future, done: cf.Future) -> None:
+    def _replace(self, slot: _Lane) -> _Lane:
+        """A fresh worker's lane in the place of ``slot``, whose worker died (called with the lock held)."""
+        fresh = _Worker(self.worker, self.env, lanes=1)
+        self._workers.append(fresh)
+        self._slots[self._slots.index(slot)] = fresh.lanes[0]
+        return fresh.lanes[0]
+
+    def _settle(
+        self,
+        slot: _Lane,
+        future: cf.Future,
+        done: cf.Future,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        died: str | None = None,
+    ) -> None:
+        """Pass a task's answer on; when its worker died, put a fresh worker in the slot's place.
+
+        A worker that died while it ran this task and another may have been killed for either of them (a notebook
+        that kills its kernel's parent, an out-of-memory kill), so the task runs once more, at once, alone in the
+        fresh worker, and its log says so (``died``: the first death): the report that caused the death dies again
+        and fails, the other is made. A second death, or a death while the worker ran only this task, fails it.
+        """
         try:
-            future.set_result(done.result())
-        except cf.process.BrokenProcessPool:
-            future.set_exception(WorkerDied(slot.death()))
-            with self._lock:  # the broken pool winds itself down; a fresh worker takes the dead one's place
-                self._slots.remove(slot)
-                slot = _Slot(self.worker, self.env) if not self._closed else slot
-                self._slots.append(slot)
+            result = done.result()
+        except BrokenProcessPool:
+            death = slot.death()
+            with self._lock:  # a fresh worker takes the dead one's place
+                shared = slot.worker.running_at_death > 1
+                if not self._closed:
+                    slot = self._replace(slot)
+                    if died is None and shared:
+                        retry = slot.submit(fn, *args)
+                        retry.add_done_callback(
+                            lambda again, slot=slot: self._settle(slot, future, again, fn, args, died=death)
+                        )
+                        return  # the slot stays busy with the retry
+            future.set_exception(WorkerDied(death))
         except BaseException as exc:
             future.set_exception(exc)
+        else:
+            if died is not None and isinstance(result, ReportOutcome):
+                note = (
+                    f"{result.started} a first attempt stopped: {died}, while it ran this report and another; "
+                    "this report was run again, alone, in a fresh worker.\n"
+                )
+                result = replace(result, log=note + result.log)
+            future.set_result(result)
         with self._lock:
             self._idle.append(slot)
             self._dispatch()
 
     def shutdown(self) -> None:
         """Cancel the queued tasks, wait for the running ones, stop every worker (all at once: each stops its
-        kernel as it exits)."""
+        kernels as it exits)."""
         with self._lock:
             self._closed = True
             while self._queue:
                 self._queue.popleft()[0].cancel()
-        slots = list(self._slots)
-        with cf.ThreadPoolExecutor(max(len(slots), 1)) as stopping:
-            list(stopping.map(lambda slot: slot.executor.shutdown(wait=True, cancel_futures=True), slots))
+        workers = list(self._workers)
+        with cf.ThreadPoolExecutor(max(len(workers), 1)) as stopping:
+            list(stopping.map(lambda worker: worker.shutdown(), workers))

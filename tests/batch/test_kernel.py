@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -158,10 +159,11 @@ def test_a_pool_of_a_worker_per_core_runs_one_numerical_thread_each(monkeypatch:
     }
 
 
-def test_a_pool_starts_its_other_workers_once_the_first_is_ready_for_the_shared_step() -> None:
-    """While the command computes the shared step, the first worker's kernel boots alone on the other core: with
-    ``first_alone`` the others start once it is ready (and the first task goes to the ready worker); without it
-    they all start with the first task."""
+def test_a_pool_starts_its_other_kernels_once_the_first_is_ready_for_the_shared_step() -> None:
+    """While the command computes the shared step, the first kernel boots alone on the other core: with
+    ``first_alone`` the others start once it is ready (and the first task goes to the ready kernel); without it
+    they all start with the first task. The second kernel is the first worker's second lane (one process), the
+    third a new worker's."""
     from types import SimpleNamespace
 
     from danvan_analysis.batch.pool import WorkerOptions, _LocalPool
@@ -176,10 +178,10 @@ def test_a_pool_starts_its_other_workers_once_the_first_is_ready_for_the_shared_
                 pool._slots[0].primed.result(timeout=120)
                 deadline = time.monotonic() + 30
                 while len(pool._slots) < 3 and time.monotonic() < deadline:
-                    time.sleep(0.01)  # started by the first worker's readiness, not by a task
+                    time.sleep(0.01)  # started by the first kernel's readiness, not by a task
                 assert len(pool._slots) == 3
                 first = pool.submit(os.getpid)
-                assert first.result(timeout=120) == pool._slots[0].process.pid  # the ready worker took it
+                assert first.result(timeout=120) == pool._slots[0].worker.process.pid  # the ready lane took it
             else:
                 first = pool.submit(str, SimpleNamespace(kind="district"))
                 assert len(pool._slots) == 3
@@ -187,8 +189,53 @@ def test_a_pool_starts_its_other_workers_once_the_first_is_ready_for_the_shared_
             others = [pool.submit(str, SimpleNamespace(kind="district")) for _ in range(3)]
             assert all(f.result(timeout=120) for f in others)
             assert len(pool._slots) == 3, first_alone
+            processes = [slot.worker.process for slot in pool._slots]
+            assert processes[0] is processes[1] and processes[2] is not processes[0]  # 2 lanes, then a new worker
+            assert [slot.primed.result(timeout=120) for slot in pool._slots] == [p.pid for p in processes]
         finally:
             pool.shutdown()
+        assert all(slot.worker.process.exitcode == 0 for slot in pool._slots)  # stopped, not killed
+
+
+def _outcome_after(seconds: float) -> Any:
+    """A report that takes ``seconds`` (runs in a pool's worker process)."""
+    from danvan_analysis.batch.pool import ReportOutcome
+
+    time.sleep(seconds)
+    return ReportOutcome("164", "ok", None, "<html>", None, "ran\n", "t0", "t1", seconds, {"pid": os.getpid()}, "")
+
+
+def _kill_own_process_after(seconds: float) -> None:
+    """A report that kills its worker process (as a notebook can, through its kernel's parent)."""
+    time.sleep(seconds)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_worker_killed_while_running_two_reports_fails_only_the_one_that_killed_it() -> None:
+    """Both lanes of one worker run a report when one of them kills the process: each runs once more, alone, in a
+    fresh worker. The guilty one kills that worker too and fails with the signal named; the other is made, and its
+    log says it was run again. The pool goes on with fresh workers."""
+    from danvan_analysis.batch.pool import WorkerDied, WorkerOptions, _LocalPool
+
+    worker = WorkerOptions(kernel=KernelSettings(cwd=FIXTURES), warm=False)
+    pool = _LocalPool(worker, jobs=2)
+    try:
+        first = pool._slots[0].worker.process.pid
+        innocent = pool.submit(_outcome_after, 3.0)
+        guilty = pool.submit(_kill_own_process_after, 1.0)
+        with pytest.raises(WorkerDied, match=r"the worker process died \(signal 9, SIGKILL\)"):
+            guilty.result(timeout=120)
+        made = innocent.result(timeout=120)
+        assert made.status == "ok" and made.headline["pid"] != first  # made, in another process
+        assert made.log.endswith("ran\n")
+        assert "a first attempt stopped: the worker process died (signal 9, SIGKILL)" in made.log.splitlines()[0]
+        alone = pool.submit(_kill_own_process_after, 0.0)  # a death while running one report alone: no second run
+        with pytest.raises(WorkerDied, match="SIGKILL"):
+            alone.result(timeout=120)
+        assert pool.submit(os.getpid).result(timeout=120) != first
+        assert all(not slot.worker.dead for slot in pool._slots) and len(pool._slots) == 2
+    finally:
+        pool.shutdown()
 
 
 def test_a_large_output_does_not_cost_the_next_report_a_fresh_kernel(kernel: WarmKernel, tmp_path: Path) -> None:
