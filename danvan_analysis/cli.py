@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from danvan_analysis import paths
 from danvan_analysis.errors import DanvanError, ParameterError
+from danvan_analysis.process import end_process
 
 app = typer.Typer(
     help="danvan-analysis: evaluate the 'dân vận' work of state agencies in Thái Nguyên.",
@@ -496,36 +497,6 @@ def main() -> None:
     except SystemExit as stop:  # typer ends every command this way
         code = stop.code
     end_process(code)
-
-
-def end_process(code: object) -> NoReturn:
-    """Exit with ``code`` (``SystemExit``'s meaning) without tearing the interpreter down, when nothing needs it.
-
-    Once a command has returned, CPython's finalisation only frees memory: it tears down every module and collects
-    the whole heap, ~0.25 s after a batch (pandas, matplotlib and statsmodels loaded; measured from the last
-    ``atexit`` handler to the end of the process, 4 runs on the demo data), which every user waits for. Here the
-    ``atexit`` handlers still run (the multiprocessing clean-up, a coverage tool's), the standard streams are
-    flushed, then ``os._exit`` ends the process. Every file the command writes is closed by then (written whole,
-    then renamed). When another non-daemon thread still runs, the normal exit waits for it instead.
-    """
-    import atexit
-    import os
-    import threading
-
-    if isinstance(code, int) or code is None:
-        status = code or 0
-    else:  # SystemExit("message"): printed, status 1, as Python does
-        print(code, file=sys.stderr)
-        status = 1
-    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
-        sys.exit(status)
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # closed or broken pipe: nothing left to flush
-            pass
-    os._exit(status)
 
 
 if __name__ == "__main__":

@@ -102,11 +102,11 @@ def test_demo_writes_every_dataset(tmp_path):
     )
 
 
-# -- the process's end (cli.end_process) ---------------------------------------------------------------------------
+# -- the process's end (process.end_process) ---------------------------------------------------------------------------
 
 _ENDING = """
 import atexit, sys, threading, time
-from danvan_analysis.cli import end_process
+from danvan_analysis.process import end_process
 atexit.register(lambda: open(sys.argv[1], "w").write("atexit ran"))
 print("written before the end")  # block-buffered: a pipe
 sys.stderr.write("and on stderr\\n")

@@ -206,6 +206,14 @@ class WarmKernel:
                 self.kc.stop_channels()
             self.kc = None
         if self.km is not None:
+            # shutdown_kernel(now=True) kills the process, then polls it every 0.1 s until it is gone: the first
+            # poll comes before the kill has been reaped, so every stop waited 0.1 s, at the end of every batch.
+            # Killing and reaping it here first lets that poll find it gone.
+            process = getattr(getattr(self.km, "provisioner", None), "process", None)
+            if process is not None:
+                with contextlib.suppress(Exception):
+                    process.kill()
+                    process.wait(timeout=5)
             with contextlib.suppress(Exception):
                 run_sync(self.km.shutdown_kernel)(now=True)
             with contextlib.suppress(Exception):

@@ -330,6 +330,9 @@ def _drive(conn: Any, options: WorkerOptions, env: tuple[tuple[str, str], ...], 
             waiting.put(None)
         for thread in threads.values():
             thread.join()
+        from danvan_analysis.process import end_process
+
+        end_process(0)  # kernels stopped, answers sent: the interpreter's teardown would only delay the batch's end
     except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: stop now, with the kernels
         for kernel in list(_kernels):
             kernel.shutdown()

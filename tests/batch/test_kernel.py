@@ -137,6 +137,42 @@ def test_start_gives_up_with_a_clear_error() -> None:
         warm.start()
 
 
+def test_a_stopped_kernel_is_reaped_before_jupyter_client_looks() -> None:
+    """shutdown kills and reaps the kernel process before jupyter_client's shutdown_kernel, whose poll would
+    otherwise sleep 0.1 s for a kill not yet reaped; the process is gone and its files cleaned up."""
+    import psutil
+
+    warm = WarmKernel(KernelSettings(cwd=FIXTURES))
+    warm.start()
+    km = warm.km
+    process = km.provisioner.process
+    seen: list[int | None] = []
+    stop = km.shutdown_kernel
+
+    async def recording(*args: Any, **kwargs: Any) -> None:
+        seen.append(process.poll())  # the exit status, once reaped
+        await stop(*args, **kwargs)
+
+    km.shutdown_kernel = recording
+    warm.shutdown()
+    assert seen == [-signal.SIGKILL]
+    assert not psutil.pid_exists(process.pid) and not Path(km.connection_file).exists()
+    assert warm.km is None and warm.kc is None
+
+
+def test_a_kernel_that_dies_before_answering_is_a_clear_error() -> None:
+    """The readiness wait (kernel._await_kernel_info) notices a kernel that dies at start, without waiting for its
+    time limit, and the error quotes what the kernel wrote."""
+    warm = WarmKernel(KernelSettings(cwd=FIXTURES, startup_timeout=60))
+    warm.launch()
+    warm.km.provisioner.process.kill()
+    started = time.monotonic()
+    with pytest.raises(ReportError, match="did not answer: Kernel died before replying to kernel_info"):
+        warm.wait_ready()
+    assert time.monotonic() - started < 30  # noticed, not timed out
+    assert warm.km is None
+
+
 def test_a_pool_of_a_worker_per_core_runs_one_numerical_thread_each(monkeypatch: pytest.MonkeyPatch) -> None:
     """The workers (and so their kernels, which inherit their environment) get one BLAS/OpenMP thread each; a
     variable the batch's environment sets itself is kept as it is."""
