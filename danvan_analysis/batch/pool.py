@@ -456,7 +456,8 @@ def open_pool(
         with _dask_pool(jobs=jobs, scheduler=scheduler) as pool:
             yield pool
         return
-    pool = _LocalPool(worker, jobs=jobs, env=SINGLE_THREAD if jobs >= available_cores() else (), early=early)
+    env = SINGLE_THREAD if jobs >= available_cores() else ()
+    pool = _LocalPool(worker, jobs=jobs, env=env, early=early, first_alone=first_alone)
     try:
         yield pool
     finally:

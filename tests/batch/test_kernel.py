@@ -202,12 +202,12 @@ def test_a_pool_starts_its_other_kernels_once_the_first_is_ready_for_the_shared_
     third a new worker's."""
     from types import SimpleNamespace
 
-    from danvan_analysis.batch.pool import WorkerOptions, _LocalPool
+    from danvan_analysis.batch.pool import WorkerOptions, open_pool
 
     worker = WorkerOptions(kernel=KernelSettings(cwd=FIXTURES), warm=False)
     for first_alone in (True, False):
-        pool = _LocalPool(worker, jobs=3, first_alone=first_alone)
-        try:
+        # Through open_pool, as the runner opens it (which once dropped first_alone on the way).
+        with open_pool(worker, jobs=3, scheduler=None, first_alone=first_alone) as pool:
             assert len(pool._slots) == 1
             if first_alone:
                 assert len(pool._slots) == 1  # nothing submitted yet, the first not ready: none other started
@@ -228,8 +228,6 @@ def test_a_pool_starts_its_other_kernels_once_the_first_is_ready_for_the_shared_
             processes = [slot.worker.process for slot in pool._slots]
             assert processes[0] is processes[1] and processes[2] is not processes[0]  # 2 lanes, then a new worker
             assert [slot.primed.result(timeout=120) for slot in pool._slots] == [p.pid for p in processes]
-        finally:
-            pool.shutdown()
         assert all(slot.worker.process.exitcode == 0 for slot in pool._slots)  # stopped, not killed
 
 
