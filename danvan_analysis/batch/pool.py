@@ -290,7 +290,9 @@ def _drive(conn: Any, options: WorkerOptions, env: tuple[tuple[str, str], ...], 
             except (EOFError, OSError):  # the command is gone: the parent watch ends this process
                 pass
             except Exception as exc:  # a result or an exception that does not pickle: the task fails, saying so
-                conn.send(("raised", message[1], RuntimeError(f"the worker could not send its answer back: {exc}")))
+                failure = RuntimeError(f"the worker could not send its answer back: {type(exc).__name__}: {exc}")
+                with contextlib.suppress(Exception):
+                    conn.send(("raised", message[1], failure))
 
     def lane(index: int) -> None:
         _start_lane(options, first=index == 0)
@@ -299,7 +301,7 @@ def _drive(conn: Any, options: WorkerOptions, env: tuple[tuple[str, str], ...], 
             task_id, fn, args = item
             try:
                 answer: tuple[Any, ...] = ("done", task_id, fn(*args))
-            except Exception as exc:
+            except BaseException as exc:  # even SystemExit: the command waits for an answer to every task
                 answer = ("raised", task_id, exc)
             send(answer)
         kernel = getattr(_state, "kernel", None)
@@ -683,7 +685,7 @@ class _LocalPool:
     ready: the command computes the batch's shared step meanwhile (:func:`~danvan_analysis.batch.runner.run_shared_step`),
     which every report waits for, on the other core. Each kernel's start (its warm-up imports: ~2 s of CPU) would
     otherwise take that core while the first kernel boots; started after it, they boot while the shared step ends.
-    The second kernel is the first worker's second lane: it starts at once, in a process that has imported
+    The second kernel is the first worker's second lane: no new process to start, its process has imported
     everything already. A task goes to a kernel that is ready before one that is still starting.
     """
 

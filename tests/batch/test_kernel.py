@@ -245,6 +245,32 @@ def _kill_own_process_after(seconds: float) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+def _unpicklable_answer() -> Any:
+    import threading
+
+    return threading.Lock()
+
+
+def _exiting() -> None:
+    raise SystemExit(3)
+
+
+def test_a_worker_answers_every_task_even_one_it_cannot_send_or_that_exits() -> None:
+    """The command waits for an answer to every task: an answer that does not pickle fails that task, saying so,
+    and so does SystemExit; the worker goes on with the next task."""
+    from danvan_analysis.batch.pool import WorkerOptions, _LocalPool
+
+    pool = _LocalPool(WorkerOptions(kernel=KernelSettings(cwd=FIXTURES), warm=False), jobs=1)
+    try:
+        with pytest.raises(RuntimeError, match="the worker could not send its answer back: TypeError"):
+            pool.submit(_unpicklable_answer).result(timeout=120)
+        with pytest.raises(SystemExit):
+            pool.submit(_exiting).result(timeout=120)
+        assert pool.submit(os.getpid).result(timeout=120) == pool._slots[0].worker.process.pid  # the same worker
+    finally:
+        pool.shutdown()
+
+
 def test_a_worker_killed_while_running_two_reports_fails_only_the_one_that_killed_it() -> None:
     """Both lanes of one worker run a report when one of them kills the process: each runs once more, alone, in a
     fresh worker. The guilty one kills that worker too and fails with the signal named; the other is made, and its
