@@ -17,9 +17,9 @@ side, so compare ratios within a run)::
     step needs and computes it (as (c)'s command does) while the first of ``jobs`` long-lived plain Python processes
     imports everything once (without the cycle collector, then frozen, as (c)'s kernels); the others start once it
     is ready; then each takes the next report as soon as it is free and runs the report's notebook cells with their
-    display outputs captured (no Jupyter kernel, no messaging, no papermill execution engine) and renders the HTML with the same exporter, with one BLAS thread each
-    when there is a worker per core, as (c)'s kernels. Its pages are checked equal to (c)'s, so c/d is what Jupyter
-    and the runner cost on top of the work.
+    display outputs captured (no Jupyter kernel, no messaging, no papermill execution engine) and renders the HTML
+    with the same exporter, with one BLAS thread each when there is a worker per core, as (c)'s kernels. Its pages
+    are checked equal to (c)'s, so c/d is what Jupyter and the runner cost on top of the work.
 (e) ``danvan reports --force --formats html,docx,pdf,xlsx``: every format (the Word draft and the Excel appendix
     written from the blocks, the PDF printed by one Chromium per worker) against HTML alone (c). Aim: e/c ≤ 1.5.
 (big) (c) and (d) again on a survey of ``--respondents`` per year (written once into ``--big-data``).

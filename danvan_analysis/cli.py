@@ -6,7 +6,6 @@ traceback.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 

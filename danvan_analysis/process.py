@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import NoReturn
 
@@ -30,8 +31,6 @@ def end_process(code: object) -> NoReturn:
         sys.exit(status)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError):  # closed or broken pipe: nothing left to flush
             stream.flush()
-        except (OSError, ValueError):  # closed or broken pipe: nothing left to flush
-            pass
     os._exit(status)

@@ -336,9 +336,7 @@ def _drive(conn: Any, options: WorkerOptions, env: tuple[tuple[str, str], ...], 
 
         end_process(0)  # kernels stopped, answers sent: the interpreter's teardown would only delay the batch's end
     except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: stop now, with the kernels
-        for kernel in list(_kernels):
-            kernel.shutdown()
-        os._exit(130)
+        _stop_kernels_and_exit(130)
 
 
 def _start_lane(options: WorkerOptions, *, first: bool) -> None:
@@ -382,6 +380,13 @@ def _register_shutdown(kernel: WarmKernel) -> None:
     atexit.register(kernel.shutdown)
 
 
+def _stop_kernels_and_exit(status: int) -> None:
+    """Stop every kernel this process started, then end it at once (the command is gone, or Ctrl-C)."""
+    for kernel in list(_kernels):
+        kernel.shutdown()
+    os._exit(status)
+
+
 def _watch_parent() -> None:
     """Exit (stopping the kernels) if the batch process dies, e.g. killed with SIGKILL: no orphaned workers."""
     parent = os.getppid()
@@ -389,9 +394,7 @@ def _watch_parent() -> None:
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(0.5)
-        for kernel in list(_kernels):
-            kernel.shutdown()
-        os._exit(1)
+        _stop_kernels_and_exit(1)
 
     threading.Thread(target=watch, name="danvan-parent-watch", daemon=True).start()
 
@@ -591,10 +594,8 @@ class _Worker:
         with self._sending:
             if self.dead:
                 return
-            try:
+            with contextlib.suppress(EOFError, OSError):  # the process is gone: the reader fails its tasks
                 self._conn.send(message)
-            except (EOFError, OSError):  # the process is gone: the reader fails its tasks
-                pass
 
     def _read(self) -> None:
         while True:

@@ -240,8 +240,8 @@ def map_large_arrays(threshold: int = 4 << 20) -> None:
 
     By default glibc raises that threshold each time a mapped block is freed, up to 32 MiB, so the many 16 MB arrays
     of an estimate over 2M rows come from the heap and leave it fragmented: memory that is free but not returned.
-    For the batch's shared step at 1M respondents a year (the kernel's peak is the year-on-year change, over both
-    years' rows) a fixed 4 MiB threshold measured a peak of 572-581 MiB against 590-598 MiB, for about 0.5 s more
+    For the batch's shared step at 1M respondents a year (its peak is the year-on-year change, over both years'
+    rows; measured when the step ran in a kernel, now the command's process) a fixed 4 MiB threshold measured a peak of 572-581 MiB against 590-598 MiB, for about 0.5 s more
     of the step's ~6.5 s (page faults of fresh mappings); blocks under 4 MiB (the reports' small arrays) are not
     affected. The setting lasts for the process.
     """

@@ -393,7 +393,7 @@ def build_shared_results(*, year: int, data_dir: str, out: str, ci_method: str =
     the shared results of a batch."""
     from danvan_analysis.io.bundle import map_large_arrays
 
-    map_large_arrays()  # the step's many large arrays handed back as they are freed (the kernel's peak at 1M)
+    map_large_arrays()  # the step's many large arrays handed back as they are freed (its process's peak at 1M)
     results = compute_shared_results(data_dir=Path(data_dir), year=year, ci_method=ci_method)
     folder = write_shared_results(results, Path(out))
     del results
