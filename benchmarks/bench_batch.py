@@ -234,8 +234,10 @@ def _floor_report(name: str, notebook: str, parameters: dict[str, object], title
         with capture_output() as captured:
             exec(cell.source, namespace)
         cell.execution_count = count
-        cell.outputs = [
-            nbformat.v4.new_output("display_data", data=_as_json(shown.data), metadata=shown.metadata)
+        cell.outputs = [  # as (c)'s workers record them: no schema validation per output
+            nbformat.from_dict(
+                {"output_type": "display_data", "metadata": shown.metadata, "data": _as_json(shown.data)}
+            )
             for shown in captured.outputs
         ]
     namespace.clear()
@@ -268,7 +270,11 @@ def _as_json(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _floor_shared(year: int, data_dir: str, out: str, ci_method: str) -> float:
-    """The floor's shared step, in a plain process of its own: import what it needs, compute, write."""
+    """The floor's shared step, in a plain process of its own: import what it needs (not what (c)'s command skips),
+    compute, write."""
+    from danvan_analysis.process import skip_unused_imports
+
+    skip_unused_imports()
     from danvan_analysis.reports.shared import build_shared_results
 
     build_shared_results(year=year, data_dir=data_dir, out=out, ci_method=ci_method)

@@ -14,7 +14,7 @@ from rich.console import Console
 
 from danvan_analysis import paths
 from danvan_analysis.errors import DanvanError, ParameterError
-from danvan_analysis.process import end_process
+from danvan_analysis.process import end_process, skip_unused_imports
 
 app = typer.Typer(
     help="danvan-analysis: evaluate the 'dân vận' work of state agencies in Thái Nguyên.",
@@ -487,6 +487,7 @@ def weights(
 
 def main() -> None:
     """Entry point of the ``danvan`` command: run it, then end the process (:func:`end_process`)."""
+    skip_unused_imports()
     try:
         app()
         code: object = 0

@@ -36,6 +36,7 @@ Design choices:
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -48,7 +49,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import font_manager, ft2font
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
@@ -196,12 +197,41 @@ def _drawing() -> Iterator[None]:
         yield
 
 
+class _PooledCanvas(FigureCanvasAgg):
+    """An Agg canvas that takes its renderer from a per-thread pool of renderers, one per size and DPI.
+
+    matplotlib caches text metrics per renderer object: a figure with a renderer of its own measures every label,
+    tick label and title again, although the figures of a report (and the next report's) show the same texts in the
+    same font. With the pool, a text is measured once per thread for every figure of the same size and DPI, in the
+    layout and in the draw. The renderer's pixels are those of the last figure of that size drawn in the thread:
+    read them (``buffer_rgba``) before drawing another figure, as ``savefig`` does.
+    """
+
+    def get_renderer(self) -> Any:
+        w, h = self.figure.bbox.size
+        key = (w, h, self.figure.dpi)
+        pool = _RENDERERS.__dict__.setdefault("pool", {})
+        renderer = pool.pop(key, None)
+        if renderer is None:
+            renderer = RendererAgg(w, h, self.figure.dpi)
+            while len(pool) >= _POOL_SIZE:
+                pool.pop(next(iter(pool)))  # the least recently used size
+        pool[key] = renderer
+        self.renderer, self._lastKey = renderer, key
+        return renderer
+
+
+#: Per-thread renderers of :class:`_PooledCanvas` (size, DPI → renderer, least recently used first).
+_RENDERERS = threading.local()
+_POOL_SIZE = 16
+
+
 def _new_figure(height: float, width: float = WIDTH) -> Figure:
     fig = Figure(figsize=(width, height), layout="constrained")
-    # An Agg canvas of its own (not registered with pyplot): the layout in _finish() and a PNG save at the figure's
-    # DPI then share one renderer, so matplotlib's text-metrics cache (keyed by renderer) serves the second pass
-    # instead of measuring every label again. Other formats still switch canvas when saving.
-    FigureCanvasAgg(fig)
+    # An Agg canvas of its own (not registered with pyplot), whose renderer the layout in _finish(), a PNG save at
+    # the figure's DPI and the other figures of that size share, so matplotlib's text-metrics cache (keyed by
+    # renderer) serves every later pass instead of measuring every label again. Other formats switch canvas.
+    _PooledCanvas(fig)
     return fig
 
 
@@ -997,5 +1027,5 @@ def plot_topic_breakdown(
             _number_axis(ax.xaxis, lang, integer=True)
         ax.grid(axis="y", visible=False)
         label_column = "label_vi" if lang == "vi" else "label_en"
-        ax.set_title(title or str(rows[label_column].iloc[0]), loc="left", wrap=True)
+        ax.set_title(title or str(rows[label_column].iloc[0]), loc="left", wrap=True, y=1.0)
         return _finish(fig)

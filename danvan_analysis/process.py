@@ -1,4 +1,4 @@
-"""How a process of the toolkit ends (the ``danvan`` command, a batch's worker process)."""
+"""How a process of the toolkit starts and ends (the ``danvan`` command, a batch's worker process)."""
 
 from __future__ import annotations
 
@@ -34,3 +34,27 @@ def end_process(code: object) -> NoReturn:
         with contextlib.suppress(OSError, ValueError):  # closed or broken pipe: nothing left to flush
             stream.flush()
     os._exit(status)
+
+
+#: Optional libraries that a library we use imports when they are installed, for a feature no command of ours uses:
+#: hypothesis, which pandera imports on its first check (``pandera.strategies``, to synthesise data from a schema);
+#: the test extra installs it. ~0.09 s of CPU on the batch's critical path (``python -X importtime``).
+UNUSED_OPTIONAL_MODULES = ("hypothesis",)
+
+
+def skip_unused_imports() -> None:
+    """Keep the libraries of :data:`UNUSED_OPTIONAL_MODULES` from being imported in this process (the command's).
+
+    ``sys.modules[name] = None`` makes their import raise ImportError, which pandera expects (it is how it finds
+    them absent) and handles; it changes no check's result, only ``DataFrameModel.strategy()`` and ``.example()``,
+    which no command calls. Only done while neither they nor their importer is loaded yet.
+    """
+    mark_absent(UNUSED_OPTIONAL_MODULES, unless_imported=(*UNUSED_OPTIONAL_MODULES, "pandera.strategies"))
+
+
+def mark_absent(names: tuple[str, ...], *, unless_imported: tuple[str, ...]) -> None:
+    """Make ``import name`` raise ImportError in this process for each of ``names``, unless a module of
+    ``unless_imported`` is loaded already (a process that imported them may use them)."""
+    if not any(name in sys.modules for name in unless_imported):
+        for name in names:
+            sys.modules[name] = None  # type: ignore[assignment]

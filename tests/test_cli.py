@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -153,6 +154,7 @@ def test_the_command_ends_its_process_with_the_commands_status(monkeypatch):
         ended.append(code)
 
     monkeypatch.setattr(cli, "end_process", end)
+    monkeypatch.setattr(cli, "skip_unused_imports", lambda: ended.append("skipped"))  # not in the test process
     outcomes = iter([SystemExit(0), SystemExit(1), SchemaError("the file has problems"), None])
 
     def app() -> None:
@@ -163,6 +165,34 @@ def test_the_command_ends_its_process_with_the_commands_status(monkeypatch):
     monkeypatch.setattr(cli, "app", app)
     for _ in range(4):
         cli.main()
-    assert ended == [0, 1, 2, 0]
+    assert ended == ["skipped", 0, "skipped", 1, "skipped", 2, "skipped", 0]
     assert _run("units").returncode == 0
     assert _run("nosuch").returncode == 2
+
+
+_CHECKING = """
+import json, sys
+from danvan_analysis.process import skip_unused_imports
+if sys.argv[1] == "imported":
+    import hypothesis
+if sys.argv[1] != "plain":
+    skip_unused_imports()
+import pandas as pd
+import pandera as pa
+from danvan_analysis.schemas import check_frame
+verdicts = [list(pa.Check.isin(["a", "b"])(pd.Series(["a", "c"])).check_output), list(pa.Check.ge(2)(pd.Series([1, 3])).check_output)]
+print(json.dumps([verdicts, sys.modules.get("hypothesis") is not None]))
+"""
+
+
+def test_the_command_skips_hypothesis_which_pandera_imports_for_nothing_it_uses():
+    """pandera's first check imports hypothesis when it is installed (to synthesise data, which no command does):
+    the command marks it absent first. The checks give the same verdicts; a process that imported it keeps it."""
+    runs = {}
+    for kind in ("plain", "skipped", "imported"):
+        result = subprocess.run([sys.executable, "-c", _CHECKING, kind], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        runs[kind] = json.loads(result.stdout.strip().splitlines()[-1])
+    assert runs["plain"] == [[[True, False], [False, True]], True]  # the test extra installs hypothesis
+    assert runs["skipped"] == [runs["plain"][0], False]
+    assert runs["imported"] == [runs["plain"][0], True]

@@ -415,3 +415,67 @@ def test_plots_import_neither_seaborn_nor_scipy_stats() -> None:
     """A report kernel's warm-up imports plots: seaborn would pull in scipy.stats (0.6 s per kernel)."""
     code = "import sys, danvan_analysis.plots; print(sorted({'seaborn', 'scipy.stats'} & set(sys.modules)))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
+
+
+def _breakdown() -> Figure:
+    frame = pd.DataFrame(
+        {
+            "indicator": "complaint_resolution",
+            "unit_code": "165",
+            "dimension": "topic",
+            "category": ["land", "environment", "other"],
+            "value": [72.5, 40.0, 100.0],
+            "kind": "percent",
+            "label_vi": "Tỷ lệ đơn thư được giải quyết đúng hạn theo lĩnh vực",
+            "label_en": "Complaints resolved on time, by field",
+        }
+    )
+    return plots.plot_topic_breakdown(frame, indicator="complaint_resolution")
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def test_figures_of_one_size_share_a_renderer_and_measure_each_text_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Figures of the same size and DPI drawn in one thread share one Agg renderer, so matplotlib's text-metrics
+    cache (keyed by renderer) serves the second figure: it measures no text again. Its image is the one a canvas of
+    its own gives (layout and pixels), and another thread gets a renderer of its own."""
+    import threading
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import _get_text_metrics_with_cache_impl as metrics
+
+    first = _breakdown()
+    first_png = _png(first)
+    misses = metrics.cache_info().misses
+    second = _breakdown()
+    second_png = _png(second)
+    assert metrics.cache_info().misses == misses  # every label, tick label and title measured for the first only
+    assert second.canvas.get_renderer() is first.canvas.get_renderer()
+    assert second_png == first_png
+    monkeypatch.setattr(plots, "_PooledCanvas", FigureCanvasAgg)  # the stock canvas: a renderer per figure
+    own = _breakdown()
+    assert _png(own) == first_png  # the same layout and pixels
+    assert metrics.cache_info().misses > misses
+    monkeypatch.undo()
+    elsewhere: list[object] = []
+    thread = threading.Thread(target=lambda: elsewhere.append(_breakdown().canvas.get_renderer()))
+    thread.start()
+    thread.join()
+    assert elsewhere and elsewhere[0] is not first.canvas.get_renderer()
+
+
+def test_the_renderer_pool_keeps_a_few_sizes() -> None:
+    """Each size gets its renderer; beyond the pool's size the least recently used one is dropped."""
+    renderers = {}
+    for rows in range(plots._POOL_SIZE + 2):
+        fig = plots._new_figure(height=2.0 + rows)
+        renderers[rows] = fig.canvas.get_renderer()
+        assert fig.canvas.get_renderer() is renderers[rows]
+    assert len(plots._RENDERERS.pool) == plots._POOL_SIZE
+    assert plots._new_figure(height=2.0).canvas.get_renderer() is not renderers[0]  # dropped, made anew
+    last = plots._POOL_SIZE + 1
+    assert plots._new_figure(height=2.0 + last).canvas.get_renderer() is renderers[last]

@@ -359,6 +359,44 @@ def test_a_worker_skips_only_imports_it_never_uses(tmp_path: Path) -> None:
     assert worker[2:] == [False, False]
 
 
+@pytest.mark.parametrize(
+    ("msg_type", "content"),
+    [
+        (
+            "display_data",
+            {"data": {"text/html": "<p>Xã Đồng Hỷ</p>", "image/png": "iVBOR"}, "metadata": {"a": {"b": 1}}},
+        ),
+        ("execute_result", {"data": {"text/plain": "3"}, "metadata": {}, "execution_count": 4}),
+        ("stream", {"name": "stderr", "text": "cảnh báo\n"}),
+        ("error", {"ename": "ValueError", "evalue": "sai", "traceback": ["Traceback", "ValueError: sai"]}),
+    ],
+)
+def test_a_worker_records_the_outputs_nbformat_would(msg_type: str, content: dict[str, object]) -> None:
+    """The worker's unvalidated ``output_from_msg`` gives the node nbformat's gives (same fields, order and types),
+    raises ``ValueError`` for what is not an output as nbformat's does, and is the one nbclient uses once set."""
+    import json
+
+    import nbclient.client
+    import nbformat
+
+    from danvan_analysis.batch import pool
+
+    msg = {"header": {"msg_type": msg_type}, "content": {**content, "transient": {}}, "parent_header": {}}
+    ours, theirs = pool.output_from_msg(msg), nbformat.v4.output_from_msg(msg)
+    assert ours == theirs and json.dumps(ours) == json.dumps(theirs)
+    assert type(ours) is type(theirs) and all(type(ours[k]) is type(theirs[k]) for k in theirs)
+    for other in ("status", "execute_input", "clear_output"):
+        for make in (pool.output_from_msg, nbformat.v4.output_from_msg):
+            with pytest.raises(ValueError, match="Unrecognized output msg type"):
+                make({"header": {"msg_type": other}, "content": {}})
+    before = nbclient.client.output_from_msg
+    try:
+        pool.skip_output_validation()
+        assert nbclient.client.output_from_msg is pool.output_from_msg
+    finally:
+        nbclient.client.output_from_msg = before
+
+
 def _skipped_names() -> list[str]:
     from danvan_analysis.batch import pool
 
