@@ -29,12 +29,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from danvan_analysis.errors import DesignError
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 #: Relative tolerance on the constancy of ``w / d`` within a calibration cell.
 _G_TOLERANCE = 1e-6
@@ -71,6 +74,8 @@ class CompiledCalibration:
 
     def unit_weights(self, unit: np.ndarray, n_units: int, weights: np.ndarray) -> sparse.csr_matrix:
         """``W`` (n_units x C): calibrated weight of every sampling unit in every calibration cell."""
+        from scipy import sparse
+
         return sparse.csr_matrix((weights, (unit, self.cell)), shape=(n_units, self.n_cells))
 
     def residualise(self, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:

@@ -39,7 +39,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from danvan_analysis.errors import SchemaError
 from danvan_analysis.survey.design import CompiledDesign, factorize_sorted
@@ -225,6 +224,8 @@ def domain_totals(
     n_psus: int,
 ) -> DomainTotals:
     """Sum cell totals into (domain, PSU) pairs of ``family`` (cells in no domain of the family are dropped)."""
+    from scipy import sparse
+
     num, den, sq, cnt = totals.num, totals.den, totals.sq, totals.cnt
     inside = np.flatnonzero(cell_domain >= 0)
     pair_key = cell_domain[inside] * n_psus + cell_psu[inside]
@@ -272,6 +273,8 @@ def densify_totals(totals: DomainTotals, n_units: int) -> DomainTotals:
 
 def collapse_totals(totals: DomainTotals, unit_psu: np.ndarray, n_psus: int) -> DomainTotals:
     """Sum (domain, SSU) pair totals into (domain, PSU) pairs; ``unit_psu`` maps each SSU to its PSU."""
+    from scipy import sparse
+
     psu = unit_psu[totals.pair_psu]
     key = totals.pair_domain * n_psus + psu
     uniques, inverse = np.unique(key, return_inverse=True)
@@ -320,6 +323,8 @@ def design_variance(
 
 def domain_sums(values: np.ndarray, pair_domain: np.ndarray, n_domains: int) -> np.ndarray:
     """Sum pair rows (m, k) into domains (n_domains, k)."""
+    from scipy import sparse
+
     m = len(pair_domain)
     dom = sparse.csr_matrix((np.ones(m), (pair_domain, np.arange(m))), shape=(n_domains, m))
     return np.asarray(dom @ values)
@@ -334,6 +339,8 @@ def domain_df(
     ``degf(subset(design, domain))`` (``survey::degf.survey.design2`` counts the PSUs and strata of the rows with a
     nonzero weight) and svy's domain df.
     """
+    from scipy import sparse
+
     present = np.asarray(present, dtype=np.float64)
     psus = domain_sums(present, pair_domain, n_domains)
     n_strata = compiled.n_strata
@@ -381,6 +388,8 @@ def psu_variance(
     numpy.ndarray
         Variances, shape (n_groups, k).
     """
+    from scipy import sparse
+
     n_strata = compiled.n_strata
     stratum = compiled.psu_stratum[psu]
     key = group * n_strata + stratum

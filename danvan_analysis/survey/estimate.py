@@ -38,7 +38,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from danvan_analysis.errors import ParameterError, SchemaError
 from danvan_analysis.survey import _calibration as cal
@@ -240,11 +239,15 @@ def t_quantile(q: float | np.ndarray, df: float | np.ndarray) -> np.ndarray:
     Called directly because importing :mod:`scipy.stats` costs about a second, the bulk of the first call of an
     estimator in a fresh session; the values are bit-identical (checked in the tests).
     """
+    from scipy import special
+
     return special.stdtrit(df, q)
 
 
 def t_sf(x: float | np.ndarray, df: float | np.ndarray) -> np.ndarray:
     """Upper tail of Student's t: ``scipy.stats.t.sf(x, df)`` (``special.stdtr(df, -x)``, as its ``_sf``)."""
+    from scipy import special
+
     return special.stdtr(df, -np.asarray(x, dtype=np.float64))
 
 
@@ -454,6 +457,8 @@ def proportion_interval(
 
     ``B^-1`` is the beta quantile (``scipy.special.betaincinv``, which ``scipy.stats.beta.ppf`` calls).
     """
+    from scipy import special
+
     p, se, df, n = (np.asarray(v, dtype=np.float64) for v in np.broadcast_arrays(p, se, df, n))
     nan = np.full(p.shape, np.nan)
     ok = (df > 0) & np.isfinite(se) & np.isfinite(p)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from danvan_analysis.errors import ParameterError
 from danvan_analysis.survey import _linearise as lin
@@ -39,6 +38,8 @@ def rao_scott_test(data: pd.DataFrame, design: SurveyDesign, row: str, column: s
     ParameterError
         A column is missing, or has fewer than 2 levels among respondents with both answers.
     """
+    from scipy import special
+
     for name in (row, column):
         if name not in data.columns:
             raise ParameterError(f"rao_scott_test: the survey data have no column {name!r}.")
