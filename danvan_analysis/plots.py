@@ -30,8 +30,11 @@ Design choices:
   tables (:mod:`danvan_analysis.fmt`); legends sit under the figure, never over the data.
 - Cheap to render, since a report embeds a dozen figures: the figure is laid out once when it is made and the layout
   is then frozen, so saving is a single draw (matplotlib otherwise runs the layout again inside an extra draw on
-  every save); the layout and a PNG save share one Agg renderer, so text is measured once; the heatmap draws its
-  cells and symbols as a few collections and marker lines rather than a patch and a text per cell.
+  every save); the layout, a PNG save and every later figure of the same size in the thread share one Agg renderer
+  (:class:`_PooledCanvas`), so a text is measured once, not once per figure; a title sits at the top of its axes
+  without matplotlib's automatic placement, which measures the whole y axis for every title (the figures have no
+  top axis; the heatmap, whose target names are on top, keeps it); the heatmap draws its cells and symbols as a few
+  collections and marker lines rather than a patch and a text per cell.
 """
 
 from __future__ import annotations
@@ -487,7 +490,7 @@ def plot_index_bars(
         ax.set_xlabel(xlabel or _t("estimate", lang))
         ax.grid(axis="y", visible=False)
         if title:
-            ax.set_title(title, loc="left")
+            ax.set_title(title, loc="left", y=1.0)
         return _finish(fig)
 
 
@@ -591,7 +594,7 @@ def plot_district_ranking(
         ax.grid(axis="y", visible=False)
         _legend_below(fig, ax)
         if title:
-            ax.set_title(title, loc="left")
+            ax.set_title(title, loc="left", y=1.0)
         return _finish(fig)
 
 
@@ -870,7 +873,7 @@ def plot_trends(
         _number_axis(ax.yaxis, lang)
         _trend_legend(fig, ax, scheme, named)
         if title:
-            ax.set_title(title, loc="left")
+            ax.set_title(title, loc="left", y=1.0)
         _end_labels(fig, ax, ends)
         return _finish(fig)
 

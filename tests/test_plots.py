@@ -479,3 +479,33 @@ def test_the_renderer_pool_keeps_a_few_sizes() -> None:
     assert plots._new_figure(height=2.0).canvas.get_renderer() is not renderers[0]  # dropped, made anew
     last = plots._POOL_SIZE + 1
     assert plots._new_figure(height=2.0 + last).canvas.get_renderer() is renderers[last]
+
+
+def test_titles_sit_where_matplotlibs_automatic_placement_would_put_them(
+    estimates: pd.DataFrame, trends: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The figures place their title at the top of the axes (``y=1.0``), skipping matplotlib's automatic placement,
+    which measures the whole y axis for every title; with no top axis it would put them there too: same pixels."""
+    from matplotlib.axes import Axes
+
+    title = "Chỉ số hài lòng theo huyện, năm 2023"
+
+    def figures() -> list[bytes]:
+        return [
+            _png(plots.plot_index_bars(estimates, title=title)),
+            _png(plots.plot_district_ranking(estimates, title=title)),
+            _png(plots.plot_trends(trends, group="domain", title=title, highlight="170")),
+            _png(_breakdown()),  # titled by its indicator's label, wrapped
+        ]
+
+    fixed = figures()
+    original = Axes.set_title
+    automatic: list[object] = []
+
+    def placed_by_matplotlib(self: Axes, label: str, *args: object, y: float | None = None, **kwargs: object) -> object:
+        automatic.append(y)
+        return original(self, label, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "set_title", placed_by_matplotlib)
+    assert figures() == fixed
+    assert automatic == [1.0, 1.0, 1.0, 1.0]  # each figure set its title's place, and only once
