@@ -32,6 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
@@ -405,9 +406,30 @@ async def _await_kernel_info(kc: Any, timeout: float) -> None:
 
 
 def _default_factory(kernel_name: str) -> Any:
+    return _batch_manager_class()(kernel_name=kernel_name)
+
+
+#: The command of ipykernel's kernel spec (``python -m ipykernel_launcher``) and what the batch runs instead.
+_STOCK_LAUNCHER = ("-m", "ipykernel_launcher")
+_BATCH_LAUNCHER = ("-m", "danvan_analysis.batch.kernel_launcher")
+
+
+@cache
+def _batch_manager_class() -> type:
     from jupyter_client.manager import AsyncKernelManager
 
-    return AsyncKernelManager(kernel_name=kernel_name)
+    class BatchKernelManager(AsyncKernelManager):
+        """jupyter_client's manager, starting ipykernel's python kernel through
+        :mod:`danvan_analysis.batch.kernel_launcher` (the stock kernel without its debugger). Another kernel spec
+        (another language, another launcher) is started as its spec says."""
+
+        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+            cmd = list(super().format_kernel_cmd(extra_arguments))
+            if tuple(cmd[1:3]) == _STOCK_LAUNCHER:
+                cmd[1:3] = _BATCH_LAUNCHER
+            return cmd
+
+    return BatchKernelManager
 
 
 def _register_engine() -> None:

@@ -363,3 +363,30 @@ def test_a_report_kernels_warm_up_imports_no_scipy() -> None:
     check = "from danvan_analysis.survey.estimate import t_quantile; print(float(t_quantile(0.975, 10)))"
     value = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True).stdout
     assert abs(float(value) - 2.228138851986274) < 1e-12  # scipy.stats.t.ppf(0.975, 10), loaded on first use
+
+
+def test_a_batch_kernel_is_ipykernels_without_its_debugger(kernel: WarmKernel) -> None:
+    """The batch starts ipykernel's python kernel through its own launcher, which keeps debugpy (JupyterLab's
+    debugger, ~70 ms of imports per kernel) from loading: the kernel runs, with its debugger off and the working
+    folder on sys.path as ipykernel's launcher leaves it; another kernel spec's command is left as it is."""
+    from jupyter_core.utils import run_sync
+
+    from danvan_analysis.batch.kernel import _batch_manager_class
+
+    probe = (
+        "repr((sys.modules.get('debugpy', 'absent'), sys.modules['ipykernel.debugger']._is_debugpy_available, "
+        "os.path.abspath(sys.path[0]) == os.getcwd() or '' in sys.path, sys.argv[0]))"
+    )
+    reply = run_sync(kernel.kc.execute_interactive)(
+        "import os, sys", silent=True, store_history=False, user_expressions={"probe": probe}, timeout=30
+    )
+    found = reply["content"]["user_expressions"]["probe"]["data"]["text/plain"]
+    debugpy, debugger_on, cwd_on_path, launcher = eval(eval(found))  # a repr of a repr
+    assert debugpy is None and debugger_on is False and cwd_on_path
+    assert launcher.endswith("kernel_launcher.py") and "danvan_analysis" in launcher
+    manager = _batch_manager_class()(kernel_name="python3")
+    assert manager.format_kernel_cmd()[1:3] == ["-m", "danvan_analysis.batch.kernel_launcher"]
+    from jupyter_client.kernelspec import KernelSpec
+
+    manager._kernel_spec = KernelSpec(argv=["R", "--slave", "-e", "IRkernel::main()", "--args", "{connection_file}"])
+    assert manager.format_kernel_cmd()[:3] == ["R", "--slave", "-e"]
