@@ -25,7 +25,7 @@ side, so compare ratios within a run)::
 (big) (c) and (d) again on a survey of ``--respondents`` per year (written once into ``--big-data``).
 
 Also printed: the peak resident memory (VmHWM) of every report kernel of (c), read from ``/proc`` by a watcher while
-the batch runs (the kernels are the ``ipykernel_launcher`` children of the batch) and the command's own (it computes
+the batch runs (the kernels are the batch's children started by a kernel launcher) and the command's own (it computes
 the shared step, which reads the survey), the floor workers' own peak, the time of the shared step (serial:
 the reports wait for it) and the 1-minute load average after each row.
 Aims (issue 13): 10 reports cold ≤ 8 s and c/d ≤ 1.3; at 1M respondents ≤ 2× the default batch and ≤ 600 MiB per
@@ -56,6 +56,8 @@ NOTEBOOKS = ROOT / "notebooks"
 BIN = Path(sys.executable).parent
 DISTRICTS = ("164", "165", "167", "168", "169", "170", "171", "172", "173")
 ROWS = ("a", "b", "c", "d", "e", "big")
+#: The modules that start a report kernel (``python -m <module> -f <connection file>``).
+KERNEL_LAUNCHERS = frozenset({"ipykernel_launcher", "danvan_analysis.batch.kernel_launcher"})
 
 
 def _jobs(data: Path) -> list[tuple[str, Path, dict[str, object]]]:
@@ -118,7 +120,8 @@ def _hwm_mib(pid: int) -> float | None:
 
 
 def _kernel_pids(root: int) -> list[int]:
-    """The report kernels under process ``root`` (``ipykernel_launcher`` processes)."""
+    """The report kernels under process ``root`` (started by ``ipykernel_launcher`` or, in a batch, by
+    ``danvan_analysis.batch.kernel_launcher``)."""
     import psutil
 
     try:
@@ -128,7 +131,7 @@ def _kernel_pids(root: int) -> list[int]:
     found = []
     for child in children:
         try:
-            if any("ipykernel" in part for part in child.cmdline()):
+            if any(part in KERNEL_LAUNCHERS for part in child.cmdline()):
                 found.append(child.pid)
         except psutil.Error:
             continue

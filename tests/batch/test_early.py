@@ -104,7 +104,7 @@ def test_a_batch_that_stops_at_planning_stops_the_early_worker_and_its_kernel(sa
     deadline = time.monotonic() + 30
     kernels: list[psutil.Process] = []
     while not kernels and time.monotonic() < deadline:  # let the worker launch its kernel first: the hard case
-        kernels = [p for p in worker.children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
+        kernels = [p for p in worker.children(recursive=True) if "kernel_launcher" in " ".join(p.cmdline())]
         time.sleep(0.05)
     assert kernels, "the early worker never launched its kernel"
     with pytest.raises(UnknownUnitError, match="Không có huyện này"):
