@@ -27,6 +27,7 @@ import logging
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -419,13 +420,13 @@ def _batch_manager_class() -> type:
     from jupyter_client.manager import AsyncKernelManager
 
     class BatchKernelManager(AsyncKernelManager):
-        """jupyter_client's manager, starting ipykernel's python kernel through
+        """jupyter_client's manager, starting ipykernel's python kernel in this interpreter through
         :mod:`danvan_analysis.batch.kernel_launcher` (the stock kernel without its debugger). Another kernel spec
-        (another language, another launcher) is started as its spec says."""
+        (another interpreter, language or launcher) is started as its spec says."""
 
         def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
             cmd = list(super().format_kernel_cmd(extra_arguments))
-            if tuple(cmd[1:3]) == _STOCK_LAUNCHER:
+            if cmd and cmd[0] == sys.executable and tuple(cmd[1:3]) == _STOCK_LAUNCHER:
                 cmd[1:3] = _BATCH_LAUNCHER
             return cmd
 

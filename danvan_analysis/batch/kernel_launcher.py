@@ -18,7 +18,9 @@ if __name__ == "__main__":
     # As ipykernel_launcher: the working folder leaves sys.path while ipykernel loads (its app puts it back).
     if sys.path[0] == "" or Path(sys.path[0]) == Path.cwd():
         del sys.path[0]
-    sys.modules.setdefault("debugpy", None)  # type: ignore[arg-type]
+    from danvan_analysis.process import mark_absent
+
+    mark_absent(("debugpy",), unless_imported=("debugpy",))
     from ipykernel import kernelapp
 
     kernelapp.launch_new_instance()

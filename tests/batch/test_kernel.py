@@ -390,3 +390,6 @@ def test_a_batch_kernel_is_ipykernels_without_its_debugger(kernel: WarmKernel) -
 
     manager._kernel_spec = KernelSpec(argv=["R", "--slave", "-e", "IRkernel::main()", "--args", "{connection_file}"])
     assert manager.format_kernel_cmd()[:3] == ["R", "--slave", "-e"]
+    other = ["/opt/other/bin/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"]  # another interpreter
+    manager._kernel_spec = KernelSpec(argv=other)
+    assert manager.format_kernel_cmd()[:3] == other[:3]
