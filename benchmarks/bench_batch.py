@@ -284,6 +284,14 @@ def _floor_shared(year: int, data_dir: str, out: str, ci_method: str) -> float:
     return time.perf_counter()
 
 
+def _floor_province_tables(parameters: dict[str, object]) -> None:
+    """The floor's twin of ``danvan_analysis.batch.runner.prepare_province_tables``, in the sharer's process."""
+    from danvan_analysis.reports.params import validate_province_params
+    from danvan_analysis.reports.views import prepare_province_tables
+
+    prepare_province_tables(validate_province_params(**parameters))
+
+
 def floor(data: Path, work: Path, jobs: int) -> tuple[float, dict[str, str], list[float], float]:
     """(d) the shared step once, then the reports' work in ``jobs`` long-lived plain processes; no Jupyter."""
     from danvan_analysis.batch.manifest import read_manifest
@@ -317,6 +325,8 @@ def floor(data: Path, work: Path, jobs: int) -> tuple[float, dict[str, str], lis
                     parameters["linked_districts"] = ",".join(DISTRICTS)
                 queue.append((name, str(notebook), parameters, records[name].title))
             running = {w.submit(_floor_report, *queue.pop(0)): w for w in workers if queue}
+            # As (c)'s command: the province's plan tables, in the sharer, while the workers run the districts.
+            sharer.submit(_floor_province_tables, next(q[2] for q in queue if q[0] == "province"))
             pages, peaks = {}, []
             while running:
                 done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)

@@ -387,7 +387,46 @@ def previous_scorecard(
             satisfaction=last if len(last) else None,
             plan=params.plan,
             period=params.period,
+            tables=_previous_tables(shared, params, district),
         )
+
+
+def _previous_tables(
+    shared: SharedResults, params: DistrictParams | ProvinceParams, district: str | None
+) -> dict[str, Any]:
+    """The unit's plan tables of the previous year (inside that year's register), through the batch's memory."""
+    from danvan_analysis.reports.plan_tables import plan_tables
+
+    return plan_tables(
+        shared.bundle,
+        year=shared.year - 1,
+        district=district,
+        plan=params.plan,
+        period=params.period,
+        shared_cache=params.shared_cache,
+    )
+
+
+def prepare_province_tables(params: ProvinceParams) -> None:
+    """Compute the province's plan tables of the year and of the previous year into the batch's shared folder, where
+    the province report (and every agency report) reads them: what :func:`build_province_view` would compute."""
+    from danvan_analysis.registers import register_for, register_of_year
+    from danvan_analysis.reports.plan_tables import plan_tables
+    from danvan_analysis.reports.shared import load_shared_results
+    from danvan_analysis.units import using_register
+
+    shared = load_shared_results(params)
+    plan_tables(
+        shared.bundle,
+        year=params.year,
+        district=None,
+        plan=params.plan,
+        period=params.period,
+        shared_cache=params.shared_cache,
+    )
+    if shared.year - 1 in shared.bundle.years:
+        with using_register(register_of_year(shared.year - 1, params.period) or register_for(2023)):
+            _previous_tables(shared, params, None)
 
 
 def headline_figures(view: DistrictView | ProvinceView) -> dict[str, Any]:

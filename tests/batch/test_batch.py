@@ -129,6 +129,55 @@ def test_fast_path_equals_papermill_cold_path(batch: tuple[BatchResult, BatchSet
     assert _normalised(fast) == _normalised(cold)
 
 
+def test_the_province_reads_the_tables_the_command_prepared_and_equals_the_cold_path(
+    batch: tuple[BatchResult, BatchSettings], sandbox: Path
+) -> None:
+    """The command computes the province's plan tables (the year's and the previous year's) while the kernels run the
+    districts; the province report reads them, and its page equals plain papermill's computing everything itself."""
+    import papermill
+
+    from danvan_analysis.batch.export import export_html
+
+    out = Path(batch[1].out_dir)
+    records = read_manifest(out)
+    shared = Path(records["province"].parameters["shared_cache"])
+    stored = sorted(p.name for p in (shared / "plan_tables").rglob("*-province.json"))
+    assert stored == ["2022-province.json", "2023-province.json"]
+    executed = papermill.execute_notebook(
+        str(sandbox / "notebooks" / "province_report.ipynb"),
+        None,
+        parameters={},  # defaults: ../data/demo, no shared cache, every district linked
+        cwd=str(sandbox / "notebooks"),
+        progress_bar=False,
+    )
+    cold = export_html(executed, lang="vi", title=records["province"].title)
+    fast = (out / records["province"].html).read_text(encoding="utf-8")
+    assert _normalised(fast) == _normalised(cold)
+
+
+def test_preparing_the_province_tables_never_fails_the_batch(caplog: pytest.LogCaptureFixture) -> None:
+    """Bad parameters (or anything else) only leave the province report to compute its tables: logged, not raised;
+    a batch without a shared folder, or whose province is the two-level one, prepares nothing."""
+    from danvan_analysis.batch.pool import ReportTask
+    from danvan_analysis.batch.runner import prepare_province_tables
+
+    def province(**parameters: object) -> ReportTask:
+        return ReportTask(
+            name="province", kind="province", title="", notebook=Path("province_report.ipynb"), parameters=parameters,
+            stem="province", lang="vi", timeout=60, key="k", inputs={},
+        )  # fmt: skip
+
+    with caplog.at_level("WARNING", logger="danvan_analysis.batch.runner"):
+        prepare_province_tables(
+            [province(year="năm ngoái", data_dir=".", linked_districts="", shared_cache="/nowhere")]
+        )
+    assert "the province's plan tables were not prepared (ParameterError" in caplog.text
+    caplog.clear()
+    prepare_province_tables([province(year=2023, linked_districts="")])  # no shared folder: the report computes
+    prepare_province_tables([province(year=2023, linked_communes="", shared_cache="/nowhere")])  # two-level
+    assert caplog.text == ""
+
+
 def test_force_reruns_identically(batch: tuple[BatchResult, BatchSettings]) -> None:
     settings = batch[1]
     out = Path(settings.out_dir)
