@@ -367,5 +367,13 @@ def survey_form(year: int = 2023, *, villages: tuple[Choice, ...] | None = None)
 
 @cache
 def default_form() -> SurveyForm:
-    """The form of the shipped register with a text village question (what the loader maps exports with)."""
-    return survey_form()
+    """The form of the shipped register with a text village question (what the loader maps exports with).
+
+    Built on the shipped register whatever map is in use when it is first asked for: it is kept for the process, and
+    a process that put another map in use first (a two-level report's parameters) would otherwise keep that map's
+    communes in the form of every 2023 export it then writes or reads.
+    """
+    from danvan_analysis.units import using_register
+
+    with using_register(None):  # None: the shipped 2023 register
+        return survey_form()

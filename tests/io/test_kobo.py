@@ -217,3 +217,26 @@ def test_demo_writes_exports_that_validate_from_the_command_line(tmp_path) -> No
     assert "valid survey data" in result.stdout
     result = subprocess.run(command, capture_output=True, text=True, encoding="utf-8")
     assert result.returncode == 1 and "danvan weights" in result.stdout
+
+
+def test_the_default_form_lists_the_shipped_registers_communes_whatever_map_is_in_use(tmp_path) -> None:
+    """The default form is kept for the process: built while a two-level report's parameters have the 2026 map in
+    use, it still lists 2023's communes, and a 2023 demo export written then is the one written on the shipped map."""
+    from danvan_analysis.registers import register_for
+    from danvan_analysis.schemas.survey_form import default_form
+    from danvan_analysis.units import register, register_kept, set_register
+
+    shipped = default_form()
+    write_demo(tmp_path / "shipped", years=[2023], respondents=200, seed=4, exports=True)
+    default_form.cache_clear()
+    try:
+        with register_kept():
+            set_register(register_for(2026))
+            assert "Xã Đại Phúc" in {u.name for u in register().units("commune")}  # the 2026 map is in use
+            assert default_form() == shipped
+            write_demo(tmp_path / "other", years=[2023], respondents=200, seed=4, exports=True)
+    finally:
+        default_form.cache_clear()
+    for name in ("survey_kobo.csv", "survey_odk.csv"):
+        written = (tmp_path / "other" / "2023" / "exports" / name).read_bytes()
+        assert written == (tmp_path / "shipped" / "2023" / "exports" / name).read_bytes(), name
