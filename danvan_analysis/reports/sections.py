@@ -763,16 +763,17 @@ def _show_change(view: Any, code: str) -> None:
 
 
 def _show_figure(figure: Any, alt: str) -> None:
-    """Display a matplotlib figure as an embedded PNG with alt text, then close it."""
+    """Display a matplotlib figure as an embedded PNG with alt text, then close it (if pyplot manages it)."""
     import io
+    import sys
 
-    import matplotlib.pyplot as plt
     from IPython.display import display
 
     buffer = io.BytesIO()
     # No "Software" entry: the PNG bytes depend only on the figure, so reruns give identical reports.
     figure.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
-    plt.close(figure)
+    if "matplotlib.pyplot" in sys.modules:  # the package's figures are plain Figures, which pyplot never holds:
+        sys.modules["matplotlib.pyplot"].close(figure)  # importing pyplot for them would cost each kernel ~0.1 s
     display(
         _block_types()[1](data=buffer.getvalue(), format="png", alt=alt, block={"type": "figure", "caption": _nfc(alt)})
     )
