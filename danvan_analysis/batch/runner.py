@@ -429,8 +429,8 @@ def run_shared_step(task: ReportTask) -> ReportOutcome:
 
     started_at = now_iso()
     clock = time.perf_counter()
-    log = io.StringIO()
-    log.write(
+    step_log = io.StringIO()
+    step_log.write(
         f"{started_at} shared step: danvan_analysis.reports.shared.build_shared_results in the command's process\n"
     )
     status, error = mf.OK, None
@@ -452,12 +452,14 @@ def run_shared_step(task: ReportTask) -> ReportOutcome:
                 )
             finally:
                 for w in caught:
-                    log.write("warning: " + warnings.formatwarning(w.message, w.category, w.filename, w.lineno))
+                    step_log.write("warning: " + warnings.formatwarning(w.message, w.category, w.filename, w.lineno))
     except Exception as exc:  # the reports go on without the shared results
         status, error = mf.FAILED, f"{type(exc).__name__}: {exc}"
-        log.write(traceback.format_exc())
+        step_log.write(traceback.format_exc())
     kernel = "none: the command's own process"
-    return finish_outcome(task, status=status, error=error, log=log, started=started_at, clock=clock, kernel=kernel)
+    return finish_outcome(
+        task, status=status, error=error, log=step_log, started=started_at, clock=clock, kernel=kernel
+    )
 
 
 def _store(

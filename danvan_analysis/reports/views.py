@@ -9,6 +9,8 @@ tables the scorecard and the plots read (:meth:`~danvan_analysis.survey.SipasInd
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -98,7 +100,6 @@ def build_district_view(params: DistrictParams) -> DistrictView:
 
     from danvan_analysis.errors import ReportError
     from danvan_analysis.indicators.units import tabulate_units
-    from danvan_analysis.reports.plan_tables import plan_tables
     from danvan_analysis.reports.shared import load_shared_results
     from danvan_analysis.scorecard import score_targets
 
@@ -108,7 +109,7 @@ def build_district_view(params: DistrictParams) -> DistrictView:
     satisfaction = published_satisfaction(shared, min_n=params.suppression_threshold)
     this_year = satisfaction[satisfaction["year"] == year] if has_survey(params) else None
     bundle, plan = shared.bundle, params.plan
-    tables = plan_tables(bundle, year=year, district=code, plan=plan, period=period, shared_cache=params.shared_cache)
+    tables = unit_tables(shared, params, code)
     if not shared.district_respondents(code, year=year):
         raise ReportError(
             f"The survey data in {params.data_dir} has no respondent of {params.district.name} ({code}) in {year}; "
@@ -143,7 +144,6 @@ def build_province_view(params: ProvinceParams) -> ProvinceView:
     """Gather the results of the province report."""
 
     from danvan_analysis.indicators.units import tabulate_units
-    from danvan_analysis.reports.plan_tables import plan_tables
     from danvan_analysis.reports.shared import load_shared_results
     from danvan_analysis.scorecard import score_all_districts, score_targets
     from danvan_analysis.units import province_unit
@@ -155,14 +155,7 @@ def build_province_view(params: ProvinceParams) -> ProvinceView:
     common = {"year": params.year, "satisfaction": this_year, "plan": params.plan, "period": params.period}
 
     def tables_of(district: str | None) -> Any:  # each district's as its own report computed them in this batch
-        return plan_tables(
-            shared.bundle,
-            year=params.year,
-            district=district,
-            plan=params.plan,
-            period=params.period,
-            shared_cache=params.shared_cache,
-        )
+        return unit_tables(shared, params, district)
 
     tables = tables_of(None)
     agencies = tabulate_units(tables, kind="agency")
@@ -219,13 +212,12 @@ def build_agency_view(params: AgencyParams) -> AgencyView:
 
     from danvan_analysis.indicators import tabulate_submissions
     from danvan_analysis.indicators.units import UNIT_CHECKS, tabulate_units
-    from danvan_analysis.reports.plan_tables import plan_tables
     from danvan_analysis.reports.shared import load_shared_results
 
     shared = load_shared_results(params)
     refuse_rejected(shared, ("", "?"), what=params.agency.name)
     bundle, plan, code = shared.bundle, params.plan, params.agency.code
-    tables = plan_tables(bundle, year=params.year, plan=plan, period=params.period, shared_cache=params.shared_cache)
+    tables = unit_tables(shared, params, None)
     units = tabulate_units(tables, kind="agency").set_index("unit_code").loc[code]
     results: dict[str, bool | None] = {}
     for column, theme, indicator, kinds in UNIT_CHECKS:
@@ -369,17 +361,13 @@ def previous_scorecard(
     shared: SharedResults, satisfaction: pd.DataFrame, *, params: DistrictParams | ProvinceParams, district: str | None
 ) -> Any:
     """The unit's scorecard of the previous year, same plan and period, or ``None`` when the data lack that year."""
-    from danvan_analysis.registers import register_for, register_of_year
     from danvan_analysis.scorecard import score_targets
-    from danvan_analysis.units import using_register
 
     year = shared.year - 1
     if year not in shared.bundle.years:
         return None
     last = satisfaction[satisfaction["year"] == year] if has_survey(params) else satisfaction.iloc[0:0]
-    # On the previous year's own map (2023's 177 communes beside 2024's 172): a district-level figure of each year
-    # counts that year's communes; districts did not change.
-    with using_register(register_of_year(year, params.period) or register_for(2023)):
+    with on_map_of(year, params.period):
         return score_targets(
             shared.bundle,
             year=year,
@@ -387,19 +375,24 @@ def previous_scorecard(
             satisfaction=last if len(last) else None,
             plan=params.plan,
             period=params.period,
-            tables=_previous_tables(shared, params, district),
+            tables=unit_tables(shared, params, district, year=year),
         )
 
 
-def _previous_tables(
-    shared: SharedResults, params: DistrictParams | ProvinceParams, district: str | None
+def unit_tables(
+    shared: SharedResults,
+    params: DistrictParams | ProvinceParams | AgencyParams,
+    district: str | None,
+    *,
+    year: int | None = None,
 ) -> dict[str, Any]:
-    """The unit's plan tables of the previous year (inside that year's register), through the batch's memory."""
+    """A unit's plan tables (``district=None``: the province's) of ``year`` (default: the report's), with the report's
+    plan and period, through the batch's memory (:func:`danvan_analysis.reports.plan_tables.plan_tables`)."""
     from danvan_analysis.reports.plan_tables import plan_tables
 
     return plan_tables(
         shared.bundle,
-        year=shared.year - 1,
+        year=params.year if year is None else year,
         district=district,
         plan=params.plan,
         period=params.period,
@@ -407,26 +400,28 @@ def _previous_tables(
     )
 
 
+@contextmanager
+def on_map_of(year: int, period: str | None) -> Iterator[None]:
+    """Use ``year``'s own map inside the block: the previous year's figures beside this year's (2023's 177 communes
+    beside 2024's 172) count that year's communes; districts did not change."""
+    from danvan_analysis.registers import register_for, register_of_year
+    from danvan_analysis.units import using_register
+
+    with using_register(register_of_year(year, period) or register_for(2023)):
+        yield
+
+
 def prepare_province_tables(params: ProvinceParams) -> None:
     """Compute the province's plan tables of the year and of the previous year into the batch's shared folder, where
     the province report (and every agency report) reads them: what :func:`build_province_view` would compute."""
-    from danvan_analysis.registers import register_for, register_of_year
-    from danvan_analysis.reports.plan_tables import plan_tables
     from danvan_analysis.reports.shared import load_shared_results
-    from danvan_analysis.units import using_register
 
     shared = load_shared_results(params)
-    plan_tables(
-        shared.bundle,
-        year=params.year,
-        district=None,
-        plan=params.plan,
-        period=params.period,
-        shared_cache=params.shared_cache,
-    )
-    if shared.year - 1 in shared.bundle.years:
-        with using_register(register_of_year(shared.year - 1, params.period) or register_for(2023)):
-            _previous_tables(shared, params, None)
+    unit_tables(shared, params, None)
+    previous = shared.year - 1
+    if previous in shared.bundle.years:
+        with on_map_of(previous, params.period):
+            unit_tables(shared, params, None, year=previous)
 
 
 def headline_figures(view: DistrictView | ProvinceView) -> dict[str, Any]:
