@@ -14,9 +14,9 @@ side, so compare ratios within a run)::
 (c) ``danvan reports --force`` (warm kernels, shared results computed once, compact in-process export), as a user
     runs it, from a cold start (the command's own start-up included);
 (d) the floor: the least work the same output needs, in its best schedule. A plain process imports what the shared
-    step needs and computes it (as (c)'s command does) while the first of ``jobs`` long-lived plain Python processes
-    imports everything once (without the cycle collector, then frozen, as (c)'s kernels); the others start once it
-    is ready; then each takes the next report as soon as it is free and runs the report's notebook cells with their
+    step needs and computes it (as (c)'s command does) while a fork server imports everything once (as (c)'s
+    kernel fork server) and forks the first of ``jobs`` long-lived plain Python processes (the cycle collector
+    frozen over the imports, as in (c)'s kernels); the others are forked once it is ready; then each takes the next report as soon as it is free and runs the report's notebook cells with their
     display outputs captured (no Jupyter kernel, no messaging, no papermill execution engine) and renders the HTML
     with the same exporter, with one BLAS thread each when there is a worker per core, as (c)'s kernels. Its pages
     are checked equal to (c)'s, so c/d is what Jupyter and the runner cost on top of the work.
@@ -58,6 +58,8 @@ DISTRICTS = ("164", "165", "167", "168", "169", "170", "171", "172", "173")
 ROWS = ("a", "b", "c", "d", "e", "big")
 #: The modules that start a report kernel (``python -m <module> -f <connection file>``).
 KERNEL_LAUNCHERS = frozenset({"ipykernel_launcher", "danvan_analysis.batch.kernel_launcher"})
+#: A batch worker's kernel fork server: its forks are the kernels (they show its command), it is not one.
+FORK_SERVER = "danvan_analysis.batch.forkserver"
 
 
 def _jobs(data: Path) -> list[tuple[str, Path, dict[str, object]]]:
@@ -120,8 +122,9 @@ def _hwm_mib(pid: int) -> float | None:
 
 
 def _kernel_pids(root: int) -> list[int]:
-    """The report kernels under process ``root`` (started by ``ipykernel_launcher`` or, in a batch, by
-    ``danvan_analysis.batch.kernel_launcher``)."""
+    """The report kernels under process ``root``: started by ``ipykernel_launcher`` or, in a batch, by
+    ``danvan_analysis.batch.kernel_launcher``, or forked by a worker's fork server (a process showing the server's
+    command whose parent is the server)."""
     import psutil
 
     try:
@@ -131,7 +134,10 @@ def _kernel_pids(root: int) -> list[int]:
     found = []
     for child in children:
         try:
-            if any(part in KERNEL_LAUNCHERS for part in child.cmdline()):
+            command = child.cmdline()
+            if any(part in KERNEL_LAUNCHERS for part in command) or (
+                FORK_SERVER in command and FORK_SERVER in psutil.Process(child.ppid()).cmdline()
+            ):
                 found.append(child.pid)
         except psutil.Error:
             continue
@@ -186,6 +192,18 @@ def _floor_init() -> None:
     finally:
         gc.enable()
         gc.freeze()
+
+
+def _floor_preload() -> list[str]:
+    """What :func:`_floor_imports` imports, by module name: the floor's fork server imports it once, as (c)'s
+    worker's kernel fork server imports what its kernels import (``danvan_analysis.batch.forkserver``)."""
+    from danvan_analysis.batch.forkserver import warmup_modules
+    from danvan_analysis.batch.kernel import collect_warmup
+
+    notebooks = dict.fromkeys(notebook for _, notebook, _ in _jobs(Path()))
+    libraries = ["matplotlib", "IPython.core.interactiveshell", "IPython.utils.capture", "nbformat"]
+    ours = ["danvan_analysis.batch.export", "danvan_analysis.batch.kernel", "danvan_analysis.batch.pool"]
+    return [*libraries, *ours, *warmup_modules(collect_warmup(notebooks))]
 
 
 def _floor_imports() -> None:
@@ -299,18 +317,26 @@ def floor(data: Path, work: Path, jobs: int) -> tuple[float, dict[str, str], lis
 
     records = read_manifest(work.parent / "c")  # the titles (c) gave each page
     ci_method = load_plan(None).rules.ci_method
-    context = multiprocessing.get_context("spawn")
+    # As (c)'s worker forks its kernels from one process that imported what they import, the floor's workers are
+    # forks of one server that imported what they import (stopped at the end: each run pays its imports).
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["floor_server"])  # benchmarks/floor_server.py: imports _floor_preload()
+    spawning = multiprocessing.get_context("spawn")
     shared = work / "shared"
     arguments = (2023, str(data), str(shared), ci_method)
     started = time.perf_counter()
     # The best schedule of this work on ``jobs`` cores, (c)'s: a plain process imports what the shared step needs and
-    # computes it while the first worker imports; the others start once the first is ready (so they do not slow its
-    # imports down) and import while the shared step ends; then every worker takes the next report as soon as it is
+    # computes it while the fork server imports and forks the first worker; the others are forked once the first is
+    # ready; then every worker takes the next report as soon as it is
     # free. The schedule before it (the first worker computes the shared step once it has imported, the others import
     # meanwhile) was slower: 8.5-9.7 s against 8.3-9.0 s, 4 pairs alternated on the demo data on 07/12/2026.
     with _single_threaded(jobs):
+        # Python 3.11's fork server ignores the sys.path it is given: it finds floor_server.py through PYTHONPATH.
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")])
+        )
         workers = [cf.ProcessPoolExecutor(1, mp_context=context, initializer=_floor_init)]
-        sharer = cf.ProcessPoolExecutor(1, mp_context=context)
+        sharer = cf.ProcessPoolExecutor(1, mp_context=spawning)
         try:
             computing = sharer.submit(_floor_shared, *arguments)
             workers[0].submit(os.getpid).result()  # ready: imports done
@@ -340,7 +366,15 @@ def floor(data: Path, work: Path, jobs: int) -> tuple[float, dict[str, str], lis
         finally:
             for worker in [*workers, sharer]:
                 worker.shutdown(wait=True)
+            _stop_fork_server()
     return time.perf_counter() - started, pages, sorted(set(peaks)), shared_seconds
+
+
+def _stop_fork_server() -> None:
+    """Stop multiprocessing's fork server (the next floor run starts one and pays its imports again)."""
+    from multiprocessing import forkserver
+
+    forkserver._forkserver._stop()
 
 
 def _shared_seconds(out: Path) -> str:

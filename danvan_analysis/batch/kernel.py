@@ -430,6 +430,23 @@ def _batch_manager_class() -> type:
                 cmd[1:3] = _BATCH_LAUNCHER
             return cmd
 
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            """Fork the batch launcher's kernel from this worker's fork server when there is one
+            (:mod:`~danvan_analysis.batch.forkserver`), else start it as jupyter_client does."""
+            from jupyter_client.provisioning import LocalProvisioner
+
+            from danvan_analysis.batch import forkserver
+
+            provisioner = self.provisioner
+            process = forkserver.spawn(kernel_cmd, **kw) if isinstance(provisioner, LocalProvisioner) else None
+            if process is None:
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+                return
+            # What LocalProvisioner.launch_kernel records of the process it starts (its own session: pgid = pid).
+            provisioner.process, provisioner.pid, provisioner.pgid = process, process.pid, process.pid
+            provisioner.cwd = kw.get("cwd", Path.cwd())
+            self._reconcile_connection_info(provisioner.connection_info)
+
     return BatchKernelManager
 
 

@@ -312,6 +312,10 @@ def _drive(conn: Any, options: WorkerOptions, env: tuple[tuple[str, str], ...], 
     os.environ.update({name: value for name, value in env if name not in os.environ})
     _watch_parent()
     skip_unused_worker_imports()
+    if options.warm:  # a worker's kernels are forked from one process that imported what they import
+        from danvan_analysis.batch import forkserver
+
+        forkserver.enable(options.kernel.warmup)
     sending = threading.Lock()
     queues: list[queue.SimpleQueue] = [queue.SimpleQueue() for _ in range(lanes)]
     threads: dict[int, threading.Thread] = {}
@@ -365,7 +369,10 @@ def _drive(conn: Any, options: WorkerOptions, env: tuple[tuple[str, str], ...], 
             waiting.put(None)
         for thread in threads.values():
             thread.join()
+        from danvan_analysis.batch import forkserver
         from danvan_analysis.process import end_process
+
+        forkserver.stop()  # its kernels are stopped: it ends at once, and is reaped with their CPU time
 
         end_process(0)  # kernels stopped, answers sent: the interpreter's teardown would only delay the batch's end
     except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: stop now, with the kernels
