@@ -108,6 +108,19 @@ def collect_warmup(notebooks: Iterable[Path]) -> str:
     return "\n".join(sources)
 
 
+def warm_client() -> None:
+    """Import what :func:`prepare_notebook` and :meth:`WarmKernel.execute` use in this process (papermill's
+    parameterising and engine), and build nbformat's notebook validator, which papermill's reader uses."""
+    import nbformat
+    from nbformat.validator import get_validator
+    from papermill.execute import prepare_notebook_metadata, remove_error_markers  # noqa: F401
+    from papermill.iorw import load_notebook_node  # noqa: F401
+    from papermill.parameterize import parameterize_notebook  # noqa: F401
+
+    _register_engine()
+    get_validator(version=4, version_minor=nbformat.v4.nbformat_minor)
+
+
 def prepare_notebook(path: Path, parameters: dict[str, Any]) -> NotebookNode:
     """Load a notebook and inject ``parameters`` the way ``papermill.execute_notebook`` does.
 
