@@ -317,6 +317,7 @@ def _drive(conn: Any, options: WorkerOptions, env: tuple[tuple[str, str], ...], 
 
         forkserver.enable(options.kernel.warmup)
     sending = threading.Lock()
+    starting = threading.Lock()
     queues: list[queue.SimpleQueue] = [queue.SimpleQueue() for _ in range(lanes)]
     threads: dict[int, threading.Thread] = {}
 
@@ -331,8 +332,15 @@ def _drive(conn: Any, options: WorkerOptions, env: tuple[tuple[str, str], ...], 
                 with contextlib.suppress(Exception):
                     conn.send(("raised", message[1], failure))
 
+    def start_the_others() -> None:
+        for other in range(1, lanes):
+            start(other)
+
     def lane(index: int) -> None:
-        _start_lane(options, first=index == 0)
+        # A forked kernel costs the others no imports: once lane 0's kernel is forked, the other lanes start at once
+        # instead of when the command asks (after lane 0 is ready), so that a second lane's own start-up (its PDF
+        # browser) is not left until the reports begin.
+        _start_lane(options, first=index == 0, forked=start_the_others if index == 0 else None)
         send(("ready", index, os.getpid()))
         while (item := queues[index].get()) is not None:
             task_id, fn, args = item
@@ -346,9 +354,10 @@ def _drive(conn: Any, options: WorkerOptions, env: tuple[tuple[str, str], ...], 
             kernel.shutdown()
 
     def start(index: int) -> None:
-        if index not in threads:
-            threads[index] = threading.Thread(target=lane, args=(index,), name=f"danvan-lane-{index}")
-            threads[index].start()
+        with starting:  # the main thread (the command's messages) and lane 0 (forked kernels) may both start one
+            if index not in threads:
+                threads[index] = threading.Thread(target=lane, args=(index,), name=f"danvan-lane-{index}")
+                threads[index].start()
 
     try:
         start(0)
@@ -379,7 +388,7 @@ def _drive(conn: Any, options: WorkerOptions, env: tuple[tuple[str, str], ...], 
         _stop_kernels_and_exit(130)
 
 
-def _start_lane(options: WorkerOptions, *, first: bool) -> None:
+def _start_lane(options: WorkerOptions, *, first: bool, forked: Callable[[], None] | None = None) -> None:
     """Start this thread's kernel; import the exporter (and start the PDF browser) while it boots. Never raises: a
     failed start is reported by the lane's first task, which retries it.
 
@@ -392,6 +401,8 @@ def _start_lane(options: WorkerOptions, *, first: bool) -> None:
         kernel = _kernel_for(options) if options.warm else None
         if kernel is not None:
             kernel.launch()
+            if forked is not None and _is_forked(kernel):
+                forked()
         _warm_lane()
         if "pdf" in options.formats:
             from danvan_analysis.batch.formats.pdf import start_browser
@@ -405,6 +416,13 @@ def _start_lane(options: WorkerOptions, *, first: bool) -> None:
         if first:
             gc.enable()
             gc.freeze()
+
+
+def _is_forked(kernel: WarmKernel) -> bool:
+    """Whether ``kernel`` was forked by this worker's fork server."""
+    from danvan_analysis.batch.forkserver import ForkedProcess
+
+    return isinstance(getattr(getattr(kernel.km, "provisioner", None), "process", None), ForkedProcess)
 
 
 def _warm_lane(lang: str = "vi") -> None:

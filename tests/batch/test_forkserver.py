@@ -174,3 +174,27 @@ def test_the_server_imports_what_the_warm_ups_import_statements_name() -> None:
     code = "%matplotlib inline\nimport a.b as c, d\nfrom e import f, g as h\nfrom . import i\nfrom j import *\nx = 1"
     assert forkserver.warmup_modules(code) == ["a.b", "d", "e", "e.f", "e.g", "j"]
     assert forkserver.warmup_modules("import (") == []  # the kernel's own warm-up reports the error
+
+
+def _lane_kernel() -> tuple[str, int]:
+    """Run in a worker's lane: the type of its kernel's process and that kernel's parent process id."""
+    from danvan_analysis.batch import pool
+
+    process = pool._state.kernel.km.provisioner.process
+    return type(process).__name__, psutil.Process(process.pid).ppid()
+
+
+def test_once_a_kernel_is_forked_the_workers_other_lanes_start_without_waiting_to_be_asked() -> None:
+    """A worker's second lane is started by the command once the first is ready; when the first kernel is a fork
+    (a second one costs no imports) the worker starts it at once, and both kernels are forks of one server."""
+    from danvan_analysis.batch.pool import WorkerOptions, _Worker
+
+    worker = _Worker(WorkerOptions(kernel=KernelSettings(cwd=FIXTURES, warmup=WARMUP)), lanes=2)
+    try:
+        worker.lanes[1].primed.result(timeout=120)  # never asked to start (no start_lane(1))
+        kinds = [lane.submit(_lane_kernel).result(timeout=120) for lane in worker.lanes]
+        assert [kind for kind, _ in kinds] == ["ForkedProcess", "ForkedProcess"]
+        assert kinds[0][1] == kinds[1][1] != worker.process.pid  # the same server, not the worker itself
+    finally:
+        worker.shutdown()
+    assert worker.process.exitcode == 0
