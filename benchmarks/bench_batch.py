@@ -25,9 +25,9 @@ side, so compare ratios within a run)::
 (big) (c) and (d) again on a survey of ``--respondents`` per year (written once into ``--big-data``).
 
 Also printed: the peak resident memory (VmHWM) of every report kernel of (c), read from ``/proc`` by a watcher while
-the batch runs (the kernels are the batch's children started by a kernel launcher) and the command's own (it computes
-the shared step, which reads the survey), the floor workers' own peak, the time of the shared step (serial:
-the reports wait for it) and the 1-minute load average after each row.
+the batch runs (the kernels are the batch's children started by a kernel launcher or forked by a worker's kernel
+fork server) and the command's own (it computes the shared step, which reads the survey), the floor workers' own
+peak, the time of the shared step (serial: the reports wait for it) and the 1-minute load average after each row.
 Aims (issue 13): 10 reports cold ≤ 8 s and c/d ≤ 1.3; at 1M respondents ≤ 2× the default batch and ≤ 600 MiB per
 kernel; a/c ≥ 12.
 """
