@@ -304,12 +304,9 @@ def _reap(*_: Any) -> None:
 def _import_as_kernel(warmup: str) -> None:
     """What a batch kernel imports before its first report: ipykernel's application, then the modules that the
     warm-up's ``import`` statements name (:func:`warmup_modules`; nothing else of the warm-up runs here)."""
-    # As the batch launcher (kernel_launcher): the working folder off sys.path, debugpy absent.
-    if sys.path and (sys.path[0] == "" or os.path.abspath(sys.path[0]) == os.getcwd()):
-        del sys.path[0]
-    from danvan_analysis.process import mark_absent
+    from danvan_analysis.batch.kernel_launcher import prepare_process
 
-    mark_absent(("debugpy",), unless_imported=("debugpy",))
+    prepare_process()  # as the batch launcher: the working folder off sys.path, debugpy absent
     # ipykernel sets this before any user code (IPKernelApp.init_gui_pylab); matplotlib reads it at import.
     if not os.environ.get("MPLBACKEND"):
         os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"

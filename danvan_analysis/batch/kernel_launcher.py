@@ -6,7 +6,8 @@ CPU per kernel, ``PYTHONPROFILEIMPORTTIME``), and no one attaches a debugger to 
 front end. ``sys.modules["debugpy"] = None`` makes its import raise ImportError, which ipykernel expects (it is how it
 finds debugpy absent) and answers by disabling the debugger; everything else is the stock kernel. The kernels of
 JupyterLab and of plain papermill keep the debugger: only the batch's kernel manager starts kernels this way
-(``BatchKernelManager`` in :mod:`danvan_analysis.batch.kernel`), and only for ipykernel's own kernel spec.
+(``BatchKernelManager`` in :mod:`danvan_analysis.batch.kernel`), and only for ipykernel's own kernel spec. A
+worker's kernel fork server (:mod:`~danvan_analysis.batch.forkserver`) begins with the same :func:`prepare_process`.
 """
 
 from __future__ import annotations
@@ -14,13 +15,19 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-if __name__ == "__main__":
-    # As ipykernel_launcher: the working folder leaves sys.path while ipykernel loads (its app puts it back).
-    if sys.path[0] == "" or Path(sys.path[0]) == Path.cwd():
+
+def prepare_process() -> None:
+    """What this launcher does before ipykernel loads: the working folder off ``sys.path`` (as ipykernel_launcher;
+    its app puts it back), debugpy marked absent."""
+    if sys.path and (sys.path[0] == "" or Path(sys.path[0]) == Path.cwd()):
         del sys.path[0]
     from danvan_analysis.process import mark_absent
 
     mark_absent(("debugpy",), unless_imported=("debugpy",))
+
+
+if __name__ == "__main__":
+    prepare_process()
     from ipykernel import kernelapp
 
     kernelapp.launch_new_instance()
