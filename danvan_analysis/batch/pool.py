@@ -389,8 +389,9 @@ def _drive(conn: Any, options: WorkerOptions, env: tuple[tuple[str, str], ...], 
 
 
 def _start_lane(options: WorkerOptions, *, first: bool, forked: Callable[[], None] | None = None) -> None:
-    """Start this thread's kernel; import the exporter (and start the PDF browser) while it boots. Never raises: a
-    failed start is reported by the lane's first task, which retries it.
+    """Start this thread's kernel; while it boots, import the exporter, warm the Word and Excel writers and start the
+    PDF browser, as the formats ask (:func:`~danvan_analysis.batch.formats.warm_writers`). Never raises: a failed
+    start is reported by the lane's first task, which retries it.
 
     The first lane of a process runs the imports without the cycle collector (they live as long as the process:
     the collector's passes over them free nothing), then freezes what they made.
@@ -404,6 +405,10 @@ def _start_lane(options: WorkerOptions, *, first: bool, forked: Callable[[], Non
             if forked is not None and _is_forked(kernel):
                 forked()
         _warm_lane()
+        with contextlib.suppress(Exception):  # met again, and reported, by the first report
+            from danvan_analysis.batch.formats import warm_writers
+
+            warm_writers(options.formats)  # the Word and Excel writers' first use (~0.3 s of CPU once a process)
         if "pdf" in options.formats:
             from danvan_analysis.batch.formats.pdf import start_browser
 
