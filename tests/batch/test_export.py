@@ -151,3 +151,28 @@ def test_export_does_not_modify_the_notebook(notebook: nbformat.NotebookNode) ->
     before = nbformat.writes(notebook)
     export_html(notebook, lang="vi", title="t")
     assert nbformat.writes(notebook) == before
+
+
+def test_nbconvert_works_on_the_page_s_own_copy_and_gives_the_page_its_own_copies_would(
+    notebook: nbformat.NotebookNode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One deep copy of the notebook per page (the page's own); nbconvert's three defensive copies of it (exporter,
+    preprocessing, nbformat's normalisation) return it as it is, and the page is the one real copies give."""
+    from danvan_analysis.batch import export
+
+    copies: list[int] = []
+    real = nbformat.NotebookNode.__deepcopy__
+
+    def counting(self: nbformat.NotebookNode, memo: dict) -> nbformat.NotebookNode:
+        if "cells" in self:  # a whole notebook, not one of its cells or outputs
+            copies.append(1)
+        return real(self, memo)
+
+    monkeypatch.setattr(nbformat.NotebookNode, "__deepcopy__", counting)
+    page = export_html(notebook, lang="vi", title="t")
+    assert len(copies) == 1  # was 4: the page's, the exporter's, its preprocessing's, nbformat's normalisation's
+    owned = export._owned_node_class()
+    monkeypatch.setattr(owned, "__deepcopy__", counting)  # nbconvert's copies real again
+    copies.clear()
+    assert export_html(notebook, lang="vi", title="t") == page
+    assert len(copies) == 4
