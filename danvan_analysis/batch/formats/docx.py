@@ -37,6 +37,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -898,7 +899,10 @@ def _cm(value: float) -> Any:
     return Cm(value)
 
 
+@cache
 def _qn(tag: str) -> str:
+    """``w:p`` → ``{http://…/wordprocessingml/2006/main}p`` (python-docx's ``qn``), once per name: a report's draft
+    asks for the same few dozen names ~50,000 times."""
     from docx.oxml.ns import qn
 
     return qn(tag)
@@ -906,9 +910,14 @@ def _qn(tag: str) -> str:
 
 def _sub(parent: Any, tag: str, attributes: dict[str, str] | None = None) -> Any:
     """Append a new ``tag`` element (with ``attributes``, in their order) to ``parent``; return it."""
+    return _subelement()(parent, _qn(tag), {_qn(k): v for k, v in attributes.items()} if attributes else {})
+
+
+@cache
+def _subelement() -> Any:
     from lxml import etree
 
-    return etree.SubElement(parent, _qn(tag), {_qn(k): v for k, v in (attributes or {}).items()})
+    return etree.SubElement
 
 
 def _add_run(paragraph: Any, text: str) -> Any:
