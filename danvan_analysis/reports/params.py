@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 DATASETS = DATASET_NAMES
 DATA_SUFFIXES = (".csv", ".xlsx", ".parquet")
 #: Format tag written by the batch runner into ``<shared cache>/meta.json``.
-SHARED_CACHE_FORMAT = "danvan-shared-cache/2"
+SHARED_CACHE_FORMAT = "danvan-shared-cache/3"
 #: Base name of the province report (district reports are named by :func:`report_stem`).
 PROVINCE_STEM = "province"
 

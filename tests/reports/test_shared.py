@@ -131,3 +131,36 @@ def test_every_earlier_year_is_estimated_though_only_two_are_kept(demo: Path) ->
     want = compare_years(survey, design, years=(2023, 2024))
     pd.testing.assert_frame_equal(shared.change.to_frame(), want.to_frame(), check_exact=True)
     assert sorted(set(shared.respondents["year"])) == [2022, 2023, 2024]
+
+
+def test_the_folder_gives_back_every_table_as_computed(demo: Path, tmp_path: Path) -> None:
+    """Every table written to the shared folder (the data bundle, the results, the slices) reads back equal to the
+    computed one, values, dtypes and index alike, and the folder holds Arrow IPC files only, with ``meta.json``."""
+    import dataclasses
+    import json
+
+    import pandas as pd
+
+    from danvan_analysis.reports import shared as module
+    from danvan_analysis.reports.shared import compute_shared_results, read_shared_results, write_shared_results
+
+    computed = compute_shared_results(data_dir=demo, year=2023)
+    folder = write_shared_results(computed, tmp_path / "cache")
+    cached = read_shared_results(folder)
+    assert {p.suffix for p in folder.iterdir()} == {".arrow", ".json"}
+    for name in (*module._DATASETS, "warnings", "rejected"):
+        pd.testing.assert_frame_equal(getattr(cached.bundle, name), getattr(computed.bundle, name), check_exact=True)
+    for name in module._SLICES:
+        if getattr(computed, name) is not None:
+            pd.testing.assert_frame_equal(getattr(cached, name), getattr(computed, name), check_exact=True)
+    pairs = [(cached.indices[y], computed.indices[y]) for y in computed.indices]
+    pairs += [(getattr(cached, n), getattr(computed, n)) for n in module._RESULTS if getattr(computed, n) is not None]
+    assert len(pairs) >= 5
+    for got, want in pairs:
+        assert type(got) is type(want)
+        for field in dataclasses.fields(want):
+            if field.name == "_table":
+                pd.testing.assert_frame_equal(got._table, want._table, check_exact=True)
+            else:  # meta.json holds them: tuples come back as lists
+                plain = [json.loads(json.dumps(getattr(r, field.name), default=str)) for r in (got, want)]
+                assert plain[0] == plain[1], field.name
