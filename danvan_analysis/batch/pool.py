@@ -410,9 +410,10 @@ def _start_lane(options: WorkerOptions, *, first: bool, forked: Callable[[], Non
 
             warm_writers(options.formats)  # the Word and Excel writers' first use (~0.3 s of CPU once a process)
         if "pdf" in options.formats:
-            from danvan_analysis.batch.formats.pdf import start_browser
+            with contextlib.suppress(Exception):  # the first report's print meets it again, and reports it
+                from danvan_analysis.batch.formats.pdf import start_browser
 
-            start_browser()
+                start_browser()
         if kernel is not None:
             kernel.wait_ready()
     except Exception:  # reported by the first task, which retries the start

@@ -104,3 +104,51 @@ def test_one_printer_prints_one_report_after_another_without_leftovers(tmp_path:
     assert "Xã Phú Lạc" in texts[0] and "Phan Đình Phùng" not in texts[0]
     assert "Phan Đình Phùng" in texts[1] and "Phú Lạc" not in texts[1]
     assert texts[2] == texts[0]
+
+
+def test_the_browser_starts_with_a_first_print_that_leaves_nothing_in_the_reports(tmp_path: Path) -> None:
+    """start_browser prints a throw-away page in the reports' stylesheet (the first print is the slow one); the
+    report printed next holds its own text only."""
+    import threading
+
+    printed: list[str] = []
+    report = "<html><body><h1>Báo cáo của Xã Tràng Xá</h1></body></html>"
+
+    def lane() -> None:  # a printer is per thread: this one is new
+        real = pdf_format.PdfPrinter.print
+
+        def recording(self: pdf_format.PdfPrinter, html: str) -> bytes:
+            printed.append(html)
+            return real(self, html)
+
+        pdf_format.PdfPrinter.print = recording  # type: ignore[method-assign]
+        try:
+            pdf_format.start_browser()
+            (tmp_path / "report.pdf").write_bytes(pdf_format.write_pdf(report))
+        finally:
+            pdf_format.PdfPrinter.print = real  # type: ignore[method-assign]
+            pdf_format._printer().close()
+
+    thread = threading.Thread(target=lane)
+    thread.start()
+    thread.join()
+    warm = pdf_format.warm_page()
+    assert printed == [warm, report]
+    assert unicodedata.is_normalized("NFC", warm) and "@media print" in warm and "Huyện Võ Nhai" in warm
+    text = _flat(" ".join(_pages(tmp_path / "report.pdf")))
+    assert "Xã Tràng Xá" in text and "Võ Nhai" not in text and "Tóm tắt" not in text
+
+
+def test_a_lane_whose_browser_fails_to_start_still_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from danvan_analysis.batch.kernel import KernelSettings
+    from danvan_analysis.batch.pool import WorkerOptions, _start_lane
+
+    calls: list[int] = []
+
+    def failing() -> None:
+        calls.append(1)
+        raise RuntimeError("Chromium crashed")
+
+    monkeypatch.setattr(pdf_format, "start_browser", failing)
+    _start_lane(WorkerOptions(kernel=KernelSettings(), warm=False, formats=("pdf",)), first=False)
+    assert calls == [1]
