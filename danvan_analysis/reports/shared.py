@@ -17,8 +17,8 @@ columns without its rows (``bundle.survey`` is empty on both paths, so a report 
 
 The folder holds data only, never code: one Arrow IPC file per table (``.arrow``, uncompressed: every report reads
 them all, and they are read in half the time Parquet files take, written in 60 %) and a ``meta.json`` (format tag,
-year, the titles/caveats of the result objects, the bundle's file list), written last, so a folder without ``meta.json`` is
-incomplete and ignored. Result objects are rebuilt from their class name looked up in
+year, the titles/caveats of the result objects, the bundle's file list), written last, so a folder without
+``meta.json`` is incomplete and ignored. Result objects are rebuilt from their class name looked up in
 :mod:`danvan_analysis.survey.results` only. This module assembles results of :mod:`danvan_analysis.io` and
 :mod:`danvan_analysis.survey`; it computes no figure itself.
 """

@@ -33,8 +33,6 @@ def warm_writers(formats: Sequence[str]) -> None:
     Excel appendix 0.34 s and the first Word draft 0.13 s, against 0.05 s and 0.09 s for the next ones. What this
     writes is thrown away; a failure here is met again, and reported, by the first report.
     """
-    import io
-
     for name in formats:
         if name in _warmed or name not in ("docx", "xlsx"):
             continue
@@ -44,13 +42,9 @@ def warm_writers(formats: Sequence[str]) -> None:
 
             write_xlsx([])
         else:
-            from docx import Document
+            from danvan_analysis.batch.formats.docx import write_template_copy
 
-            from danvan_analysis.batch.formats.docx import TEMPLATE, _stable_zip
-
-            buffer = io.BytesIO()
-            Document(str(TEMPLATE)).save(buffer)
-            _stable_zip(buffer.getvalue())
+            write_template_copy()
 
 
 def check_formats(asked: Sequence[str]) -> tuple[str, ...]:

@@ -318,6 +318,17 @@ def write_docx(blocks: Sequence[Block], options: DocxOptions | None = None, *, k
     return _stable_zip(buffer.getvalue())
 
 
+def write_template_copy(options: DocxOptions | None = None) -> bytes:
+    """The Word template (``options.template``, default the shipped one) opened and saved as :func:`write_docx`
+    saves a draft, with nothing written in it: the first parse and save of a process, paid ahead
+    (:func:`~danvan_analysis.batch.formats.warm_writers`)."""
+    from docx import Document
+
+    buffer = io.BytesIO()
+    Document(str(Path((options or DocxOptions()).template or TEMPLATE))).save(buffer)
+    return _stable_zip(buffer.getvalue())
+
+
 # -- the writer -----------------------------------------------------------------------------------------------------
 
 

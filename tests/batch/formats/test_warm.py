@@ -66,3 +66,16 @@ def test_a_lane_warms_its_writers_and_a_failure_there_is_left_to_the_first_repor
     options = WorkerOptions(kernel=KernelSettings(), warm=False, formats=("docx", "xlsx"))
     _start_lane(options, first=False)  # no kernel: the lane's own warm-up only; the failure does not escape
     assert asked == [("docx", "xlsx")]
+
+
+def test_the_word_warm_up_saves_the_template_as_a_draft_is_saved() -> None:
+    import io
+
+    import docx
+
+    from danvan_analysis.batch.formats.docx import STYLES, write_template_copy
+
+    data = write_template_copy()
+    names = {style.name for style in docx.Document(io.BytesIO(data)).styles}
+    assert set(STYLES.values()) <= names  # the template's styles, which every draft uses
+    assert write_template_copy() == data  # saved deterministically, as a draft is
