@@ -404,16 +404,7 @@ def _start_lane(options: WorkerOptions, *, first: bool, forked: Callable[[], Non
             kernel.launch()
             if forked is not None and _is_forked(kernel):
                 forked()
-        _warm_lane()
-        with contextlib.suppress(Exception):  # met again, and reported, by the first report
-            from danvan_analysis.batch.formats import warm_writers
-
-            warm_writers(options.formats)  # the Word and Excel writers' first use (~0.3 s of CPU once a process)
-        if "pdf" in options.formats:
-            with contextlib.suppress(Exception):  # the first report's print meets it again, and reports it
-                from danvan_analysis.batch.formats.pdf import start_browser
-
-                start_browser()
+        _warm_lane(options.formats)
         if kernel is not None:
             kernel.wait_ready()
     except Exception:  # reported by the first task, which retries the start
@@ -431,22 +422,38 @@ def _is_forked(kernel: WarmKernel) -> bool:
     return isinstance(getattr(getattr(kernel.km, "provisioner", None), "process", None), ForkedProcess)
 
 
-def _warm_lane(lang: str = "vi") -> None:
+def _warm_lane(formats: tuple[str, ...], lang: str = "vi") -> None:
     """Do now, while this lane's kernel boots and the command computes the shared step, what the lane's first report
-    would otherwise pay when the reports start: papermill's parameterising and engine and nbformat's validator
-    (~0.11 s of CPU, once per process) and the exporter's first page, which compiles its templates (~0.09 s, once
-    per lane: each has its own exporter). Measured with ``time.process_time`` in a worker's imports, 07/12/2026:
-    the first ``prepare_notebook`` 0.120 s against 0.001 s after, the first ``export_html`` 0.089 s against 0.003 s.
-    Best effort: a failure here is met again, and reported, by the first task."""
-    from danvan_analysis.batch.export import export_html, get_exporter
+    would otherwise pay when the reports start; never raises (a failure here is met again, and reported, by the
+    first report), and one step's failure does not skip the others:
+
+    - papermill's parameterising and engine and nbformat's validator (~0.11 s of CPU, once per process) and the
+      exporter's first page, which compiles its templates (~0.09 s, once per lane: each has its own exporter).
+      Measured with ``time.process_time`` in a worker's imports, 07/12/2026: the first ``prepare_notebook`` 0.120 s
+      against 0.001 s after, the first ``export_html`` 0.089 s against 0.003 s;
+    - the Word and Excel writers' first use, as ``formats`` ask (:func:`~danvan_analysis.batch.formats.warm_writers`,
+      ~0.3 s of CPU once per process);
+    - with ``pdf``, the lane's browser and its first print (:func:`~danvan_analysis.batch.formats.pdf.start_browser`).
+    """
+    from danvan_analysis.batch import formats as copies
+    from danvan_analysis.batch.export import export_html
     from danvan_analysis.batch.kernel import warm_client
 
-    get_exporter(lang)
-    with contextlib.suppress(Exception):
+    def first_page() -> None:
         from nbformat.v4 import new_notebook
 
         warm_client()
         export_html(new_notebook(), lang=lang, title="")
+
+    def browser() -> None:
+        if "pdf" in formats:
+            from danvan_analysis.batch.formats.pdf import start_browser
+
+            start_browser()
+
+    for step in (first_page, lambda: copies.warm_writers(formats), browser):
+        with contextlib.suppress(Exception):
+            step()
 
 
 #: Every kernel this process started (a lane's thread-local kernel is out of reach of other threads).
