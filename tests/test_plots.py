@@ -509,3 +509,29 @@ def test_titles_sit_where_matplotlibs_automatic_placement_would_put_them(
     monkeypatch.setattr(Axes, "set_title", placed_by_matplotlib)
     assert figures() == fixed
     assert automatic == [1.0, 1.0, 1.0, 1.0]  # each figure set its title's place, and only once
+
+
+def test_report_figures_are_embedded_at_zlib_level_3_with_the_same_pixels(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report's figure is a PNG compressed at zlib level 3 (the IDAT stream's header says so: FLEVEL 1 is
+    levels 2-5, Pillow's default 6 writes FLEVEL 2), and it decodes to the pixels of the default-level PNG."""
+    import struct
+
+    import IPython.display
+    from PIL import Image
+
+    from danvan_analysis.reports import sections
+
+    def idat_level(png: bytes) -> int:
+        at = png.index(b"IDAT")
+        assert struct.unpack(">I", png[at - 4 : at])[0] > 0
+        return png[at + 5] >> 6  # the zlib stream's FLG byte, after CMF
+
+    default = _png(_breakdown())
+    shown: list[object] = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    sections._show_figure(_breakdown(), "Hình")
+    embedded = shown[0].data  # type: ignore[attr-defined]
+    assert idat_level(default) == 2 and idat_level(embedded) == 1
+    assert b"Software" not in embedded
+    with Image.open(io.BytesIO(default)) as a, Image.open(io.BytesIO(embedded)) as b:
+        assert a.size == b.size and a.tobytes() == b.tobytes()

@@ -542,8 +542,56 @@ def group_totals(rows: pd.DataFrame, columns: list[str], by: str | pd.Series | N
     :func:`total` and ``len`` give for every group's rows, without a filtered copy per group (read with
     :func:`total_in`). ``by``: a column name or a Series of keys (groups in order of first appearance); ``None``:
     all rows as one group, keyed ``""``."""
+    fast = _counted_totals(rows, columns, by)
+    if fast is not None:
+        return fast
     grouped = rows.groupby(pd.Series("", index=rows.index) if by is None else by, sort=False)
     return grouped[columns].sum(min_count=1).assign(**{ROWS: grouped.size()})
+
+
+def _counted_totals(rows: pd.DataFrame, columns: list[str], by: str | pd.Series | None) -> pd.DataFrame | None:
+    """:func:`group_totals` with NumPy's ``bincount`` in place of a pandas groupby, for what it gives exactly: the
+    report data's counts (numbers that are whole, under 2**53, so that any order of adding gives the same sum) by
+    keys that are not categorical; ``None`` for anything else (pandas then groups). A small frame's groupby costs
+    ~2.5 ms of pandas overhead, and a batch's plan tables call this ~140 times (measured 07/12/2026).
+
+    Same result as the groupby: groups in order of first appearance (``factorize``, as ``sort=False``), rows with a
+    missing key left out (``dropna``), a group's sum missing when none of its values is there (``min_count=1``), and
+    :data:`ROWS` its number of rows; no rows, no groups.
+    """
+    import numpy as np
+
+    keys = None if by is None else (rows[by] if isinstance(by, str) else by)
+    if keys is not None and (isinstance(keys.dtype, pd.CategoricalDtype) or not keys.index.equals(rows.index)):
+        return None
+    values = {}
+    for column in columns:
+        series = rows[column]
+        if not (pd.api.types.is_float_dtype(series.dtype) or pd.api.types.is_integer_dtype(series.dtype)):
+            return None
+        array = series.to_numpy(dtype="float64", na_value=np.nan)
+        known = array[~np.isnan(array)]
+        if len(known) and (not np.array_equal(known, np.floor(known)) or np.abs(known).sum() >= 2**53):
+            return None
+        values[column] = array
+    if keys is None:
+        codes = np.zeros(len(rows), dtype=np.intp)
+        groups = pd.Index([""] if len(rows) else [], dtype=object)
+    else:
+        codes, uniques = pd.factorize(keys, sort=False)
+        groups = pd.Index(uniques)
+    kept = codes >= 0
+    codes = codes[kept]
+    size = len(groups)
+    result = {}
+    for column, array in values.items():
+        array = array[kept]
+        present = ~np.isnan(array)
+        sums = np.bincount(codes[present], weights=array[present], minlength=size)
+        seen = np.bincount(codes[present], minlength=size)
+        result[column] = np.where(seen > 0, sums, np.nan)
+    result[ROWS] = np.bincount(codes, minlength=size).astype("int64")
+    return pd.DataFrame(result, index=groups)
 
 
 def total_in(totals: pd.DataFrame, key: object, column: str) -> float | int | None:

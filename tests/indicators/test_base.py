@@ -176,3 +176,45 @@ def test_group_totals_read_as_total_reads_each_groups_rows() -> None:
         assert total_in(totals, key, "x") == total(rows["x"]), key
         assert total_in(totals, key, ROWS) == len(rows), key
     assert total_in(totals, "d", "x") is None and total_in(totals, "e", "x") == 0
+
+
+def test_group_totals_fast_path_equals_pandas_groupby() -> None:
+    """The bincount path gives the groupby's frame exactly (values, missing sums, row counts, group order), with
+    missing keys left out and no groups for no rows; values it cannot sum exactly in any order go to pandas."""
+    import numpy as np
+
+    from danvan_analysis.indicators._base import ROWS, _counted_totals, group_totals
+
+    rng = np.random.default_rng(11)
+    n = 300
+    frame = pd.DataFrame(
+        {
+            "key": pd.Series(rng.choice(["b", "a", "c", None], n), dtype=object),
+            "text": pd.Series(rng.choice(["x", "y", "z"], n), dtype="str"),
+            "x": rng.integers(0, 500, n).astype("float64"),
+            "y": pd.array(rng.integers(0, 9, n), dtype="Int64"),
+        }
+    )
+    frame.loc[frame["key"] == "c", "x"] = np.nan  # a group whose sum is missing
+    frame.loc[rng.choice(n, 40, replace=False), "x"] = np.nan
+    frame.loc[rng.choice(n, 30, replace=False), "y"] = pd.NA
+
+    def by_pandas(rows: pd.DataFrame, columns: list[str], by: object) -> pd.DataFrame:
+        grouped = rows.groupby(pd.Series("", index=rows.index) if by is None else by, sort=False)
+        return grouped[columns].sum(min_count=1).assign(**{ROWS: grouped.size()})
+
+    for rows in (frame, frame.iloc[:0], frame[frame["key"] == "a"]):
+        for by in (None, "key", "text", rows["text"].astype(object)):
+            fast = _counted_totals(rows, ["x", "y"], by)
+            assert fast is not None
+            expected = by_pandas(rows, ["x", "y"], by)
+            assert list(fast.index) == list(expected.index)
+            assert fast.columns.tolist() == expected.columns.tolist()
+            for column in ("x", "y", ROWS):
+                got = fast[column].to_numpy(dtype="float64", na_value=np.nan)
+                want = expected[column].to_numpy(dtype="float64", na_value=np.nan)
+                np.testing.assert_array_equal(got, want)
+    halves = frame.assign(x=frame["x"] / 2)  # fractions: pandas' compensated sum decides
+    assert _counted_totals(halves, ["x"], "key") is None
+    assert group_totals(halves, ["x"], "key").equals(by_pandas(halves, ["x"], "key"))
+    assert _counted_totals(frame.astype({"text": "category"}), ["x"], "text") is None
