@@ -305,7 +305,13 @@ class ScorecardSet:
 
 # -- entry points ------------------------------------------------------------------------------------------------
 def compute_plan_tables(
-    data: object, *, year: int, district: str | None = None, plan: Plan | None = None, period: str | None = None
+    data: object,
+    *,
+    year: int,
+    district: str | None = None,
+    plan: Plan | None = None,
+    period: str | None = None,
+    themes: tuple[str, ...] | None = None,
 ) -> dict[str, IndicatorTable | None]:
     """Compute every theme's indicator table with the plan's settings, judged by the plan's thresholds.
 
@@ -315,6 +321,7 @@ def compute_plan_tables(
 
     ``period`` (``"Q1"``, ``"H1"``, ``"9M"``, ``"Y"``): the report due at that period's deadline, with the report data
     cut off by the plan's rule (:func:`danvan_analysis.plan.periods.data_for_period`); ``None``: the whole year.
+    ``themes``: only these themes' tables (e.g. :func:`scored_themes`, all a scorecard reads); default: every theme.
     """
     plan = plan or load_plan()
     settings, reported = plan.theme_settings(), ()
@@ -322,8 +329,18 @@ def compute_plan_tables(
         reported = tuple(name for name in THEMES if has_rows_of_year(dataset_of(data, name), year))
         data = data_for_period(data, plan=plan, period=period)
         settings = plan.theme_settings(as_of=plan.deadline(period, year))
-    tables = compute_theme_tables(data, year=year, district=district, settings=settings, reported=reported)
+    tables = compute_theme_tables(
+        data, year=year, district=district, settings=settings, reported=reported, themes=themes
+    )
     return {name: None if table is None else _judged_by_plan(table, plan) for name, table in tables.items()}
+
+
+def scored_themes(plan: Plan) -> tuple[str, ...]:
+    """The report-data themes whose tables the plan's targets read, in :data:`THEMES` order: what
+    :func:`score_targets` needs of :func:`compute_plan_tables` (a report's other tables, e.g. complaints, are shown,
+    not scored)."""
+    read = {c.theme for t in plan.targets for c in t.checks}
+    return tuple(name for name in THEMES if name in read)
 
 
 def score_targets(

@@ -361,7 +361,7 @@ def previous_scorecard(
     shared: SharedResults, satisfaction: pd.DataFrame, *, params: DistrictParams | ProvinceParams, district: str | None
 ) -> Any:
     """The unit's scorecard of the previous year, same plan and period, or ``None`` when the data lack that year."""
-    from danvan_analysis.scorecard import score_targets
+    from danvan_analysis.scorecard import score_targets, scored_themes
 
     year = shared.year - 1
     if year not in shared.bundle.years:
@@ -375,7 +375,8 @@ def previous_scorecard(
             satisfaction=last if len(last) else None,
             plan=params.plan,
             period=params.period,
-            tables=unit_tables(shared, params, district, year=year),
+            # Only the tables the scorecard reads: of last year the report shows the scorecard's figures only.
+            tables=unit_tables(shared, params, district, year=year, themes=scored_themes(params.plan)),
         )
 
 
@@ -385,9 +386,11 @@ def unit_tables(
     district: str | None,
     *,
     year: int | None = None,
+    themes: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
     """A unit's plan tables (``district=None``: the province's) of ``year`` (default: the report's), with the report's
-    plan and period, through the batch's memory (:func:`danvan_analysis.reports.plan_tables.plan_tables`)."""
+    plan and period, through the batch's memory (:func:`danvan_analysis.reports.plan_tables.plan_tables`);
+    ``themes``: only these themes' tables."""
     from danvan_analysis.reports.plan_tables import plan_tables
 
     return plan_tables(
@@ -397,6 +400,7 @@ def unit_tables(
         plan=params.plan,
         period=params.period,
         shared_cache=params.shared_cache,
+        themes=themes,
     )
 
 
@@ -415,13 +419,14 @@ def prepare_province_tables(params: ProvinceParams) -> None:
     """Compute the province's plan tables of the year and of the previous year into the batch's shared folder, where
     the province report (and every agency report) reads them: what :func:`build_province_view` would compute."""
     from danvan_analysis.reports.shared import load_shared_results
+    from danvan_analysis.scorecard import scored_themes
 
     shared = load_shared_results(params)
     unit_tables(shared, params, None)
     previous = shared.year - 1
-    if previous in shared.bundle.years:
+    if previous in shared.bundle.years:  # what previous_scorecard reads
         with on_map_of(previous, params.period):
-            unit_tables(shared, params, None, year=previous)
+            unit_tables(shared, params, None, year=previous, themes=scored_themes(params.plan))
 
 
 def headline_figures(view: DistrictView | ProvinceView) -> dict[str, Any]:

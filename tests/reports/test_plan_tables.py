@@ -109,3 +109,31 @@ def test_a_value_json_cannot_keep_is_not_stored(bundle: Any, tmp_path: Path) -> 
     first = dataclasses.replace(table.indicators[0], numerator=np.int64(3))
     odd = {**tables, name: dataclasses.replace(table, indicators=(first, *table.indicators[1:]))}
     assert _dumps(odd) is None  # read back it would be an int, not the numpy integer computed
+
+
+@pytest.mark.parametrize("district", [None, "170"])
+def test_last_years_scorecard_from_the_scored_themes_only_is_the_same(
+    bundle: Any, district: str | None, tmp_path: Path
+) -> None:
+    """A report shows last year's scorecard only: computed from the themes its targets read (not complaints), it has
+    the same rows, figures and notes as from every theme's tables; the subset is stored in a file of its own, so a
+    report asking for every table never reads it."""
+    from danvan_analysis import scorecard
+    from danvan_analysis.plan import load_plan
+    from danvan_analysis.reports.plan_tables import plan_tables
+
+    plan = load_plan(None)
+    themes = scorecard.scored_themes(plan)
+    assert "complaints" not in themes and {"dialogues", "boards", "plans", "religion", "inspections"} <= set(themes)
+    subset = plan_tables(bundle, year=2022, district=district, plan=plan, shared_cache=tmp_path, themes=themes)
+    assert list(subset) == list(themes)
+    full = scorecard.compute_plan_tables(bundle, year=2022, district=district, plan=plan)
+    cards = [
+        scorecard.score_targets(bundle, year=2022, district=district, plan=plan, tables=tables)
+        for tables in (subset, full)
+    ]
+    assert cards[0].rows == cards[1].rows and cards[0].notes == cards[1].notes
+    assert _fields(subset) == _fields({name: full[name] for name in themes})
+    everything = plan_tables(bundle, year=2022, district=district, plan=plan, shared_cache=tmp_path)
+    assert list(everything) == list(full)
+    assert len(list((tmp_path / "plan_tables").rglob("*.json"))) == 2
