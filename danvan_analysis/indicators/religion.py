@@ -28,6 +28,7 @@ from danvan_analysis.indicators._base import (
     as_codes,
     as_counts,
     check_year,
+    group_totals,
     judge,
     latest_period,
     percent,
@@ -37,6 +38,7 @@ from danvan_analysis.indicators._base import (
     rows_at_latest_period,
     rows_of_year,
     total,
+    total_in,
     unit_name,
     unit_names,
 )
@@ -179,18 +181,22 @@ def _add_scope(
     now = current[current["district_code"].isin(members)]
     before = previous[previous["district_code"].isin(members)]
     code = scope.code
+    # The scope's sums and each religion's in one grouping pass each, not a filtered copy per religion (a religion
+    # without rows is left out, as before).
+    overall = group_totals(now, list(_COUNTS))
+    by_religion = group_totals(now, list(_COUNTS), by=now["religion"].astype(object))
     for religion in [None, *vocab.Religion.codes()]:
-        part = now if religion is None else now[now["religion"] == religion]
+        totals, key = (overall, "") if religion is None else (by_religion, religion)
         dimension = None if religion is None else "religion"
-        if religion is not None and part.empty:
+        if religion is not None and religion not in by_religion.index:
             continue
-        has_data = not part.empty
+        has_data = not now.empty
         builder.add(
             "religion_informed",
             unit_code=code,
             period=period,
-            numerator=total(part["dignitaries_informed"]) if has_data else None,
-            denominator=total(part["dignitaries_total"]) if has_data else None,
+            numerator=total_in(totals, key, "dignitaries_informed") if has_data else None,
+            denominator=total_in(totals, key, "dignitaries_total") if has_data else None,
             threshold=INFORMED_THRESHOLD,
             rule=">",
             dimension=dimension,
@@ -206,7 +212,7 @@ def _add_scope(
                 indicator,
                 unit_code=code,
                 period=period,
-                numerator=total(part[column]) if has_data else None,
+                numerator=total_in(totals, key, column) if has_data else None,
                 kind="count",
                 threshold=threshold,
                 rule=rule,  # type: ignore[arg-type]
