@@ -279,3 +279,19 @@ def test_html_views_escape_text(song_cong: dict[str, pd.DataFrame]) -> None:
     card = dataclasses.replace(card, rows=(first, *card.rows[1:]))
     assert "<script>" not in card._repr_html_()
     assert "Xã &lt;script&gt;alert(1)&lt;/script&gt;" in card._repr_html_()
+
+
+def test_a_published_figure_is_read_as_pandas_reads_it() -> None:
+    """_number (the index checks' reading of a rank, score or count) gives what pd.to_numeric gives, for numbers
+    (taken as they are) and for everything else (text, missing, booleans)."""
+    import numpy as np
+
+    from danvan_analysis.scorecard import _number
+
+    values = [3, 3.5, np.int64(4), np.float32(2.5), float("nan"), None, "12", " 7 ", "x", True, np.bool_(False)]
+    values += [pd.NA, np.inf, -0.0, 2**60]
+    for value in values:
+        expected = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+        expected = None if pd.isna(expected) else float(expected)
+        got = _number(value)
+        assert got == expected and type(got) is type(expected), value
