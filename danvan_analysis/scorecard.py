@@ -386,7 +386,7 @@ def score_targets(
         if scope.is_province and satisfaction is None and any(c.theme == "survey" for c in checks):
             continue
         rows.append(_score(target, checks, context))
-    read = {c.theme for t in plan.targets for c in t.checks}
+    read = scored_themes(plan)
     notes = [("no_dataset", {"dataset": name}) for name, table in tables.items() if table is None and name in read]
     notes += context.notes
     caveats: list[str] = []

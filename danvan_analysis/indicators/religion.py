@@ -185,12 +185,12 @@ def _add_scope(
     # without rows is left out, as before).
     overall = group_totals(now, list(_COUNTS))
     by_religion = group_totals(now, list(_COUNTS), by=now["religion"].astype(object))
+    has_data = not now.empty
     for religion in [None, *vocab.Religion.codes()]:
         totals, key = (overall, "") if religion is None else (by_religion, religion)
         dimension = None if religion is None else "religion"
         if religion is not None and religion not in by_religion.index:
             continue
-        has_data = not now.empty
         builder.add(
             "religion_informed",
             unit_code=code,

@@ -361,7 +361,7 @@ def previous_scorecard(
     shared: SharedResults, satisfaction: pd.DataFrame, *, params: DistrictParams | ProvinceParams, district: str | None
 ) -> Any:
     """The unit's scorecard of the previous year, same plan and period, or ``None`` when the data lack that year."""
-    from danvan_analysis.scorecard import score_targets, scored_themes
+    from danvan_analysis.scorecard import score_targets
 
     year = shared.year - 1
     if year not in shared.bundle.years:
@@ -375,9 +375,21 @@ def previous_scorecard(
             satisfaction=last if len(last) else None,
             plan=params.plan,
             period=params.period,
-            # Only the tables the scorecard reads: of last year the report shows the scorecard's figures only.
-            tables=unit_tables(shared, params, district, year=year, themes=scored_themes(params.plan)),
+            tables=last_year_tables(shared, params, district),
         )
+
+
+def last_year_tables(
+    shared: SharedResults, params: DistrictParams | ProvinceParams, district: str | None
+) -> dict[str, Any]:
+    """A unit's plan tables of the year before the report's, on that year's map (:func:`on_map_of`), for its
+    scorecard: of last year a report shows the scorecard's figures only, so only the themes the targets read
+    (:func:`~danvan_analysis.scorecard.scored_themes`)."""
+    from danvan_analysis.scorecard import scored_themes
+
+    year = shared.year - 1
+    with on_map_of(year, params.period):
+        return unit_tables(shared, params, district, year=year, themes=scored_themes(params.plan))
 
 
 def unit_tables(
@@ -419,14 +431,11 @@ def prepare_province_tables(params: ProvinceParams) -> None:
     """Compute the province's plan tables of the year and of the previous year into the batch's shared folder, where
     the province report (and every agency report) reads them: what :func:`build_province_view` would compute."""
     from danvan_analysis.reports.shared import load_shared_results
-    from danvan_analysis.scorecard import scored_themes
 
     shared = load_shared_results(params)
     unit_tables(shared, params, None)
-    previous = shared.year - 1
-    if previous in shared.bundle.years:  # what previous_scorecard reads
-        with on_map_of(previous, params.period):
-            unit_tables(shared, params, None, year=previous, themes=scored_themes(params.plan))
+    if shared.year - 1 in shared.bundle.years:
+        last_year_tables(shared, params, None)  # what previous_scorecard reads
 
 
 def headline_figures(view: DistrictView | ProvinceView) -> dict[str, Any]:
