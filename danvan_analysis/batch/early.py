@@ -86,6 +86,7 @@ def predicted_worker(settings: BatchSettings) -> tuple[WorkerOptions, tuple[tupl
         kernel=KernelSettings(cwd=notebooks[0].parent, warmup=collect_warmup(notebooks)),
         warm=True,
         formats=tuple(f for f in settings.formats if f != "html"),
+        lang=settings.lang,
     )
     return worker, SINGLE_THREAD if jobs >= available_cores() else ()
 

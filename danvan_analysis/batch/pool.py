@@ -58,12 +58,14 @@ class ReportTask:
 @dataclass(frozen=True)
 class WorkerOptions:
     """How a worker runs tasks: its kernel settings, whether the kernel is reused, the formats it writes besides
-    HTML (``docx``, ``pdf``, ``xlsx``) and the Word options of each kind of report."""
+    HTML (``docx``, ``pdf``, ``xlsx``), the Word options of each kind of report, and the batch's language (the one
+    whose page exporter a lane builds while its kernel boots; a task of another language builds its own)."""
 
     kernel: KernelSettings
     warm: bool = True
     formats: tuple[str, ...] = ()
     docx: dict[str, Any] = field(default_factory=dict)
+    lang: str = "vi"
 
 
 @dataclass(frozen=True)
@@ -404,7 +406,7 @@ def _start_lane(options: WorkerOptions, *, first: bool, forked: Callable[[], Non
             kernel.launch()
             if forked is not None and _is_forked(kernel):
                 forked()
-        _warm_lane(options.formats)
+        _warm_lane(options.formats, options.lang)
         if kernel is not None:
             kernel.wait_ready()
     except Exception:  # reported by the first task, which retries the start

@@ -310,6 +310,7 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
         warm=settings.warm,
         formats=extra_formats,
         docx=word,
+        lang=settings.lang,
     )
     jobs = settings.jobs or available_cores()
     if jobs < 1:

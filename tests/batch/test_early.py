@@ -32,6 +32,7 @@ def _plan_env(jobs: int) -> tuple[tuple[str, str], ...]:
         {"formats": ("html", "docx", "xlsx")},
         {"year": 2022},
         {"period": "H1"},
+        {"lang": "en"},
     ],
     ids=lambda c: ",".join(c) or "default",
 )
@@ -43,6 +44,7 @@ def test_the_predicted_worker_is_the_planned_one(sandbox: Path, tmp_path: Path, 
     plan = plan_batch(settings)
     assert worker.kernel == plan.worker.kernel
     assert worker.formats == plan.worker.formats
+    assert worker.lang == plan.worker.lang == settings.lang
     assert env == _plan_env(plan.jobs)
 
 

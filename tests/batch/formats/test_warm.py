@@ -68,6 +68,22 @@ def test_a_lane_warms_its_writers_and_a_failure_there_is_left_to_the_first_repor
     assert asked == [("docx", "xlsx")]
 
 
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_lane_builds_the_page_exporter_of_the_batch_language(lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The exporter a lane builds while its kernel boots is the one its reports use: an English batch's first
+    report does not build the English exporter after the lane built the Vietnamese one."""
+    from danvan_analysis.batch import export
+
+    built: list[str] = []
+    real = export.export_html
+    monkeypatch.setattr(
+        export, "export_html", lambda nb, *, lang, title: built.append(lang) or real(nb, lang=lang, title=title)
+    )
+    _start_lane(WorkerOptions(kernel=KernelSettings(), warm=False, lang=lang), first=False)
+    assert built == [lang]
+    assert lang in export._local.exporters
+
+
 def test_the_word_warm_up_saves_the_template_as_a_draft_is_saved() -> None:
     import io
 
