@@ -6,7 +6,7 @@ side, so compare ratios within a run)::
     python benchmarks/bench_batch.py                       # rows a, b, c, d on the default demo (6,000 / year)
     python benchmarks/bench_batch.py --rows c,d,big        # only these rows
     python benchmarks/bench_batch.py --rows big --respondents 1000000
-    python benchmarks/bench_batch.py --rows c,d --repeat 3          # (c) and (d) 3 times in turn; medians
+    python benchmarks/bench_batch.py --rows c,d --repeat 3          # 3 pairs of (c) and (d), in alternate order
 
 (a) the plain loop: ``papermill`` CLI then ``jupyter nbconvert --to html --no-input`` per report, one after another;
 (b) the obvious pool: ``jobs`` processes, papermill's API (a fresh kernel per report) + in-process nbconvert export
@@ -310,12 +310,23 @@ def _floor_province_tables(parameters: dict[str, object]) -> None:
     prepare_province_tables(validate_province_params(**parameters))
 
 
-def floor(data: Path, work: Path, jobs: int) -> tuple[float, dict[str, str], list[float], float]:
-    """(d) the shared step once, then the reports' work in ``jobs`` long-lived plain processes; no Jupyter."""
-    from danvan_analysis.batch.manifest import read_manifest
+def _titles(data: Path, work: Path, jobs: int) -> dict[str, str]:
+    """The page title of each report, as (c)'s command plans them (planned, not run; before any timing)."""
+    from danvan_analysis.batch.runner import plan_batch
+    from danvan_analysis.batch.settings import BatchSettings
+
+    settings = BatchSettings(year=2023, data_dir=data, out_dir=work / "titles", jobs=jobs, force=True)
+    return {task.name: task.title for task in plan_batch(settings).tasks}
+
+
+def floor(
+    data: Path, work: Path, jobs: int, titles: dict[str, str] | None = None
+) -> tuple[float, dict[str, str], list[float], float]:
+    """(d) the shared step once, then the reports' work in ``jobs`` long-lived plain processes; no Jupyter.
+    ``titles``: each page's title, as (c) gives it (default: planned now)."""
     from danvan_analysis.plan import load_plan
 
-    records = read_manifest(work.parent / "c")  # the titles (c) gave each page
+    titles = titles if titles is not None else _titles(data, work, jobs)
     ci_method = load_plan(None).rules.ci_method
     # As (c)'s worker forks its kernels from one process that imported what they import, the floor's workers are
     # forks of one server that imported what they import (stopped at the end: each run pays its imports).
@@ -349,7 +360,7 @@ def floor(data: Path, work: Path, jobs: int) -> tuple[float, dict[str, str], lis
                 parameters = {**parameters, "shared_cache": str(shared)}
                 if name == "province":
                     parameters["linked_districts"] = ",".join(DISTRICTS)
-                queue.append((name, str(notebook), parameters, records[name].title))
+                queue.append((name, str(notebook), parameters, titles[name]))
             running = {w.submit(_floor_report, *queue.pop(0)): w for w in workers if queue}
             # As (c)'s command: the province's plan tables, in the sharer, while the workers run the districts.
             sharer.submit(_floor_province_tables, next(q[2] for q in queue if q[0] == "province"))
@@ -424,33 +435,43 @@ def _children_cpu() -> float:
 
 
 def _c_and_d(label: str, data: Path, work: Path, jobs: int, repeat: int = 1) -> tuple[float, float, float]:
-    """(c) then (d), ``repeat`` times in turn (c, d, c, d, …); returns the medians of c and d and of the pairs' c/d. This machine's speed drifts by up
-    to a third within minutes, so a ratio is read from pairs run back to back, and several pairs show the spread.
-    Each row also prints the CPU time all its processes used: on 2 busy cores, what (c) adds is mostly CPU."""
+    """(c) and (d) ``repeat`` times, as pairs run back to back; returns the medians of c and d and of the pairs' c/d.
+
+    This machine's speed drifts by up to a third within minutes, so a ratio is read from pairs run back to back,
+    and several pairs show the spread. The pairs alternate their order (c then d, d then c, …): with a single order,
+    a drift during the run always favours the same side of every pair. Each row also prints the CPU time all its
+    processes used: on 2 busy cores, what (c) adds is mostly CPU."""
     cs, ds = [], []
     cpu_ratios = []
+    titles = _titles(data, work, jobs)
     for turn in range(repeat):
         folder = work / f"run{turn + 1}"
         (folder / "c").mkdir(parents=True)
         (folder / "d").mkdir()
-        before = _children_cpu()
-        c, kernels, command = danvan_reports(data, folder / "c", jobs)
-        c_cpu = _children_cpu() - before
-        memory = ", ".join(f"{m:.0f}" for m in kernels)
-        print(
-            f"(c) danvan reports --force{label:<21} {c:7.1f} s   CPU {c_cpu:.1f} s; shared step "
-            f"{_shared_seconds(folder / 'c')}; peak MiB: kernels {memory}, the command {command:.0f}; {_load()}",
-            flush=True,
-        )
-        before = _children_cpu()
-        d, pages, peaks, shared = floor(data, folder / "d", jobs)
-        d_cpu = _children_cpu() - before
-        print(
-            f"(d) floor: {jobs} plain processes{label:<16} {d:7.1f} s   CPU {d_cpu:.1f} s; shared results at {shared:.1f} s; "
-            f"worker peak MiB: {', '.join(f'{m:.0f}' for m in peaks)}; {_same_pages(pages, folder / 'c')}; {_load()}",
-            flush=True,
-        )
-        print(f"    c/d = {c / d:.2f}   CPU c/d = {c_cpu / d_cpu:.2f}", flush=True)
+        measured: dict[str, tuple[float, float]] = {}
+        pages: dict[str, str] = {}
+        for row in ("c", "d") if turn % 2 == 0 else ("d", "c"):
+            before = _children_cpu()
+            if row == "c":
+                c, kernels, command = danvan_reports(data, folder / "c", jobs)
+                measured["c"] = (c, _children_cpu() - before)
+                memory = ", ".join(f"{m:.0f}" for m in kernels)
+                print(
+                    f"(c) danvan reports --force{label:<21} {c:7.1f} s   CPU {measured['c'][1]:.1f} s; shared step "
+                    f"{_shared_seconds(folder / 'c')}; peak MiB: kernels {memory}, the command {command:.0f}; "
+                    f"{_load()}",
+                    flush=True,
+                )
+            else:
+                d, pages, peaks, shared = floor(data, folder / "d", jobs, titles)
+                measured["d"] = (d, _children_cpu() - before)
+                print(
+                    f"(d) floor: {jobs} plain processes{label:<16} {d:7.1f} s   CPU {measured['d'][1]:.1f} s; shared "
+                    f"results at {shared:.1f} s; worker peak MiB: {', '.join(f'{m:.0f}' for m in peaks)}; {_load()}",
+                    flush=True,
+                )
+        (c, c_cpu), (d, d_cpu) = measured["c"], measured["d"]
+        print(f"    c/d = {c / d:.2f}   CPU c/d = {c_cpu / d_cpu:.2f}; {_same_pages(pages, folder / 'c')}", flush=True)
         cs.append(c)
         ds.append(d)
         cpu_ratios.append(c_cpu / d_cpu)
