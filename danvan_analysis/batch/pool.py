@@ -424,7 +424,7 @@ def _is_forked(kernel: WarmKernel) -> bool:
     return isinstance(getattr(getattr(kernel.km, "provisioner", None), "process", None), ForkedProcess)
 
 
-def _warm_lane(formats: tuple[str, ...], lang: str = "vi") -> None:
+def _warm_lane(formats: tuple[str, ...], lang: str) -> None:
     """Do now, while this lane's kernel boots and the command computes the shared step, what the lane's first report
     would otherwise pay when the reports start; never raises (a failure here is met again, and reported, by the
     first report), and one step's failure does not skip the others:

@@ -294,19 +294,14 @@ def concat_frames(frames: list[pd.DataFrame], spec: object) -> pd.DataFrame:
     if len(frames) == 1 or not any(isinstance(d, pd.CategoricalDtype) for f in frames for d in f.dtypes):
         return pd.concat(frames, ignore_index=True)
     if sum(len(f) for f in frames) < JOIN_WHOLE_ROWS:
-        aligned = {}
-        for name in frames[0].columns:
-            parts = [f[name] for f in frames]
-            if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
-                aligned[name] = _shared_categories(parts)
+        aligned = {name: _aligned_parts(frames, name) for name in frames[0].columns}
+        aligned = {name: parts for name, parts in aligned.items() if isinstance(parts[0].dtype, pd.CategoricalDtype)}
         return pd.concat(
             [f.assign(**{n: p[i] for n, p in aligned.items()}) for i, f in enumerate(frames)], ignore_index=True
         )
     columns = {}
     for name in list(frames[0].columns):
-        parts = [f[name] for f in frames]
-        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
-            parts = _shared_categories(parts)
+        parts = _aligned_parts(frames, name)
         columns[name] = pd.concat(parts, ignore_index=True)
         del parts
         for frame in frames:
@@ -320,8 +315,12 @@ def concat_frames(frames: list[pd.DataFrame], spec: object) -> pd.DataFrame:
 JOIN_WHOLE_ROWS = 200_000
 
 
-def _shared_categories(parts: list[pd.Series]) -> list[pd.Series]:
-    """The categorical columns ``parts`` with one sorted set of categories, the union of theirs."""
+def _aligned_parts(frames: list[pd.DataFrame], name: str) -> list[pd.Series]:
+    """Column ``name`` of each frame; when it is categorical in all of them, with one sorted set of categories, the
+    union of theirs."""
+    parts = [f[name] for f in frames]
+    if not all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
+        return parts
     categories = parts[0].cat.categories
     for part in parts[1:]:
         categories = categories.union(part.cat.categories)
