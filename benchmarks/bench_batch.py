@@ -14,12 +14,13 @@ side, so compare ratios within a run)::
 (c) ``danvan reports --force`` (warm kernels, shared results computed once, compact in-process export), as a user
     runs it, from a cold start (the command's own start-up included);
 (d) the floor: the least work the same output needs, in its best schedule. A plain process imports what the shared
-    step needs and computes it (as (c)'s command does) while a fork server imports everything once (as (c)'s
-    kernel fork server) and forks the first of ``jobs`` long-lived plain Python processes (the cycle collector
-    frozen over the imports, as in (c)'s kernels); the others are forked once it is ready; then each takes the next report as soon as it is free and runs the report's notebook cells with their
-    display outputs captured (no Jupyter kernel, no messaging, no papermill execution engine) and renders the HTML
-    with the same exporter, with one BLAS thread each when there is a worker per core, as (c)'s kernels. Its pages
-    are checked equal to (c)'s, so c/d is what Jupyter and the runner cost on top of the work.
+    step needs and computes it (as (c)'s command does, with its numerical threads) while a fork server imports
+    everything once (as (c)'s kernel fork server) and forks the first of ``jobs`` long-lived plain Python processes
+    (the cycle collector frozen over the imports, as in (c)'s kernels); the others are forked once it is ready; then
+    each takes the next report as soon as it is free and runs the report's notebook cells with their display outputs
+    captured (no Jupyter kernel, no messaging, no papermill execution engine) and renders the HTML with the same
+    exporter, with one BLAS thread each when there is a worker per core, as (c)'s kernels. Its pages are checked
+    equal to (c)'s, so c/d is what Jupyter and the runner cost on top of the work.
 (e) ``danvan reports --force --formats html,docx,pdf,xlsx``: every format (the Word draft and the Excel appendix
     written from the blocks, the PDF printed by one Chromium per worker) against HTML alone (c). Aim: e/c ≤ 1.5.
 (big) (c) and (d) again on a survey of ``--respondents`` per year (written once into ``--big-data``).
@@ -268,14 +269,15 @@ def _floor_report(name: str, notebook: str, parameters: dict[str, object], title
 
 
 @contextlib.contextmanager
-def _single_threaded(jobs: int) -> Iterator[None]:
+def _single_threaded(jobs: int, variables: tuple[tuple[str, str], ...] | None = None) -> Iterator[None]:
     """The floor's workers get what (c)'s kernels get: one BLAS/OpenMP thread each when there is a worker per core
-    (``danvan_analysis.batch.pool.single_threaded``); spawned workers inherit the environment."""
+    (``danvan_analysis.batch.pool.SINGLE_THREAD``); its sharer what (c)'s command gives itself (``variables``:
+    ``COMMAND_THREADS``, pyarrow's thread pool left). Spawned processes inherit the environment."""
     from danvan_analysis.batch.pool import SINGLE_THREAD
 
     before = dict(os.environ)
     if jobs >= (os.cpu_count() or 1):
-        os.environ.update({k: v for k, v in SINGLE_THREAD if k not in os.environ})
+        os.environ.update({k: v for k, v in (variables or SINGLE_THREAD) if k not in os.environ})
     try:
         yield
     finally:
@@ -324,6 +326,7 @@ def floor(
 ) -> tuple[float, dict[str, str], list[float], float]:
     """(d) the shared step once, then the reports' work in ``jobs`` long-lived plain processes; no Jupyter.
     ``titles``: each page's title, as (c) gives it (default: planned now)."""
+    from danvan_analysis.batch.pool import COMMAND_THREADS
     from danvan_analysis.plan import load_plan
 
     titles = titles if titles is not None else _titles(data, work, jobs)
@@ -341,15 +344,16 @@ def floor(
     # ready; then every worker takes the next report as soon as it is
     # free. The schedule before it (the first worker computes the shared step once it has imported, the others import
     # meanwhile) was slower: 8.5-9.7 s against 8.3-9.0 s, 4 pairs alternated on the demo data on 07/12/2026.
+    sharer = cf.ProcessPoolExecutor(1, mp_context=spawning)
+    with _single_threaded(jobs, COMMAND_THREADS):  # it starts now, with what (c)'s command gives itself
+        computing = sharer.submit(_floor_shared, *arguments)
     with _single_threaded(jobs):
         # Python 3.11's fork server ignores the sys.path it is given: it finds floor_server.py through PYTHONPATH.
         os.environ["PYTHONPATH"] = os.pathsep.join(
             filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")])
         )
         workers = [cf.ProcessPoolExecutor(1, mp_context=context, initializer=_floor_init)]
-        sharer = cf.ProcessPoolExecutor(1, mp_context=spawning)
         try:
-            computing = sharer.submit(_floor_shared, *arguments)
             workers[0].submit(os.getpid).result()  # ready: imports done
             workers += [cf.ProcessPoolExecutor(1, mp_context=context, initializer=_floor_init) for _ in range(jobs - 1)]
             for worker in workers[1:]:

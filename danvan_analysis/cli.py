@@ -305,9 +305,10 @@ def reports(
         signer_title=signer_title,
         keep_edits=keep_edits,
     )
-    from danvan_analysis.batch.early import close_quietly, start_early_worker
+    from danvan_analysis.batch.early import close_quietly, single_threaded_command, start_early_worker
     from danvan_analysis.errors import PlanError
 
+    single_threaded_command(settings)  # before the runner imports numpy
     early = start_early_worker(settings)  # boots while the runner's imports and the planning below run
     try:
         from danvan_analysis.batch.runner import run_batch

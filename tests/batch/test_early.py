@@ -159,3 +159,68 @@ def _forked_kernel(process: psutil.Process) -> bool:
         return parent is not None and all("batch.forkserver" in " ".join(p.cmdline()) for p in (process, parent))
     except psutil.Error:
         return False
+
+
+@pytest.mark.parametrize(
+    ("changes", "cores", "limited"),
+    [
+        ({"jobs": 2}, 2, True),
+        ({"jobs": None}, 2, True),  # the default: a job per core
+        ({"jobs": 3}, 2, True),
+        ({"jobs": 1}, 2, False),  # a core is left free: the command may use it
+        ({"jobs": 2, "scheduler": "local-dask"}, 2, False),
+    ],
+)
+def test_the_command_runs_one_numerical_thread_when_the_batch_has_a_worker_per_core(
+    changes: dict[str, Any], cores: int, limited: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As its workers and kernels: the command's shared step runs while they boot, on cores they take. OpenMP's
+    variable (pyarrow's thread pool) is left as it is; so is a variable the command's environment sets itself."""
+    import os
+
+    from danvan_analysis.batch import pool
+    from danvan_analysis.batch.early import single_threaded_command
+
+    names = [name for name, _ in SINGLE_THREAD]
+    for name in names:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "3")
+    monkeypatch.setattr(pool, "available_cores", lambda: cores)
+    assert single_threaded_command(BatchSettings(out_dir=tmp_path, **changes)) is limited
+    expected = {"OPENBLAS_NUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1"} if limited else {}
+    assert {name: os.environ[name] for name in names if name in os.environ} == {**expected, "MKL_NUM_THREADS": "3"}
+
+
+def test_danvan_reports_loads_numpy_with_one_blas_thread(tmp_path: Path) -> None:
+    """OpenBLAS reads its thread count once, when numpy loads: the command sets it before anything imports numpy.
+    A fresh interpreter runs ``danvan reports`` with a watch on the first import of numpy, which prints the
+    environment at that moment and stops the command (its early worker stopped with it)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from danvan_analysis.batch.pool import available_cores
+
+    names = [name for name, _ in SINGLE_THREAD]
+    code = (
+        "import json, os, sys\n"
+        "class Watch:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'numpy':\n"
+        f"            print(json.dumps({{n: os.environ.get(n) for n in {names!r}}}), flush=True)\n"
+        "            raise SystemExit(0)\n"
+        "sys.meta_path.insert(0, Watch())\n"
+        "from danvan_analysis.cli import app\n"
+        f"app(['reports', '--jobs', '{available_cores()}', '--out', {str(tmp_path)!r}, '--formats', 'html'])\n"
+    )
+    env = {name: value for name, value in os.environ.items() if name not in names}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    assert got == {
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": None,
+        "MKL_NUM_THREADS": "1",
+        "NUMEXPR_NUM_THREADS": "1",
+    }
