@@ -164,3 +164,106 @@ def test_the_folder_gives_back_every_table_as_computed(demo: Path, tmp_path: Pat
             else:  # meta.json holds them: tuples come back as lists
                 plain = [json.loads(json.dumps(getattr(r, field.name), default=str)) for r in (got, want)]
                 assert plain[0] == plain[1], field.name
+
+
+def _same_folders(one: Path, other: Path) -> None:
+    names = sorted(p.name for p in one.iterdir())
+    assert names == sorted(p.name for p in other.iterdir())
+    assert [n for n in names if (one / n).read_bytes() != (other / n).read_bytes()] == []
+
+
+def _shared_folder(demo: Path, out: Path, *, year: int = 2024, helper: bool | None) -> Path:
+    from danvan_analysis.reports.shared import compute_shared_results, write_shared_results
+
+    return write_shared_results(compute_shared_results(data_dir=demo, year=year, helper=helper), out)
+
+
+def test_a_helper_process_gives_the_same_shared_results(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reporting on 2024, 2022 is only estimated: a helper process reads and estimates it while the step reads 2023
+    and 2024. Every file of the shared folder is the same, byte for byte, as without the helper, and the helper did
+    answer (its future holds no exception, so the step did not fall back to doing the year itself)."""
+    import concurrent.futures as cf
+
+    submitted: list[cf.Future] = []
+
+    class Recording(cf.ProcessPoolExecutor):
+        def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+            submitted.append(super().submit(fn, *args, **kwargs))
+            return submitted[-1]
+
+    monkeypatch.setattr(cf, "ProcessPoolExecutor", Recording)
+    with_helper = _shared_folder(demo, tmp_path / "helper", helper=True)
+    assert len(submitted) == 1 and submitted[0].exception() is None
+    _same_folders(with_helper, _shared_folder(demo, tmp_path / "alone", helper=False))
+
+
+class _BrokenPool:
+    """A helper that dies before answering (killed, out of memory)."""
+
+    started: int = 0
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        _BrokenPool.started += 1
+
+    def submit(self, fn: object, *args: object) -> object:
+        import concurrent.futures as cf
+        from concurrent.futures.process import BrokenProcessPool
+
+        future: cf.Future = cf.Future()
+        future.set_exception(BrokenProcessPool("the helper died"))
+        return future
+
+    def shutdown(self, **kwargs: object) -> None:
+        pass
+
+
+def test_a_failed_helper_leaves_its_years_to_the_step(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import concurrent.futures as cf
+
+    monkeypatch.setattr(cf, "ProcessPoolExecutor", _BrokenPool)
+    _BrokenPool.started = 0
+    broken = _shared_folder(demo, tmp_path / "broken", helper=True)
+    assert _BrokenPool.started == 1
+    _same_folders(broken, _shared_folder(demo, tmp_path / "alone", helper=False))
+
+
+def test_a_helper_starts_only_for_a_large_survey(demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """By default (``helper=None``, the batch's shared step) a helper starts when the years it would read hold
+    ``HELPER_ROWS`` rows or more (the demo's 1,000 a year do not), and never when no year is only estimated."""
+    import concurrent.futures as cf
+
+    from danvan_analysis.reports import shared
+
+    monkeypatch.setattr(cf, "ProcessPoolExecutor", _BrokenPool)  # counts the starts; the step then reads the year
+    _BrokenPool.started = 0
+    _shared_folder(demo, tmp_path / "small", helper=None)
+    assert _BrokenPool.started == 0
+    monkeypatch.setattr(shared, "HELPER_ROWS", 1_000)  # the demo's 2022: 1,000 rows
+    _shared_folder(demo, tmp_path / "large", helper=None)
+    assert _BrokenPool.started == 1
+    _shared_folder(demo, tmp_path / "two-years", year=2023, helper=None)  # 2022 is compared with 2023: kept
+    assert _BrokenPool.started == 1
+
+
+def test_a_set_aside_row_of_a_helper_year_is_reported_as_without(demo: Path, tmp_path: Path) -> None:
+    """A row with an error in the helper's year is set aside and reported, its problems and warnings the same as when
+    the step reads the year itself."""
+    import shutil
+
+    import pandas as pd
+
+    data = tmp_path / "data"
+    shutil.copytree(demo, data)
+    files = sorted((data / "2022").glob("survey.*"))
+    frame = pd.read_csv(next(f for f in files if f.suffix == ".csv"), dtype=str)
+    frame.loc[frame.index[3], "q01"] = "7"  # ratings: 1 to 5, or 9 (don't know)
+    for each in files:  # the one file of the year: the CSV
+        each.unlink()
+    frame.to_csv(data / "2022" / "survey.csv", index=False)
+    helper = _shared_folder(data, tmp_path / "helper", helper=True)
+    assert len(pd.read_feather(helper / "data_rejected.arrow")) >= 1
+    _same_folders(helper, _shared_folder(data, tmp_path / "alone", helper=False))
