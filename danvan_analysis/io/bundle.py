@@ -6,7 +6,6 @@ then loaded and checked, and the problems of all files come in one :class:`~danv
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping
@@ -104,55 +103,6 @@ def _dataset_file(folder: Path, name: str) -> Path | None:
     return None
 
 
-@dataclass(frozen=True, eq=False)
-class LoadedFile:
-    """One file of a bundle, read and checked by :func:`load_file`.
-
-    Attributes
-    ----------
-    frame : its rows without errors (with ``set_aside``), compact when loaded in some columns.
-    problems : its problem table (without the set-aside rows' errors).
-    rejected : the set-aside rows' problems (``None`` without ``set_aside``).
-    key : its key columns, for the checks across files (one row when every row is of the folder's year).
-    """
-
-    frame: pd.DataFrame
-    problems: pd.DataFrame
-    rejected: pd.DataFrame | None
-    key: pd.DataFrame
-
-
-def load_file(
-    name: str,
-    year: int | None,
-    path: Path,
-    *,
-    columns: tuple[str, ...] | None = None,
-    drop_pii: bool = False,
-    set_aside: bool = False,
-) -> LoadedFile:
-    """Read and check one planned file of :func:`load_bundle` (dataset ``name`` of the folder ``year``), as
-    :func:`load_bundle` does with the same arguments; ``columns``: the columns kept, as a compact frame."""
-    pii = "drop" if drop_pii else "raise"
-    # A dataset kept in some columns is kept compact: its text parsed straight to categoricals.
-    frame, found, _ = load_with_problems(name, path, pii=pii, columns=columns, categorical=columns is not None)
-    found = combine_problems(found, _wrong_year(frame, year, path))
-    apart = None
-    if set_aside:
-        frame, found, apart = _set_aside(frame, found)
-    key = frame[[c for c in DATASETS[name].key if c in frame.columns]]
-    if set_aside and year is not None and "year" in key.columns:
-        # Rows of another year than the folder's were set aside: every row left is of this folder's year, so
-        # none can share a key with another folder's file. One row keeps the year for the check across files.
-        # Taken, not sliced: a slice, even copied, of an Arrow-backed text column keeps the whole column's buffers
-        # alive (the respondent IDs of a million rows: ~34 MB a file).
-        key = key.take([0]) if len(key) else key.copy()
-    if columns is not None:
-        frame = _compact(frame, columns)
-        release_memory()  # the file's full frame is gone: its memory goes back before the next file is read
-    return LoadedFile(frame=frame, problems=found, rejected=apart, key=key)
-
-
 def load_bundle(
     data_dir: str | Path,
     *,
@@ -163,7 +113,6 @@ def load_bundle(
     set_aside: bool = False,
     columns: Mapping[str, Iterable[str]] | None = None,
     each_file: Callable[[str, int | None, pd.DataFrame], pd.DataFrame] | None = None,
-    elsewhere: Mapping[Path, Callable[[], LoadedFile]] | None = None,
 ) -> DataBundle:
     """Load ``data_dir/<year>/<dataset>.<parquet|xlsx|csv>`` for every year folder (or the given ``years``).
 
@@ -196,11 +145,6 @@ def load_bundle(
         estimates each survey year as it comes and keeps the last two, so the load never holds every year. A file
         with errors is not passed (the load raises once every file is checked); a later file's errors can still
         make the load raise after earlier files were passed.
-    elsewhere : files loaded by someone else, by path (as :func:`_plan_files` names them): for such a file the
-        callable gives its :class:`LoadedFile` (from :func:`load_file` with this load's settings; its frame is what
-        ``each_file`` made of it, which is not called here). The callables are called once every other file is
-        loaded, in plan order, so the work behind them (another process: the batch's shared step reads an early
-        survey year there at 1M respondents) runs meanwhile.
 
     Returns
     -------
@@ -233,28 +177,33 @@ def load_bundle(
         raise InputFileError(f"{root}: no folder for year(s) {absent or '(any)'}; year folders present: {have}.")
     wanted = [get_spec(n).name for n in datasets] if datasets is not None else list(DATASETS)
     plan, notes = _plan_files(root, folders, chosen, wanted, optional=set(optional))
-    results: list[LoadedFile | None] = []
-    for name, year, path in plan:
-        if elsewhere is not None and path in elsewhere:
-            results.append(None)  # asked for once the others are loaded
-            continue
-        result = load_file(name, year, path, columns=kept.get(name), drop_pii=drop_pii, set_aside=set_aside)
-        if each_file is not None and not (result.problems["severity"] == "error").any():  # with errors it raises
-            result = dataclasses.replace(result, frame=each_file(name, year, result.frame))
-        results.append(result)
     loaded: dict[str, list[tuple[Path, pd.DataFrame]]] = {n: [] for n in DATASETS}
     keys: dict[str, list[tuple[Path, pd.DataFrame]]] = {n: [] for n in DATASETS}
     problems: list[pd.DataFrame] = [*notes]
     rejected: list[pd.DataFrame] = []
-    for (name, _, path), result in zip(plan, results, strict=True):
-        if result is None:
-            result = elsewhere[path]()  # type: ignore[index]
-        problems.append(result.problems)
-        if result.rejected is not None:
-            rejected.append(result.rejected)
-        keys[name].append((path, result.key))
-        loaded[name].append((path, result.frame))
-    del results
+    for name, year, path in plan:
+        pii = "drop" if drop_pii else "raise"
+        # A dataset kept in some columns is kept compact: its text parsed straight to categoricals.
+        frame, found, _ = load_with_problems(name, path, pii=pii, columns=kept.get(name), categorical=name in kept)
+        found = combine_problems(found, _wrong_year(frame, year, path))
+        if set_aside:
+            frame, found, apart = _set_aside(frame, found)
+            rejected.append(apart)
+        problems.append(found)
+        key = frame[[c for c in DATASETS[name].key if c in frame.columns]]
+        if set_aside and year is not None and "year" in key.columns:
+            # Rows of another year than the folder's were set aside: every row left is of this folder's year, so
+            # none can share a key with another folder's file. One row keeps the year for the check across files.
+            # Taken, not sliced: a slice, even copied, of an Arrow-backed text column keeps the whole column's buffers
+            # alive (the respondent IDs of a million rows: ~34 MB a file).
+            key = key.take([0]) if len(key) else key.copy()
+        keys[name].append((path, key))
+        if name in kept:
+            frame = _compact(frame, kept[name])
+            release_memory()  # the file's full frame is gone: its memory goes back before the next file is read
+        if each_file is not None and not (found["severity"] == "error").any():  # with errors the load raises
+            frame = each_file(name, year, frame)
+        loaded[name].append((path, frame))
     problems += [_repeated_across_files(name, parts) for name, parts in keys.items()]
     del keys
     everything = combine_problems(*problems)

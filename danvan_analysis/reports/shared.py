@@ -25,10 +25,8 @@ year, the titles/caveats of the result objects, the bundle's file list), written
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -120,26 +118,9 @@ class SharedResults:
         return rows.drop(columns="district_code").reset_index(drop=True) if len(rows) else None
 
 
-#: The rows (estimated from the files) from which the survey years that are only estimated, not compared, are read
-#: and estimated in a helper process (:func:`_apart_years`). Such a year costs ~1.7 s at 1M respondents, while the
-#: kernels wait idle for this step on the other core; a helper costs ~0.7 s of CPU to start (an interpreter, pandas
-#: and the estimators), which at the default demo's 6,000 respondents a year would only take that core from the
-#: booting kernels. 250,000 rows take ~0.4 s to read and estimate.
-HELPER_ROWS = 250_000
-#: Bytes per survey row in a CSV or Excel file, to estimate its rows from its size (the demo's CSV: ~230).
-_BYTES_PER_ROW = 230
-
-
-def compute_shared_results(
-    *, data_dir: Path, year: int, ci_method: str = "logit", helper: bool | None = False
-) -> SharedResults:
+def compute_shared_results(*, data_dir: Path, year: int, ci_method: str = "logit") -> SharedResults:
     """Load the data folder and compute the shared estimates (see the module docstring); ``ci_method`` is the
     plan file's interval for survey shares (``rules.ci_method``).
-
-    ``helper``: read and estimate the survey years that are estimated but not compared (those before the year
-    compared with ``year``) in a helper process while this one reads the others (``None``: when their files hold
-    :data:`HELPER_ROWS` rows or more; see :func:`_apart_years`). The results are the same either way (tested); a
-    helper that fails leaves the years to this process.
 
     The survey is read and checked in every column (:func:`_survey_columns`) and kept without its IDs, its text
     columns as categoricals (codes, not one string per row), each file made compact as soon as it is checked; each
@@ -196,18 +177,14 @@ def compute_shared_results(
         return frame.iloc[0:0].copy()  # a copy: an empty view would keep the rows alive
 
     # A row with an error is set aside (bundle.rejected), so only the reports it concerns fail, naming it.
-    with _apart_years(Path(data_dir), year, [y for y in folders if y <= year], ci_method, helper) as apart:
-        bundle = load_bundle(
-            data_dir,
-            years=[y for y in folders if y <= year],
-            optional=tuple(THEMES),
-            set_aside=True,
-            columns={"survey": _survey_columns()},
-            each_file=each_file,
-            elsewhere={path: apart.taker(path, indices, counts) for path in apart.paths},
-        )
-    counts.sort(key=lambda frame: int(frame["year"].iloc[0]) if len(frame) else 0)  # in year order, as loaded
-    indices = dict(sorted(indices.items()))
+    bundle = load_bundle(
+        data_dir,
+        years=[y for y in folders if y <= year],
+        optional=tuple(THEMES),
+        set_aside=True,
+        columns={"survey": _survey_columns()},
+        each_file=each_file,
+    )
     # The rows stay here (module docstring): the results carry the survey's columns, as loaded by a full load.
     bundle = dataclasses.replace(bundle, survey=get_spec("survey").empty_frame())
     respondents = (
@@ -248,115 +225,6 @@ def compute_shared_results(
         communes=communes,
         previous_communes=previous_communes,
     )
-
-
-class _Apart:
-    """The survey years read and estimated in a helper process (:func:`_apart_years`): their files, and for each a
-    callable for :func:`~danvan_analysis.io.load_bundle` that waits for the helper's answer (or, when it failed,
-    does the same work here) and files the year's estimates and counts as the load's ``each_file`` would have."""
-
-    def __init__(self, jobs: dict[Path, tuple[int, Any]], ci_method: str) -> None:
-        self.jobs = jobs
-        self.ci_method = ci_method
-
-    @property
-    def paths(self) -> list[Path]:
-        return list(self.jobs)
-
-    def taker(self, path: Path, indices: dict[int, Any], counts: list[Any]) -> Any:
-        def take() -> Any:
-            import warnings
-
-            year, future = self.jobs[path]
-            try:
-                loaded, estimates, count, caught = future.result()
-            except Exception:  # the helper failed or died: this process does the same work
-                loaded, estimates, count, caught = _survey_year(year, str(path), self.ci_method)
-            for category, message in caught:  # what the helper's estimators warned, warned here
-                warnings.warn(message, category, stacklevel=2)
-            if estimates is not None:
-                indices[year] = estimates
-                counts.append(count)
-            return loaded
-
-        return take
-
-
-@contextlib.contextmanager
-def _apart_years(data_dir: Path, year: int, years: list[int], ci_method: str, helper: bool | None) -> Iterator[_Apart]:
-    """Start a helper process on the survey years whose rows the step does not keep, when ``helper`` asks for it
-    (``None``: when their files hold :data:`HELPER_ROWS` rows or more, by :func:`_estimated_rows`).
-
-    Those are the years before the one compared with ``year`` (:func:`compute_shared_results` keeps the rows of
-    that year and of ``year``): only their indices and respondent counts are needed, which the helper computes
-    from its own load of the file, with the same functions and settings, and sends back with the file's problems
-    and set-aside rows (small tables, no rows of the survey). The helper is stopped when the load is done.
-    """
-    import concurrent.futures as cf
-    import multiprocessing
-
-    from danvan_analysis.io.bundle import SUFFIX_PREFERENCE
-    from danvan_analysis.process import skip_unused_imports
-
-    files: dict[int, Path] = {}
-    for each in sorted(years):
-        found = [data_dir / str(each) / f"survey{suffix}" for suffix in SUFFIX_PREFERENCE]
-        path = next((f for f in found if f.is_file()), None)
-        if path is not None:
-            files[each] = path
-    before = [y for y in files if y < year]
-    early = {y: files[y] for y in before[:-1]} if year in files else {}  # the last year before ``year`` is kept
-    if helper is None:
-        helper = sum(_estimated_rows(path) for path in early.values()) >= HELPER_ROWS
-    if not helper or not early:
-        yield _Apart({}, ci_method)
-        return
-    pool = cf.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=skip_unused_imports)
-    try:
-        jobs: dict[Path, tuple[int, Any]] = {}
-        for y, path in early.items():
-            try:
-                jobs[path] = (y, pool.submit(_survey_year, y, str(path), ci_method))
-            except Exception as error:  # it could not start: the year is read here (_Apart.taker)
-                failed: cf.Future = cf.Future()
-                failed.set_exception(error)
-                jobs[path] = (y, failed)
-        yield _Apart(jobs, ci_method)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _estimated_rows(path: Path) -> int:
-    """The rows of a survey file: a Parquet file's metadata, else its size (:data:`_BYTES_PER_ROW`)."""
-    if path.suffix == ".parquet":
-        try:
-            import pyarrow.parquet as pq
-
-            return int(pq.read_metadata(path).num_rows)
-        except Exception:  # unreadable here: its load reports it
-            return 0
-    return path.stat().st_size // _BYTES_PER_ROW
-
-
-def _survey_year(year: int, path: str, ci_method: str) -> tuple[Any, Any, Any, list[tuple[type, str]]]:
-    """Read, check and estimate one survey year, as :func:`compute_shared_results`' load and ``each_file`` do (in a
-    helper process, or here when it failed): the file's :class:`~danvan_analysis.io.bundle.LoadedFile` (without its
-    rows), its indices and respondent counts (``None`` when it has errors or no rows) and what was warned."""
-    import warnings
-
-    from danvan_analysis.io.bundle import load_file
-    from danvan_analysis.survey import EstimationSettings, SurveyDesign, sipas_indices
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("default")
-        loaded = load_file("survey", year, Path(path), columns=_survey_columns(), set_aside=True)
-        estimates = count = None
-        if not (loaded.problems["severity"] == "error").any() and not loaded.frame.empty:
-            settings = EstimationSettings(ci_method=ci_method)
-            estimates = sipas_indices(loaded.frame, SurveyDesign(), settings=settings)
-            count = _count_respondents(loaded.frame)
-        loaded = dataclasses.replace(loaded, frame=loaded.frame.iloc[0:0].copy())
-    return loaded, estimates, count, [(w.category, str(w.message)) for w in caught]
 
 
 def _survey_columns() -> tuple[str, ...]:
@@ -530,7 +398,7 @@ def build_shared_results(*, year: int, data_dir: str, out: str, ci_method: str =
     from danvan_analysis.io.bundle import map_large_arrays
 
     map_large_arrays()  # the step's many large arrays handed back as they are freed (its process's peak at 1M)
-    results = compute_shared_results(data_dir=Path(data_dir), year=year, ci_method=ci_method, helper=None)
+    results = compute_shared_results(data_dir=Path(data_dir), year=year, ci_method=ci_method)
     folder = write_shared_results(results, Path(out))
     del results
     _return_freed_memory()
@@ -563,13 +431,10 @@ def _write_result(result: Any, path: Path) -> dict[str, Any]:
 
 
 def _write_table(frame: pd.DataFrame, path: Path) -> None:
-    """Write ``frame`` (its index and dtypes kept, as ``to_parquet(index=True)`` keeps them) as an Arrow IPC file,
-    each column in one chunk: a text column backed by Arrow keeps the chunks it was built from, which differ with
-    the way the frame came (a year's indices from a helper process, :func:`_apart_years`, come unpickled), so the
-    same values always give the same bytes."""
+    """Write ``frame`` (its index and dtypes kept, as ``to_parquet(index=True)`` keeps them) as an Arrow IPC file."""
     import pyarrow as pa
 
-    table = pa.Table.from_pandas(frame, preserve_index=True).combine_chunks()
+    table = pa.Table.from_pandas(frame, preserve_index=True)
     sink = pa.BufferOutputStream()
     with pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
