@@ -571,9 +571,10 @@ SINGLE_THREAD = (
 )
 #: What the command gives itself when its batch has a worker per core
 #: (:func:`~danvan_analysis.batch.early.single_threaded_command`): :data:`SINGLE_THREAD` but OpenMP's variable, by which
-#: pyarrow sizes its thread pool. Those threads wait for work without spinning, as OpenBLAS' do, and read the shared
-#: step's files in parallel: at 1M respondents a year, 4 alternated pairs of ``danvan reports --force`` measured a
-#: median of 12.66 s with the pool against 13.47 s without (07/12/2026), on the demo data 7.76 s against 8.27 s.
+#: pyarrow sizes its thread pool. Unlike OpenBLAS' threads, which spin while they wait, pyarrow's sleep until there is
+#: work, and they read the shared step's files in parallel. Alternated runs of ``danvan reports --force`` with the
+#: variable left against set (07/12/2026): at 1M respondents a year, 4 pairs, median 12.66 s against 13.47 s; on the
+#: demo data, 6 pairs, 7.76 s against 8.27 s (both within the machine's noise, neither worse).
 COMMAND_THREADS = tuple((name, value) for name, value in SINGLE_THREAD if name != "OMP_NUM_THREADS")
 
 
