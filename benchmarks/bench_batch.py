@@ -273,11 +273,10 @@ def _single_threaded(jobs: int, variables: tuple[tuple[str, str], ...] | None = 
     """The floor's workers get what (c)'s kernels get: one BLAS/OpenMP thread each when there is a worker per core
     (``danvan_analysis.batch.pool.SINGLE_THREAD``); its sharer what (c)'s command gives itself (``variables``:
     ``COMMAND_THREADS``, pyarrow's thread pool left). Spawned processes inherit the environment."""
-    from danvan_analysis.batch.pool import SINGLE_THREAD
+    from danvan_analysis.batch.pool import SINGLE_THREAD, thread_limits
 
     before = dict(os.environ)
-    if jobs >= (os.cpu_count() or 1):
-        os.environ.update({k: v for k, v in (variables or SINGLE_THREAD) if k not in os.environ})
+    os.environ.update({k: v for k, v in thread_limits(jobs, variables or SINGLE_THREAD) if k not in os.environ})
     try:
         yield
     finally:

@@ -74,13 +74,12 @@ def single_threaded_command(settings: BatchSettings) -> bool:
     thread; 8 pairs with numpy loaded before the limit or after, 6.32 s against 5.99 s. A variable the command's
     environment sets itself is kept; a batch on a dask scheduler is left as it is.
     """
-    from danvan_analysis.batch.pool import COMMAND_THREADS, available_cores
+    from danvan_analysis.batch.pool import COMMAND_THREADS, available_cores, thread_limits
 
-    if settings.scheduler or (settings.jobs or available_cores()) < available_cores():
-        return False
-    for name, value in COMMAND_THREADS:
+    variables = () if settings.scheduler else thread_limits(settings.jobs or available_cores(), COMMAND_THREADS)
+    for name, value in variables:
         os.environ.setdefault(name, value)
-    return True
+    return bool(variables)
 
 
 def start_early_worker(settings: BatchSettings) -> EarlyWorker | None:
@@ -100,7 +99,7 @@ def start_early_worker(settings: BatchSettings) -> EarlyWorker | None:
 def predicted_worker(settings: BatchSettings) -> tuple[WorkerOptions, tuple[tuple[str, str], ...]] | None:
     """The options and environment of the batch's first worker, as far as the settings alone tell them (the Word
     options of the plan file travel with each task), or ``None`` when they depend on more."""
-    from danvan_analysis.batch.pool import SINGLE_THREAD, WorkerOptions, available_cores
+    from danvan_analysis.batch.pool import WorkerOptions, available_cores, thread_limits
 
     notebooks = _notebooks(settings)
     jobs = settings.jobs or available_cores()
@@ -112,7 +111,7 @@ def predicted_worker(settings: BatchSettings) -> tuple[WorkerOptions, tuple[tupl
         formats=tuple(f for f in settings.formats if f != "html"),
         lang=settings.lang,
     )
-    return worker, SINGLE_THREAD if jobs >= available_cores() else ()
+    return worker, thread_limits(jobs)
 
 
 def _notebooks(settings: BatchSettings) -> list[Path] | None:

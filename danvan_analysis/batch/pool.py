@@ -550,7 +550,7 @@ def open_pool(
         with _dask_pool(jobs=jobs, scheduler=scheduler) as pool:
             yield pool
         return
-    env = SINGLE_THREAD if jobs >= available_cores() else ()
+    env = thread_limits(jobs)
     pool = _LocalPool(worker, jobs=jobs, env=env, early=early, first_alone=first_alone)
     try:
         yield pool
@@ -576,6 +576,12 @@ SINGLE_THREAD = (
 #: variable left against set (07/12/2026): at 1M respondents a year, 4 pairs, median 12.66 s against 13.47 s; on the
 #: demo data, 6 pairs, 7.76 s against 8.27 s (both within the machine's noise, neither worse).
 COMMAND_THREADS = tuple((name, value) for name, value in SINGLE_THREAD if name != "OMP_NUM_THREADS")
+
+
+def thread_limits(jobs: int, variables: tuple[tuple[str, str], ...] = SINGLE_THREAD) -> tuple[tuple[str, str], ...]:
+    """``variables`` when a batch of ``jobs`` local workers has a worker per core (its workers' environment,
+    :data:`SINGLE_THREAD`; the command's own, :data:`COMMAND_THREADS`), else none."""
+    return variables if jobs >= available_cores() else ()
 
 
 @contextlib.contextmanager
