@@ -6,6 +6,7 @@ traceback.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -228,6 +229,20 @@ def units(
     out.print(table[["code", "name", "type_name"]].to_string(index=False))
 
 
+def _report_date(text: str | None) -> dt.date | None:
+    """``--date``: a day as 15/03/2024 or 2024-03-15 (a usage error otherwise, exit 2)."""
+    if text is None:
+        return None
+    from danvan_analysis.reports.params import check_report_date
+
+    try:
+        return check_report_date(text) if text.strip() else None
+    except ParameterError:
+        raise typer.BadParameter(
+            f"{text!r} is not a date; expected a day such as 15/03/2024.", param_hint="--date"
+        ) from None
+
+
 @app.command()
 def reports(
     year: Annotated[int, typer.Option(help="Year to report on.")] = 2023,
@@ -280,12 +295,17 @@ def reports(
     keep_edits: Annotated[
         bool, typer.Option(help="Word draft: keep the paragraphs you marked as your own in the draft already there.")
     ] = False,
+    date: Annotated[
+        str | None,
+        typer.Option(help="The date every report is dated, e.g. 15/03/2024 (default: the day the batch starts)."),
+    ] = None,
 ) -> None:
     """Produce the district evaluation reports and the provincial summary as self-contained HTML, with a Word draft
     and an Excel appendix beside each (and a PDF copy with --formats ...,pdf)."""
     from danvan_analysis.batch.settings import BatchSettings
 
     settings = BatchSettings(
+        report_date=_report_date(date),
         year=year,
         districts=_parse_units("districts", districts),
         communes=_parse_units("communes", communes),

@@ -56,6 +56,14 @@ def test_empty_districts_is_an_error_not_all_districts(value: str) -> None:
     assert "--districts" in result.stderr and "no district given" in result.stderr
 
 
+@pytest.mark.parametrize("value", ["31/02/2024", "03/15/2024", "mai"])
+def test_a_date_that_is_no_day_is_a_usage_error(value: str) -> None:
+    result = _run("reports", "--date", value, "--out", "/nonexistent/never-written")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--date" in result.stderr and value in result.stderr and "15/03/2024" in result.stderr
+    assert not Path("/nonexistent/never-written").exists()
+
+
 DATA = Path(__file__).parent / "data"
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import datetime as dt
 import errno
 import logging
 import os
@@ -70,7 +71,8 @@ from danvan_analysis.files import (
     remove_stale_temp_files,
     write_atomic,
 )
-from danvan_analysis.reports.params import LANGUAGES, PROVINCE_STEM, SHARED_CACHE_FORMAT, report_stem
+from danvan_analysis.numbers import LANGUAGES
+from danvan_analysis.reports.params import PROVINCE_STEM, SHARED_CACHE_FORMAT, report_stem
 from danvan_analysis.units import PROVINCE_CODE
 
 log = logging.getLogger(__name__)
@@ -208,6 +210,8 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
         "suppression_threshold": settings.suppression_threshold,
         "plan_file": "" if settings.plan is None else str(Path(settings.plan).resolve()),
         "period": period or "",
+        # One date for the whole batch (a batch run across midnight is dated one day throughout).
+        "report_date": (settings.report_date or dt.date.today()).isoformat(),
     }
     ci_method = plan.rules.ci_method
     # A two-level year names its province in every report's parameters (the register it is evaluated on).
@@ -225,7 +229,10 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
         inputs = {"data": data_digest, "notebook": hash_file(notebook), "plan": plan.digest, **package}
         if extra_formats:
             inputs["formats"] = repr((extra_formats, word.get(kind)))
-        key = mf.input_key(parameters=parameters, **inputs)
+        # Today's date is no input: a report whose data, plan and code are unchanged is not made again the next day.
+        # A date the user asks for (--date) is one: asking for another date makes the reports again.
+        dated = parameters if settings.report_date else {k: v for k, v in parameters.items() if k != "report_date"}
+        key = mf.input_key(parameters=dated, **inputs)
         title = _TITLES[settings.lang].format(year=settings.year, unit=unit_name)
         draft = out_dir / f"{stem}.docx"
         keep = draft.read_bytes() if settings.keep_edits and "docx" in extra_formats and draft.is_file() else None

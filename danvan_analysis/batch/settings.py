@@ -6,6 +6,7 @@ its settings and starts its first worker (:mod:`~danvan_analysis.batch.early`) b
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,8 @@ class BatchSettings:
         always written (the index and the incremental runs rely on it). Default HTML only; ``danvan reports``
         defaults to :data:`~danvan_analysis.batch.formats.DEFAULT_FORMATS`.
     signer_name, signer_title : the Word draft's signature (over the plan file's ``report:`` section).
+    report_date : the date every report of the batch is dated (its subtitle, the Word draft's date line); ``None``
+        = the day the batch starts. A date given here is part of each report's input key; today's date is not.
     keep_edits : make the Word draft again keeping the paragraphs the analyst marked as their own in the draft
         already in the folder (and never delete that draft when the report fails).
     """
@@ -77,3 +80,4 @@ class BatchSettings:
     keep_edits: bool = False
     communes: tuple[str, ...] | None = None
     province_code: str = "19"
+    report_date: dt.date | None = None

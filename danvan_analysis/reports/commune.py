@@ -15,6 +15,7 @@ on (``province``, default ``"19"`` Thái Nguyên) with its own data and plan fil
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -99,6 +100,7 @@ class CommuneParams:
     demo: bool = False
     period: str | None = None
     province: Unit | None = None  # the province reported on (its register is in use)
+    report_date: dt.date | None = None  # the date the report is dated (None: today)
 
     @property
     def district(self) -> Unit:
@@ -120,6 +122,7 @@ class TwoLevelProvinceParams:
     period: str | None = None
     linked_districts: tuple[str, ...] = ()  # the commune reports beside this one (the shared sections' name)
     province: Unit | None = None  # the province reported on (its register is in use)
+    report_date: dt.date | None = None  # the date the report is dated (None: today)
 
 
 def use_year_map(year: int, period: str | None = None, *, province: str | None = None) -> Unit:
@@ -203,6 +206,7 @@ def validate_commune_params(
     plan_file: object = "",
     period: object = "",
     province: object = "19",
+    report_date: object = "",
 ) -> CommuneParams:
     """Check the parameters of ``commune_report.ipynb`` (the district report's rules; ``commune`` is a code or a
     name of the two-level map) and put the year's register in use.
@@ -216,7 +220,7 @@ def validate_commune_params(
     from danvan_analysis.units import resolve_unit
 
     year_value = _params._check_year(year)
-    common = _params._common(year_value, data_dir, lang, shared_cache, _plan_of(plan_file), period)
+    common = _params._common(year_value, data_dir, lang, shared_cache, _plan_of(plan_file), period, report_date)
     region = use_year_map(year_value, common["period"], province=_check_province_text(province))  # type: ignore[arg-type]
     check_province(region, common["plan"])  # type: ignore[arg-type]
     text = _params._check_text("commune", commune if isinstance(commune, str) else str(commune))
@@ -241,12 +245,13 @@ def validate_two_level_province_params(
     linked_communes: object = "",
     period: object = "",
     province: object = "19",
+    report_date: object = "",
 ) -> TwoLevelProvinceParams:
     """Check the parameters of ``province_two_level_report.ipynb`` and put the year's register in use."""
     from danvan_analysis.units import resolve_unit
 
     year_value = _params._check_year(year)
-    common = _params._common(year_value, data_dir, lang, shared_cache, _plan_of(plan_file), period)
+    common = _params._common(year_value, data_dir, lang, shared_cache, _plan_of(plan_file), period, report_date)
     region = use_year_map(year_value, common["period"], province=_check_province_text(province))  # type: ignore[arg-type]
     check_province(region, common["plan"])  # type: ignore[arg-type]
     text = _params._check_text("linked_communes", linked_communes)

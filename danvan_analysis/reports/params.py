@@ -17,6 +17,9 @@ Rules (the same for the command line, papermill ``-p``/``-y`` and JupyterLab):
   and the year); nothing else is read from it.
 - ``lang``: ``"vi"`` or ``"en"``; ``suppression_threshold``: an integer ≥ 1.
 - ``period``: empty (the whole year) or a period of the plan's calendar (``Q1``, ``H1``, ``9M``, ``Y``).
+- ``report_date``: the date the report is dated (its subtitle, the Word draft's "…, ngày … tháng … năm …"):
+  ``15/03/2024`` or ``2024-03-15``; empty: today. ``danvan reports`` passes one date to every report of a batch, so
+  a batch that runs across midnight is dated one day throughout.
 - ``plan_file``: empty (the shipped 2023 plan) or a plan file (YAML, ``docs/plan_file.md``) that
   :func:`danvan_analysis.plan.load_plan` accepts; a broken file raises :class:`~danvan_analysis.errors.PlanError`
   listing every problem with its line.
@@ -28,6 +31,7 @@ typed, so a parameter cannot choose where a report is written.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass
@@ -35,7 +39,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from danvan_analysis.errors import ParameterError, UnitError
-from danvan_analysis.numbers import LANGUAGES, check_lang
 from danvan_analysis.text import fold, nfc
 from danvan_analysis.vocab import DATASET_NAMES
 
@@ -71,6 +74,7 @@ class DistrictParams:
     demo : whether ``data_dir`` holds demonstration data (written by ``danvan demo``): every page then says so.
     period : the reporting period of the plan's calendar whose report this is (``"Q1"`` …), or ``None`` for the
         evaluation of the whole year.
+    report_date : the date the report is dated (``None``: today).
     """
 
     district: Unit
@@ -82,6 +86,7 @@ class DistrictParams:
     plan: Plan
     demo: bool = False
     period: str | None = None
+    report_date: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,7 @@ class ProvinceParams:
     demo: bool = False
     linked_districts: tuple[str, ...] = ()
     period: str | None = None
+    report_date: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,7 @@ class AgencyParams:
     plan: Plan
     demo: bool = False
     period: str | None = None
+    report_date: dt.date | None = None
 
 
 def validate_agency_params(
@@ -127,6 +134,7 @@ def validate_agency_params(
     plan_file: object = "",
     period: object = "",
     province: object = "19",
+    report_date: object = "",
 ) -> AgencyParams:
     """Check the parameters of ``agency_report.ipynb``: ``agency`` is an agency code (``SNV``) or name.
 
@@ -140,7 +148,7 @@ def validate_agency_params(
     two_level = _is_two_level(year_value, text or None)
     if two_level:
         plan_file = commune._plan_of(plan_file)
-    common = _common(year_value, data_dir, lang, shared_cache, plan_file, period)
+    common = _common(year_value, data_dir, lang, shared_cache, plan_file, period, report_date)
     commune.use_province(year=year_value, province=province, period=common["period"] or "")
     if two_level:
         from danvan_analysis.units import province_unit
@@ -159,7 +167,13 @@ def _is_two_level(year: int, period: str | None) -> bool:
 
 
 def _common(
-    year: int, data_dir: object, lang: object, shared_cache: object, plan_file: object, period: object
+    year: int,
+    data_dir: object,
+    lang: object,
+    shared_cache: object,
+    plan_file: object,
+    period: object,
+    report_date: object = "",
 ) -> dict[str, object]:
     """The checks every report's parameters share (year already checked); then the year's map is put in use."""
     plan = _check_plan(plan_file)
@@ -171,6 +185,7 @@ def _common(
         "plan": plan,
         "demo": _is_demo(data_dir),
         "period": _check_period(period, plan),
+        "report_date": check_report_date(report_date),
     }
     _use_year_map(year, common["period"])  # type: ignore[arg-type]
     return common
@@ -211,6 +226,7 @@ def validate_district_params(
     shared_cache: object = "",
     plan_file: object = "",
     period: object = "",
+    report_date: object = "",
 ) -> DistrictParams:
     """Check the parameters of ``district_report.ipynb``; see the module docstring for the rules.
 
@@ -234,7 +250,7 @@ def validate_district_params(
     return DistrictParams(
         district=unit,
         suppression_threshold=_check_threshold(suppression_threshold),
-        **_common(year_value, data_dir, lang, shared_cache, plan_file, period),
+        **_common(year_value, data_dir, lang, shared_cache, plan_file, period, report_date),
     )
 
 
@@ -248,13 +264,48 @@ def validate_province_params(
     plan_file: object = "",
     linked_districts: object = "",
     period: object = "",
+    report_date: object = "",
 ) -> ProvinceParams:
     """Check the parameters of ``province_report.ipynb`` (same rules as :func:`validate_district_params`)."""
     year_value = _check_year(year)
     return ProvinceParams(
         suppression_threshold=_check_threshold(suppression_threshold),
         linked_districts=_check_districts(linked_districts),
-        **_common(year_value, data_dir, lang, shared_cache, plan_file, period),
+        **_common(year_value, data_dir, lang, shared_cache, plan_file, period, report_date),
+    )
+
+
+def check_report_date(value: object) -> dt.date:
+    """The date a report is dated: ``value`` as ``15/03/2024`` (the Vietnamese form) or ``2024-03-15`` (ISO), a
+    :class:`datetime.date`, or empty for today.
+
+    Raises
+    ------
+    ParameterError
+        Anything else, named with the value found and the forms expected.
+
+    Examples
+    --------
+    >>> check_report_date("15/03/2024"), check_report_date("2024-03-15")
+    (datetime.date(2024, 3, 15), datetime.date(2024, 3, 15))
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = _check_text("report_date", value).strip()
+    if not text:
+        return dt.date.today()
+    for form in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            day = dt.datetime.strptime(text, form).date()
+        except ValueError:
+            continue
+        if 2000 <= day.year <= 2100:
+            return day
+    raise ParameterError(
+        f"Parameter report_date: {value!r} is not a date from 2000 to 2100; expected a day such as 15/03/2024 "
+        "(or 2024-03-15), or empty for today."
     )
 
 
@@ -312,6 +363,8 @@ def _check_district(value: object) -> Unit:
 
 
 def _check_lang(value: object) -> str:
+    from danvan_analysis.numbers import LANGUAGES, check_lang  # numpy: not before the command sets its threads (cli)
+
     text = _check_text("lang", value)
     try:
         return check_lang(text)

@@ -677,7 +677,8 @@ def _show_first_screen(
     display(heading(title, level=1, anchor="title"))
     folder = "/".join(params.data_dir.parts[-2:])
     source = words["source_demo"].format(folder=folder) if params.demo else folder
-    today = fmt.format_date(dt.date.today(), lang=lang)
+    dated = params.report_date or dt.date.today()  # the batch dates all its reports one day (reports.params)
+    today = fmt.format_date(dated, lang=lang)
     if params.period is None:
         subtitle = words["subtitle_year"].format(year=params.year, source=source, today=today)
     else:
@@ -693,7 +694,7 @@ def _show_first_screen(
     display(text(subtitle, css_class="subtitle"))
     display(verdicts(summary, lang=lang, interim=params.period is not None))
     # The report's facts for the Word copy's header (issuer, number, place and date): shown nowhere in the HTML.
-    display({BLOCK_MIME: _meta_block(view, title, dt.date.today(), source), "text/plain": ""}, raw=True)
+    display({BLOCK_MIME: _meta_block(view, title, dated, source), "text/plain": ""}, raw=True)
 
 
 def _show_rankings(view: Any, table: Any, plots: Any) -> None:

@@ -7,6 +7,7 @@ modules; these tests check that the batch delivers them faithfully and safely.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -28,6 +29,9 @@ DISTRICTS = ("164", "165", "167", "168", "169", "170", "171", "172", "173")
 EVIL_NOTE = "<script>window.__pwned=1</script> Ghi chú có mã độc"
 
 
+REPORT_DATE = dt.date(2024, 3, 15)
+
+
 def _settings(data: Path, out: Path, **changes: Any) -> BatchSettings:
     values: dict[str, Any] = {
         "year": 2023,
@@ -37,6 +41,8 @@ def _settings(data: Path, out: Path, **changes: Any) -> BatchSettings:
         "district_notebook": NOTEBOOKS / "district_report.ipynb",
         "province_notebook": NOTEBOOKS / "province_report.ipynb",
         "progress": False,
+        # A fixed day: batches compared with the session's batch may run after midnight (they did, in CI).
+        "report_date": REPORT_DATE,
     }
     values.update(changes)
     return BatchSettings(**values)
@@ -72,6 +78,9 @@ def test_batch_produces_every_report(batch: tuple[BatchResult, BatchSettings]) -
         assert 0 <= record.headline["targets_met"] <= record.headline["targets_total"] == 14
         assert 0 < record.headline["satisfaction_low"] < record.headline["satisfaction"] < 100
         assert (out / record.log).is_file()
+        # One day for the whole batch, in every page's subtitle.
+        assert record.parameters["report_date"] == REPORT_DATE.isoformat() == "2024-03-15"
+        assert "Lập ngày 15/03/2024" in (out / record.html).read_text(encoding="utf-8")
     index = (out / "index.html").read_text(encoding="utf-8")
     for name in (*DISTRICTS, "province"):
         assert f'href="{records[name].html}"' in index
@@ -120,7 +129,8 @@ def test_fast_path_equals_papermill_cold_path(batch: tuple[BatchResult, BatchSet
     executed = papermill.execute_notebook(
         str(sandbox / "notebooks" / "district_report.ipynb"),
         None,
-        parameters={"district": name},  # defaults otherwise: ../data/demo, no shared cache
+        # Defaults otherwise: ../data/demo, no shared cache; the batch's day in the Vietnamese form it may be typed in.
+        parameters={"district": name, "report_date": "15/03/2024"},
         cwd=str(sandbox / "notebooks"),
         progress_bar=False,
     )
@@ -148,7 +158,7 @@ def test_the_province_reads_the_tables_the_command_prepared_and_equals_the_cold_
     executed = papermill.execute_notebook(
         str(sandbox / "notebooks" / "province_report.ipynb"),
         None,
-        parameters={},  # defaults: ../data/demo, no shared cache, every district linked
+        parameters={"report_date": "15/03/2024"},  # defaults: ../data/demo, no shared cache, every district linked
         cwd=str(sandbox / "notebooks"),
         progress_bar=False,
     )

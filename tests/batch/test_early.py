@@ -194,7 +194,8 @@ def test_the_command_runs_one_numerical_thread_when_the_batch_has_a_worker_per_c
 def test_danvan_reports_loads_numpy_with_one_blas_thread(tmp_path: Path) -> None:
     """OpenBLAS reads its thread count once, when numpy loads: the command sets it before anything imports numpy.
     A fresh interpreter runs ``danvan reports`` with a watch on the first import of numpy, which prints the
-    environment at that moment and stops the command (its early worker stopped with it)."""
+    environment at that moment and stops the command (its early worker stopped with it). ``--date`` is given: its
+    check runs before the thread variables are set, so it must not import numpy."""
     import json
     import os
     import subprocess
@@ -212,7 +213,8 @@ def test_danvan_reports_loads_numpy_with_one_blas_thread(tmp_path: Path) -> None
         "            raise SystemExit(0)\n"
         "sys.meta_path.insert(0, Watch())\n"
         "from danvan_analysis.cli import app\n"
-        f"app(['reports', '--jobs', '{available_cores()}', '--out', {str(tmp_path)!r}, '--formats', 'html'])\n"
+        f"app(['reports', '--jobs', '{available_cores()}', '--out', {str(tmp_path)!r}, '--formats', 'html', "
+        "'--date', '15/03/2024'])\n"
     )
     env = {name: value for name, value in os.environ.items() if name not in names}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)

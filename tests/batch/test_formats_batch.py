@@ -3,6 +3,7 @@ HTML, listed in the manifest and the index, made again when missing, and a faili
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import zipfile
@@ -36,6 +37,7 @@ def _settings(data: Path, out: Path, **changes: Any) -> BatchSettings:
         "progress": False,
         "formats": ALL,
         "signer_name": "Nguyễn Văn A",
+        "report_date": dt.date(2024, 3, 5),  # --date: the Word draft's date line and the page's subtitle
     }
     values.update(changes)
     return BatchSettings(**values)
@@ -67,6 +69,9 @@ def test_every_format_is_written_listed_and_linked(batch: tuple[BatchResult, Bat
         with zipfile.ZipFile(out / f"{stem}.docx") as draft:  # header and signature sit in layout tables
             text = re.sub(r"<[^>]+>", "", draft.read("word/document.xml").decode("utf-8"))
         assert "BÁO CÁO" in text and "Nguyễn Văn A" in text
+        place = {"167": "Định Hóa", "170": "Võ Nhai", "province": "Thái Nguyên"}[name]
+        assert f"{place}, ngày 05 tháng 03 năm 2024" in text  # the day asked, with leading zeros (Decree 30)
+        assert "Lập ngày 05/03/2024" in (out / record.html).read_text(encoding="utf-8")
     assert not list(out.glob("*.tmp*")) and not list(out.glob(".*.tmp*"))
 
 

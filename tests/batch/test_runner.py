@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from danvan_analysis.batch import BatchSettings, run_batch
+from danvan_analysis.batch import BatchSettings, run_batch, runner
 from danvan_analysis.batch.manifest import read_manifest
 from danvan_analysis.batch.runner import execute_plan, plan_batch
 from danvan_analysis.errors import ParameterError
@@ -192,6 +193,38 @@ def test_a_later_year_folder_does_not_rebuild_an_unchanged_set(minimal_data: Pat
     assert [t.name for t in plan_batch(_settings(minimal_data, out, districts=("164",), province=False)).tasks] == [
         "164"
     ]
+
+
+def test_a_batch_is_dated_one_day_and_only_a_chosen_date_is_an_input(
+    minimal_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every report of a batch gets the same report_date (the batch's day, so a batch run across midnight is dated
+    one day); the next day leaves unchanged reports current, while a date the user chose (--date) reruns them."""
+    out = tmp_path / "out"
+    before = dt.date.today().isoformat()
+    plan = plan_batch(_settings(minimal_data, out))
+    after = dt.date.today().isoformat()
+    days = {t.parameters["report_date"] for t in plan.tasks}
+    assert len(plan.tasks) == 4 and len(days) == 1 and days <= {before, after}
+    run_batch(_settings(minimal_data, out))
+
+    class NextDay(dt.date):
+        @classmethod
+        def today(cls) -> NextDay:
+            return cls(2031, 1, 2)
+
+    monkeypatch.setattr(runner, "dt", type("FakeDatetime", (), {"date": NextDay}))
+    assert plan_batch(_settings(minimal_data, out)).tasks == ()  # the next day: nothing changed, nothing to do
+    forced = plan_batch(_settings(minimal_data, out, force=True))
+    assert {t.parameters["report_date"] for t in forced.tasks} == {"2031-01-02"}
+    monkeypatch.undo()
+
+    chosen = _settings(minimal_data, out, report_date=dt.date(2024, 3, 15))
+    assert [t.name for t in plan_batch(chosen).tasks] == ["164", "165", "167", "province"]
+    assert {t.parameters["report_date"] for t in plan_batch(chosen).tasks} == {"2024-03-15"}
+    run_batch(chosen)
+    assert plan_batch(chosen).tasks == ()
+    assert len(plan_batch(replace(chosen, report_date=dt.date(2024, 3, 16))).tasks) == 4
 
 
 def test_the_province_links_only_reports_that_exist(minimal_data: Path, tmp_path: Path) -> None:

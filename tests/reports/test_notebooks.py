@@ -63,19 +63,29 @@ PROVINCE_BASE = ["year", "data_dir", "lang", "suppression_threshold", "shared_ca
     [
         (
             "district_report.ipynb",
-            ["district", "year", "data_dir", "lang", "suppression_threshold", "shared_cache", "plan_file", "period"],
+            [
+                "district",
+                "year",
+                "data_dir",
+                "lang",
+                "suppression_threshold",
+                "shared_cache",
+                "plan_file",
+                "period",
+                "report_date",
+            ],
         ),
         (
             "province_report.ipynb",
-            [*PROVINCE_BASE, "linked_districts", "period"],
+            [*PROVINCE_BASE, "linked_districts", "period", "report_date"],
         ),
         (
             "agency_report.ipynb",
-            ["agency", "year", "data_dir", "lang", "shared_cache", "plan_file", "period", "province"],
+            ["agency", "year", "data_dir", "lang", "shared_cache", "plan_file", "period", "province", "report_date"],
         ),
         ("explore.ipynb", ["data_dir", "year", "district", "lang", "plan_file"]),
-        ("commune_report.ipynb", ["commune", *PROVINCE_BASE, "period", "province"]),
-        ("province_two_level_report.ipynb", [*PROVINCE_BASE, "linked_communes", "period", "province"]),
+        ("commune_report.ipynb", ["commune", *PROVINCE_BASE, "period", "province", "report_date"]),
+        ("province_two_level_report.ipynb", [*PROVINCE_BASE, "linked_communes", "period", "province", "report_date"]),
     ],
 )
 def test_parameters_are_documented(name: str, expected: list[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -115,3 +116,23 @@ def test_report_stem_comes_from_the_register() -> None:
     assert report_stem("169") == "169-dong-hy"
     assert report_stem("164") == "164-thai-nguyen"
     assert report_stem("19") == "province"
+
+
+@pytest.mark.parametrize("given", ["15/03/2024", "2024-03-15", " 15/03/2024 ", dt.date(2024, 3, 15)])
+def test_report_date_takes_the_vietnamese_and_the_iso_form(data_dir: Path, given: object) -> None:
+    assert validate_district_params(**_valid(data_dir, report_date=given)).report_date == dt.date(2024, 3, 15)
+
+
+def test_an_empty_report_date_is_today(data_dir: Path) -> None:
+    before = dt.date.today()
+    dated = validate_district_params(**_valid(data_dir)).report_date
+    assert dated is not None and before <= dated <= dt.date.today()
+
+
+@pytest.mark.parametrize(
+    "given", ["31/02/2024", "03/15/2024", "15.03.2024", "hôm nay", "15/03/1999", "2024-3", 20240315]
+)
+def test_report_date_refuses_anything_but_a_day(data_dir: Path, given: object) -> None:
+    with pytest.raises(ParameterError, match="report_date") as caught:
+        validate_district_params(**_valid(data_dir, report_date=given))
+    assert repr(given) in str(caught.value) or type(given).__name__ in str(caught.value)

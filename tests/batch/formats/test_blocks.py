@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import datetime as dt
 import html
 import json
 import math
@@ -98,7 +97,8 @@ def test_meta_block_names_the_issuer_place_and_date(executed: nbformat.NotebookN
         "Định Hóa",
         "BC-UBND",
     )
-    assert meta.date == dt.date.today().isoformat() and meta.year == 2023 and meta.period is None
+    assert meta.date == "2024-03-15" and meta.year == 2023 and meta.period is None  # the report_date parameter
+    assert "Lập ngày 15/03/2024" in export_html(executed, lang="vi", title="t")  # the page's subtitle says the same
     assert meta.subject == "Kết quả thực hiện công tác dân vận chính quyền năm 2023"
     assert meta.demo and meta.demo_text is not None and meta.demo_text.startswith("DỮ LIỆU MINH HỌA")
     assert meta.source == "dữ liệu minh họa (data/demo)"
