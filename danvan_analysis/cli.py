@@ -305,7 +305,6 @@ def reports(
     from danvan_analysis.batch.settings import BatchSettings
 
     settings = BatchSettings(
-        report_date=_report_date(date),
         year=year,
         districts=_parse_units("districts", districts),
         communes=_parse_units("communes", communes),
@@ -324,6 +323,7 @@ def reports(
         signer_name=signer_name,
         signer_title=signer_title,
         keep_edits=keep_edits,
+        report_date=_report_date(date),
     )
     from danvan_analysis.batch.early import close_quietly, single_threaded_command, start_early_worker
     from danvan_analysis.errors import PlanError
