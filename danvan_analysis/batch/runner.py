@@ -231,8 +231,8 @@ def plan_batch(settings: BatchSettings) -> BatchPlan:
             inputs["formats"] = repr((extra_formats, word.get(kind)))
         # Today's date is no input: a report whose data, plan and code are unchanged is not made again the next day.
         # A date the user asks for (--date) is one: asking for another date makes the reports again.
-        dated = parameters if settings.report_date else {k: v for k, v in parameters.items() if k != "report_date"}
-        key = mf.input_key(parameters=dated, **inputs)
+        keyed = parameters if settings.report_date else {k: v for k, v in parameters.items() if k != "report_date"}
+        key = mf.input_key(parameters=keyed, **inputs)
         title = _TITLES[settings.lang].format(year=settings.year, unit=unit_name)
         draft = out_dir / f"{stem}.docx"
         keep = draft.read_bytes() if settings.keep_edits and "docx" in extra_formats and draft.is_file() else None
